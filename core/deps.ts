@@ -1,0 +1,134 @@
+/**
+ * The one door to the outside world. main.ts builds the real Deps; tests build fakes.
+ * Nothing below main.ts touches Deno.* directly — it goes through one of these ports.
+ */
+import type { HetznerApi } from "../providers/hetzner/port.ts";
+
+export interface Clock {
+  /** Local wall-clock time in epoch milliseconds. Hetzner time comes from HetznerApi.now(). */
+  now(): number;
+  /** Resolves after ms, or rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Bytes or text written to the child's stdin, which is then closed. Omitted: stdin is /dev/null. */
+  stdin?: Uint8Array | string;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number;
+  /** Set when the child was killed by a signal (code is then 128 + signal number). */
+  signal: string | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** "piped" gives a writer; "null" is /dev/null. Never "inherit": the terminal is reached through io. */
+  stdin: "piped" | "null";
+  /** "piped" collects into the handle's streams; "stream" forwards each chunk to the given sink as it arrives. */
+  stdout: "piped" | ((chunk: Uint8Array) => void) | "null";
+  stderr: "piped" | ((chunk: Uint8Array) => void) | "null";
+}
+
+export interface ChildHandle {
+  readonly pid: number;
+  /** Present when stdin is "piped". Closing it sends EOF to the child. */
+  readonly stdin: WritableStream<Uint8Array> | null;
+  readonly stdout: ReadableStream<Uint8Array> | null;
+  readonly stderr: ReadableStream<Uint8Array> | null;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+}
+
+export interface ProcessRunner {
+  /** Runs to completion and collects output. Throws CrabboxError(kind) only when the binary is missing. */
+  run(cmd: string, args: string[], options?: RunOptions): Promise<RunResult>;
+  spawn(cmd: string, args: string[], options: SpawnOptions): ChildHandle;
+  /** Absolute path of a binary on PATH, or null. */
+  which(cmd: string): Promise<string | null>;
+}
+
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mode: number | null;
+  mtimeMs: number | null;
+}
+
+export interface FileSystem {
+  readTextFile(path: string): Promise<string>;
+  readFile(path: string): Promise<Uint8Array>;
+  /** Writes atomically (temp file + rename) with the given mode. */
+  writeTextFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
+  writeFile(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** null when the path does not exist. Does not follow symlinks. */
+  lstat(path: string): Promise<FileInfo | null>;
+  readDir(
+    path: string,
+  ): Promise<{ name: string; isDirectory: boolean; isFile: boolean; isSymlink: boolean }[]>;
+  chmod(path: string, mode: number): Promise<void>;
+  cwd(): string;
+  makeTempDir(prefix: string): Promise<string>;
+}
+
+export interface Env {
+  get(name: string): string | undefined;
+  /** Every variable, for allowlist matching. */
+  all(): Record<string, string>;
+}
+
+export interface Terminal {
+  /** Written as-is: remote command output and results. */
+  writeStdout(chunk: Uint8Array | string): void;
+  /** crabbox's own lines go through here (redacted by the implementation). */
+  writeStderr(chunk: Uint8Array | string): void;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+}
+
+export interface Net {
+  /** TCP connect probe: true when a connection was accepted within timeoutMs. */
+  tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean>;
+}
+
+export interface Signals {
+  /** Subscribe to SIGINT/SIGTERM. Returns an unsubscribe function. */
+  on(signal: "SIGINT" | "SIGTERM", handler: () => void): () => void;
+}
+
+export interface Random {
+  bytes(n: number): Uint8Array;
+}
+
+export interface SystemInfo {
+  user(): string;
+  hostname(): string;
+  uid(): number | null;
+  tmpDir(): string;
+  homeDir(): string;
+}
+
+export interface Deps {
+  /** Built lazily: offline commands never read the token. Throws an auth error when it is missing. */
+  hetzner(): HetznerApi;
+  proc: ProcessRunner;
+  fs: FileSystem;
+  env: Env;
+  clock: Clock;
+  random: Random;
+  io: Terminal;
+  net: Net;
+  signals: Signals;
+  system: SystemInfo;
+}

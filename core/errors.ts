@@ -1,0 +1,86 @@
+/** Typed errors: every failure carries its exit code and a next action; main.ts renders them once. */
+
+export type ErrorKind =
+  | "internal"
+  | "usage"
+  | "config"
+  | "policy"
+  | "auth"
+  | "not_found"
+  | "timeout"
+  | "sync"
+  | "remote"
+  | "provider"
+  | "interrupted";
+
+const EXIT_CODES: Record<ErrorKind, number> = {
+  internal: 1,
+  usage: 2,
+  config: 2,
+  policy: 2,
+  auth: 3,
+  not_found: 4,
+  timeout: 5,
+  sync: 6,
+  remote: 7,
+  provider: 8,
+  interrupted: 130,
+};
+
+export function exitCodeFor(kind: ErrorKind): number {
+  return EXIT_CODES[kind];
+}
+
+export interface ErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Overrides the kind's default code (143 for SIGTERM). */
+  exitCode?: number;
+}
+
+export class CrabboxError extends Error {
+  readonly kind: ErrorKind;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "CrabboxError";
+    this.kind = kind;
+    this.exitCode = options.exitCode ?? EXIT_CODES[kind];
+    this.hint = options.hint;
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new CrabboxError("usage", message, { hint });
+export const configError = (message: string, hint?: string) => new CrabboxError("config", message, { hint });
+export const authError = (message: string, hint?: string) => new CrabboxError("auth", message, { hint });
+export const notFoundError = (message: string, hint?: string) =>
+  new CrabboxError("not_found", message, { hint });
+export const timeoutError = (message: string, hint?: string) =>
+  new CrabboxError("timeout", message, { hint });
+export const syncError = (message: string, hint?: string) => new CrabboxError("sync", message, { hint });
+export const remoteError = (message: string, hint?: string) => new CrabboxError("remote", message, { hint });
+export const providerError = (message: string, hint?: string, cause?: unknown) =>
+  new CrabboxError("provider", message, { hint, cause });
+
+export function interruptedError(signal: "SIGINT" | "SIGTERM" = "SIGINT"): CrabboxError {
+  return new CrabboxError("interrupted", `interrupted by ${signal}`, {
+    exitCode: signal === "SIGTERM" ? 143 : 130,
+  });
+}
+
+/** Anything that is not already a CrabboxError becomes an internal error (exit 1). */
+export function asCrabboxError(error: unknown): CrabboxError {
+  if (error instanceof CrabboxError) return error;
+  if (
+    error instanceof Error && typeof (error as { toCrabboxError?: unknown }).toCrabboxError === "function"
+  ) {
+    return (error as unknown as { toCrabboxError(): CrabboxError }).toCrabboxError();
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CrabboxError("internal", message, {
+    cause: error,
+    hint: "this is a bug in crabbox; re-run with --debug and report it",
+  });
+}

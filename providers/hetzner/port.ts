@@ -1,0 +1,85 @@
+/**
+ * The provider port: everything crabbox asks of Hetzner, in crabbox's own plain types.
+ * Nothing above providers/ sees HTTP, raw API objects or the token.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface Server {
+  id: number;
+  name: string;
+  /** Hetzner's own status: running, initializing, starting, off, deleting, … */
+  status: string;
+  /** Server creation time from Hetzner, epoch ms. */
+  createdMs: number;
+  ipv4: string | null;
+  labels: Labels;
+  serverType: string;
+  location: string | null;
+}
+
+export interface SshKey {
+  id: number;
+  name: string;
+  publicKey: string;
+  fingerprint: string;
+  labels: Labels;
+  createdMs: number;
+}
+
+export interface CreateServerRequest {
+  name: string;
+  serverType: string;
+  image: string;
+  location?: string;
+  sshKeys: string[];
+  userData: string;
+  labels: Labels;
+}
+
+export interface Action {
+  id: number;
+  status: "running" | "success" | "error";
+  error: { code: string; message: string } | null;
+}
+
+export interface ServerType {
+  name: string;
+  deprecated: boolean;
+  architecture: string | null;
+}
+
+export interface Location {
+  name: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface HetznerApi {
+  /** Every page, 50 per page. labelSelector uses Hetzner's selector grammar, unencoded. */
+  listServers(query: { labelSelector?: string; name?: string }, options?: CallOptions): Promise<Server[]>;
+  /** null on 404. */
+  getServer(id: number, options?: CallOptions): Promise<Server | null>;
+  /** Never retried blindly: ambiguous failures are resolved by looking the lease label up first. */
+  createServer(
+    request: CreateServerRequest,
+    options?: CallOptions,
+  ): Promise<{ server: Server; actionId: number | null }>;
+  /** PUT of the whole label map (Hetzner replaces it). Callers merge first. */
+  replaceServerLabels(id: number, labels: Labels, options?: CallOptions): Promise<Server>;
+  /** "gone" when Hetzner answered 404. */
+  deleteServer(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  getAction(id: number, options?: CallOptions): Promise<Action | null>;
+  listSshKeys(query: { name?: string; labelSelector?: string }, options?: CallOptions): Promise<SshKey[]>;
+  createSshKey(
+    request: { name: string; publicKey: string; labels: Labels },
+    options?: CallOptions,
+  ): Promise<SshKey>;
+  deleteSshKey(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  listServerTypes(options?: CallOptions): Promise<ServerType[]>;
+  listLocations(options?: CallOptions): Promise<Location[]>;
+  /** Hetzner's clock: local time plus the offset from the latest response's Date header (epoch ms). */
+  now(): number;
+}

@@ -105,6 +105,8 @@ export interface Net {
 export interface Signals {
   /** Subscribe to SIGINT/SIGTERM. Returns an unsubscribe function. */
   on(signal: "SIGINT" | "SIGTERM", handler: () => void): () => void;
+  /** Leave at once (second Ctrl-C). */
+  exitNow(code: number): never;
 }
 
 export interface Random {
@@ -117,11 +119,22 @@ export interface SystemInfo {
   uid(): number | null;
   tmpDir(): string;
   homeDir(): string;
+  /** Deno version and build target, for `version --json`. */
+  runtime(): { deno: string; target: string };
+}
+
+export interface HetznerFactoryOptions {
+  /** User-config endpoint; HCLOUD_ENDPOINT still wins. */
+  endpoint?: string;
+  /** User-visible progress (rate-limit waits, skipped list items), without the "crabbox: " prefix. */
+  notify: (message: string) => void;
+  /** --debug lines (method, path, status, duration). */
+  debug: (message: string) => void;
 }
 
 export interface Deps {
-  /** Built lazily: offline commands never read the token. Throws an auth error when it is missing. */
-  hetzner(): HetznerApi;
+  /** Built on demand: offline commands never read the token. Throws an auth error when it is missing. */
+  hetzner(options: HetznerFactoryOptions): HetznerApi;
   proc: ProcessRunner;
   fs: FileSystem;
   env: Env;

@@ -1,0 +1,67 @@
+/** What every command receives: the Deps, the global flags, and the invocation's output and abort signal. */
+import type { Deps } from "../core/deps.ts";
+import { Output } from "../core/output.ts";
+import type { Redactor } from "../core/redact.ts";
+import type { HetznerApi } from "../providers/hetzner/port.ts";
+
+export interface GlobalFlags {
+  json?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  color?: boolean;
+  sweep?: boolean;
+  profile?: string;
+  provider?: string;
+}
+
+export class CommandContext {
+  readonly deps: Deps;
+  readonly redactor: Redactor;
+  /** Aborted by the first Ctrl-C / SIGTERM. */
+  readonly interrupt: AbortController = new AbortController();
+  interruptSignal: "SIGINT" | "SIGTERM" | null = null;
+  /** Set by commands whose exit code is not 0 without an error (run passes the remote code through). */
+  exitCode = 0;
+  /** Set by a use case while it cleans up: prints what may remain. A second Ctrl-C then exits 130. */
+  onSecondInterrupt: (() => void) | null = null;
+  #output: Output | null = null;
+  #globals: GlobalFlags = {};
+  #hetzner: HetznerApi | null = null;
+
+  constructor(deps: Deps, redactor: Redactor) {
+    this.deps = deps;
+    this.redactor = redactor;
+  }
+
+  setGlobals(globals: GlobalFlags): void {
+    this.#globals = globals;
+    this.#output = null;
+  }
+
+  get globals(): GlobalFlags {
+    return this.#globals;
+  }
+
+  /** The Hetzner client, built on first use (offline commands never read the token). */
+  hetzner(endpointFromConfig?: string): HetznerApi {
+    this.#hetzner ??= this.deps.hetzner({
+      endpoint: endpointFromConfig,
+      notify: (message) => this.out.progress(message),
+      debug: (message) => this.out.debug(message),
+    });
+    return this.#hetzner;
+  }
+
+  get out(): Output {
+    this.#output ??= new Output(this.deps.io, this.redactor, {
+      quiet: !!this.#globals.quiet,
+      debug: !!this.#globals.debug || isTruthy(this.deps.env.get("CRABBOX_DEBUG")),
+      json: !!this.#globals.json,
+    });
+    return this.#output;
+  }
+}
+
+export function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}

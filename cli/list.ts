@@ -1,0 +1,26 @@
+/** `crabbox list [--mine] [--pool <name>] [--all] [--json]`: read-only, all pages. */
+import { Command } from "@commander-js/extra-typings";
+import type { CommandContext } from "./context.ts";
+import { listLeases } from "../lease/inspect.ts";
+import { loadBaseSettings } from "./settings.ts";
+import { renderLeaseTable } from "./render_leases.ts";
+
+export function listCommand(ctx: CommandContext) {
+  return new Command("list")
+    .description("list crabbox boxes in the project (read-only)")
+    .option("--mine", "only boxes whose owner label is this machine's owner")
+    .option("--pool <name>", "only boxes of this warm pool")
+    .option("--all", "also show crabbox=true servers that fail the ownership check (FOREIGN)")
+    .action(async (flags) => {
+      const settings = await loadBaseSettings(ctx);
+      const api = ctx.hetzner(settings.endpoint);
+      const rows = await listLeases(ctx.deps, api, {
+        mine: flags.mine ? settings.owner : undefined,
+        pool: flags.pool,
+        all: flags.all,
+      }, ctx.interrupt.signal);
+      if (ctx.globals.json) return ctx.out.json(rows.map((r) => r.lease));
+      if (rows.length === 0) return ctx.out.notice("no crabbox servers");
+      for (const line of renderLeaseTable(rows, api.now())) ctx.out.result(line);
+    });
+}

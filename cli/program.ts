@@ -1,0 +1,82 @@
+/** The commander tree. Each command lives in its own file and stays thin: parse → use case → render. */
+import { Command, Option } from "@commander-js/extra-typings";
+import type { CommandContext } from "./context.ts";
+import { EXIT_CODES_HELP } from "./exit_codes.ts";
+import { VERSION } from "./version.ts";
+import { runCommand } from "./run.ts";
+import { warmupCommand } from "./warmup.ts";
+import { stopCommand } from "./stop.ts";
+import { listCommand } from "./list.ts";
+import { statusCommand } from "./status.ts";
+import { versionCommand } from "./version_command.ts";
+import { usageError } from "../core/errors.ts";
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command()
+    .name("crabbox")
+    .description(
+      "Run your repository's commands on a throwaway Hetzner Cloud box: lease, sync, run, stream, release.",
+    )
+    .version(VERSION, "--version", "print the version")
+    .option("--json", "print one JSON document on stdout (commands that support it)")
+    .option("--quiet", "no progress lines; warnings and errors still print")
+    .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
+    .option("--no-color", "never colour output")
+    .option("--no-sweep", "skip the automatic sweep of expired boxes")
+    .option("--profile <name>", "config profile to apply")
+    .addOption(new Option("--provider <name>", "only hetzner is supported").hideHelp())
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  crabbox run -- pnpm test                 lease a box, sync, run, release
+  crabbox warmup                           keep a box ready for repeated runs
+  crabbox run --id violet-prawn -- make    reuse a warm box
+  crabbox stop violet-prawn                delete it
+  crabbox help exit-codes                  what each exit code means
+
+Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overrides the API URL.`,
+    );
+
+  program.hook("preAction", (_root, action) => {
+    const globals = action.optsWithGlobals() as Record<string, unknown>;
+    ctx.setGlobals({
+      json: globals.json as boolean | undefined,
+      quiet: globals.quiet as boolean | undefined,
+      debug: globals.debug as boolean | undefined,
+      color: globals.color as boolean | undefined,
+      sweep: globals.sweep as boolean | undefined,
+      profile: globals.profile as string | undefined,
+      provider: globals.provider as string | undefined,
+    });
+    const provider = (globals.provider as string | undefined) ?? ctx.deps.env.get("CRABBOX_PROVIDER");
+    if (provider !== undefined && provider !== "hetzner") {
+      throw usageError(`unknown provider "${provider}"`, "hetzner is the only provider; drop --provider");
+    }
+  });
+
+  program.addCommand(runCommand(ctx));
+  program.addCommand(warmupCommand(ctx));
+  program.addCommand(stopCommand(ctx));
+  program.addCommand(listCommand(ctx));
+  program.addCommand(statusCommand(ctx));
+  program.addCommand(versionCommand(ctx));
+
+  program.addHelpCommand(false);
+  program.addCommand(
+    new Command("help")
+      .description("show help for a command, or 'exit-codes'")
+      .argument("[topic...]", "a command name or exit-codes")
+      .action((topic) => {
+        const name = topic.join(" ");
+        if (name === "" || name === "crabbox") return void ctx.deps.io.writeStdout(program.helpInformation());
+        if (name === "exit-codes") return void ctx.deps.io.writeStdout(EXIT_CODES_HELP);
+        const sub = program.commands.find((c) => c.name() === topic[0] || c.aliases().includes(topic[0]));
+        if (!sub) throw usageError(`no help topic "${name}"`, "run 'crabbox help' for the list of commands");
+        ctx.deps.io.writeStdout(sub.helpInformation());
+      }),
+  );
+  return program as unknown as Command;
+}

@@ -1,0 +1,158 @@
+/**
+ * Turns the loaded config plus flags into what the use cases need: the lease shape, the owner, the
+ * repo name, the sync manifest. All user mistakes surface here, before any API call.
+ */
+import type { CommandContext } from "./context.ts";
+import type { LeaseCreateFlags } from "./lease_options.ts";
+import { CrabboxError, usageError } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { formatDuration } from "../core/duration.ts";
+import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import type { LeaseShape } from "../lease/acquire.ts";
+import type { StatusSettings } from "../lease/status.ts";
+import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
+import { builtinRules, parseRuleLines, type Rule } from "../sync/rules.ts";
+import { repoNameFrom } from "../sync/repo_name.ts";
+
+export interface BaseSettings {
+  config: LoadedConfig;
+  endpoint: string | undefined;
+  owner: string;
+  gitRoot: string | null;
+  status: StatusSettings;
+}
+
+export interface RunSettings extends BaseSettings {
+  shape: LeaseShape;
+  repo: string;
+}
+
+const v = <T>(config: LoadedConfig, key: string) => config.values[key] as T;
+
+async function tryGitRoot(ctx: CommandContext): Promise<string | null> {
+  try {
+    return await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
+  } catch {
+    return null;
+  }
+}
+
+export async function loadBaseSettings(
+  ctx: CommandContext,
+  flags: Record<string, unknown> = {},
+): Promise<BaseSettings> {
+  const gitRoot = await tryGitRoot(ctx);
+  const config = await loadConfig(ctx.deps, { gitRoot, profile: ctx.globals.profile, flags });
+  for (const warning of config.warnings) ctx.out.warn(warning);
+  const configuredOwner = v<string>(config, "owner");
+  const owner = sanitizeLabelValue(
+    configuredOwner || `${ctx.deps.system.user()}@${ctx.deps.system.hostname()}`,
+  );
+  const ports = [v<number>(config, "ssh.port"), ...v<number[]>(config, "ssh.fallbackPorts")];
+  return {
+    config,
+    endpoint: v<string>(config, "hetzner.endpoint") || undefined,
+    owner,
+    gitRoot,
+    status: {
+      sshUser: v<string>(config, "ssh.user"),
+      sshPorts: [...new Set(ports)],
+      workRoot: v<string>(config, "workRoot"),
+      connectTimeoutSecs: v<number>(config, "ssh.connectTimeout"),
+    },
+  };
+}
+
+function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const secs = parseDuration(value);
+    if (secs < 60 || secs > 168 * 3600) throw new Error(`must be between 1m and 168h`);
+    return secs;
+  } catch (error) {
+    throw usageError(`${flag} ${value}: ${(error as Error).message}`, `pass a duration like 90m or 1h30m`);
+  }
+}
+
+export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFlags): Promise<RunSettings> {
+  const flagValues: Record<string, unknown> = {
+    class: flags.class,
+    serverType: flags.type,
+    "hetzner.location": flags.location,
+    "hetzner.image": flags.image,
+    ttl: durationFlag("--ttl", flags.ttl),
+    idleTimeout: durationFlag("--idle-timeout", flags.idleTimeout),
+  };
+  if (flags.bootstrapTimeout !== undefined) {
+    try {
+      flagValues["lease.bootstrapTimeout"] = parseDuration(flags.bootstrapTimeout);
+    } catch (error) {
+      throw usageError(`--bootstrap-timeout ${flags.bootstrapTimeout}: ${(error as Error).message}`);
+    }
+  }
+  const base = await loadBaseSettings(ctx, flagValues);
+  const { config } = base;
+  const ttlSecs = v<number>(config, "ttl");
+  const idleSecs = v<number>(config, "idleTimeout");
+  if (idleSecs > ttlSecs) {
+    throw usageError(
+      `idle timeout ${formatDuration(idleSecs)} is longer than the ttl ${formatDuration(ttlSecs)}`,
+      "pass a shorter --idle-timeout or a longer --ttl",
+    );
+  }
+  const location = v<string>(config, "hetzner.location");
+  const repo = base.gitRoot ? await repoNameFrom(ctx.deps, base.gitRoot) : "workspace";
+  const persist = v<number>(config, "ssh.controlPersist");
+  return {
+    ...base,
+    repo,
+    shape: {
+      className: v<string>(config, "class"),
+      serverType: v<string>(config, "serverType") || undefined,
+      locations: location ? [location] : v<string[]>(config, "hetzner.locations"),
+      image: v<string>(config, "hetzner.image"),
+      ttlSecs,
+      idleSecs,
+      keep: !!flags.keep,
+      slug: flags.slug,
+      profile: v<string>(config, "profile"),
+      owner: base.owner,
+      repo,
+      bootstrapTimeoutSecs: v<number>(config, "lease.bootstrapTimeout"),
+      ipTimeoutSecs: v<number>(config, "lease.ipTimeout"),
+      sshUser: base.status.sshUser,
+      sshPorts: base.status.sshPorts,
+      workRoot: base.status.workRoot,
+      connectTimeoutSecs: base.status.connectTimeoutSecs,
+      controlPersist: persist > 0,
+    },
+  };
+}
+
+/** Builds the manifest before anything paid exists (not a git repo → exit 6). */
+export async function prepareSync(
+  ctx: CommandContext,
+  settings: BaseSettings,
+  checksum: boolean,
+): Promise<{ gitRoot: string; manifest: Manifest; checksum: boolean }> {
+  const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
+  if (!(await ctx.deps.proc.which("rsync"))) {
+    throw new CrabboxError("sync", "rsync not found on PATH", {
+      hint: "install GNU rsync 3.1 or newer, or use --no-sync",
+    });
+  }
+  const rules: Rule[] = [
+    ...builtinRules(),
+    ...v<string[]>(settings.config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
+  ];
+  try {
+    rules.push(
+      ...parseRuleLines(await ctx.deps.fs.readTextFile(`${gitRoot}/.crabboxignore`), "crabboxignore"),
+    );
+  } catch {
+    // no .crabboxignore
+  }
+  const manifest = await buildManifest(ctx.deps, gitRoot, rules);
+  return { gitRoot, manifest, checksum: checksum || v<boolean>(settings.config, "sync.checksum") };
+}

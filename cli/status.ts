@@ -1,0 +1,44 @@
+/** `crabbox status <id> [--wait] [--wait-timeout 5m] [--json]`: read-only, never extends the lease. */
+import { Command } from "@commander-js/extra-typings";
+import type { CommandContext } from "./context.ts";
+import { usageError } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { leaseStatus } from "../lease/status.ts";
+import { loadBaseSettings } from "./settings.ts";
+
+export function statusCommand(ctx: CommandContext) {
+  return new Command("status")
+    .description("show one lease and whether its box answers over SSH (read-only)")
+    .argument("[id]", "lease id (cbx_…), slug, server id or server name")
+    .option("--id <id>", "the lease (same as the argument)")
+    .option("--wait", "poll every 5 s until the box is ready")
+    .option("--wait-timeout <duration>", "give up waiting after this long", "5m")
+    .action(async (idArg, flags) => {
+      const id = idArg ?? flags.id;
+      if (!id) throw usageError("no lease given", "usage: crabbox status <lease-id|slug|server-id|name>");
+      let waitTimeoutSecs: number;
+      try {
+        waitTimeoutSecs = parseDuration(flags.waitTimeout);
+      } catch (error) {
+        throw usageError(`--wait-timeout: ${(error as Error).message}`, "use a duration like 5m or 1h30m");
+      }
+      const settings = await loadBaseSettings(ctx);
+      const view = await leaseStatus(
+        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        { id, wait: !!flags.wait, waitTimeoutSecs, settings: settings.status },
+      );
+      if (ctx.globals.json) return ctx.out.json(view);
+      ctx.out.result(
+        `${view.id} slug=${view.slug} state=${view.state} keep=${view.keep} type=${view.serverType} location=${view.location} ssh=${view.sshUser}@${
+          view.ipv4 ?? "-"
+        }:${view.sshPort} ready=${view.ready} idle_for=${
+          view.idleForSecs === null ? "unknown" : formatIdle(view.idleForSecs)
+        } expires=${view.expiresAt ?? "unknown"} ttl_deadline=${view.ttlDeadline ?? "unknown"}`,
+      );
+    });
+}
+
+function formatIdle(secs: number): string {
+  const m = Math.floor(secs / 60), s = secs % 60;
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
+}

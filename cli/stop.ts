@@ -1,0 +1,35 @@
+/** `crabbox stop <id>` (alias release): idempotent — a lease that is already gone exits 0. */
+import { Command } from "@commander-js/extra-typings";
+import type { CommandContext } from "./context.ts";
+import { usageError } from "../core/errors.ts";
+import { stopLease } from "../lease/stop.ts";
+import { loadBaseSettings } from "./settings.ts";
+
+const USAGE = "usage: crabbox stop <lease-id|slug|server-id|name>";
+
+export function stopCommand(ctx: CommandContext) {
+  return new Command("stop")
+    .alias("release")
+    .description("release a lease: delete its server and SSH key (exit 0 when already gone)")
+    .argument("[id...]", "lease id (cbx_…), slug, server id or server name")
+    .option("--id <id>", "the lease to stop (same as the argument)")
+    .option("--force", "stop a box owned by someone else or in use (leased/running)")
+    .action(async (ids, flags) => {
+      const all = [...ids, ...(flags.id ? [flags.id] : [])];
+      if (all.length !== 1) {
+        throw usageError(all.length === 0 ? "no lease given" : "stop takes exactly one lease", USAGE);
+      }
+      const settings = await loadBaseSettings(ctx);
+      const result = await stopLease(
+        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        { id: all[0], force: !!flags.force, localOwner: settings.owner },
+      );
+      if (ctx.globals.json) {
+        ctx.out.json(result);
+      } else if (result.result === "already_gone") {
+        ctx.out.result(`already gone ${result.id}`);
+      } else {
+        ctx.out.result(`released ${result.id} server=${result.serverId} name=${result.serverName}`);
+      }
+    });
+}

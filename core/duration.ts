@@ -1,0 +1,26 @@
+/** Duration syntax of SPEC §2.4: one or more <int><h|m|s> groups; compact printing. */
+
+const GROUP = /(\d+)([hms])/g;
+const WHOLE = /^(\d+[hms])+$/;
+const UNIT_SECS: Record<string, number> = { h: 3600, m: 60, s: 1 };
+
+/** Seconds; throws an Error naming the expected form. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  if (!WHOLE.test(trimmed)) throw new Error(`invalid duration "${text}" (use forms like 90m, 1h30m, 45s)`);
+  let secs = 0;
+  for (const [, value, unit] of trimmed.matchAll(GROUP)) secs += Number(value) * UNIT_SECS[unit];
+  return secs;
+}
+
+/** Compact form: 1h30m, 45m, 1m42s; under a minute one decimal (3.2s). */
+export function formatDurationMs(ms: number): string {
+  if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}` || "0s";
+}
+
+export function formatDuration(secs: number): string {
+  return formatDurationMs(secs * 1000);
+}

@@ -1,0 +1,268 @@
+/**
+ * The real adapters behind Deps. This file and main.ts are the only product code that touches Deno.*.
+ */
+import { homedir, hostname, tmpdir, userInfo } from "node:os";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import type {
+  ChildHandle,
+  Clock,
+  Env,
+  FileSystem,
+  Net,
+  ProcessRunner,
+  Random,
+  RunOptions,
+  RunResult,
+  Signals,
+  SpawnOptions,
+  SystemInfo,
+  Terminal,
+} from "./deps.ts";
+import { CrabboxError } from "./errors.ts";
+
+const encoder = new TextEncoder();
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+function missingBinary(cmd: string): CrabboxError {
+  const kind = cmd === "rsync" ? "sync" : "usage";
+  return new CrabboxError(kind, `${cmd} not found on PATH`, {
+    hint: `install ${cmd === "ssh" || cmd === "ssh-keygen" ? "openssh-client" : cmd} and try again`,
+  });
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+
+function exitOf(status: Deno.CommandStatus): { code: number; signal: string | null } {
+  if (status.signal) return { code: 128 + (SIGNAL_NUMBERS[status.signal] ?? 0), signal: status.signal };
+  return { code: status.code, signal: null };
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array) => void): Promise<void> {
+  for await (const chunk of stream) sink(chunk);
+}
+
+export const realProcess: ProcessRunner = {
+  async run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(cmd, {
+        args,
+        cwd: options.cwd,
+        env: options.env,
+        stdin: options.stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+        signal: options.signal,
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
+      throw error;
+    }
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      const data = typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin;
+      // A child that exits without reading stdin closes the pipe; that is not our failure.
+      await writer.write(data).catch(() => {});
+      await writer.close().catch(() => {});
+    }
+    const output = await child.output();
+    return { ...exitOf(output), stdout: output.stdout, stderr: output.stderr };
+  },
+
+  spawn(cmd: string, args: string[], options: SpawnOptions): ChildHandle {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(cmd, {
+        args,
+        cwd: options.cwd,
+        env: options.env,
+        stdin: options.stdin,
+        stdout: options.stdout === "null" ? "null" : "piped",
+        stderr: options.stderr === "null" ? "null" : "piped",
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
+      throw error;
+    }
+    const pumps: Promise<void>[] = [];
+    let stdout: ReadableStream<Uint8Array> | null = null;
+    let stderr: ReadableStream<Uint8Array> | null = null;
+    if (typeof options.stdout === "function") pumps.push(pump(child.stdout, options.stdout));
+    else if (options.stdout === "piped") stdout = child.stdout;
+    if (typeof options.stderr === "function") pumps.push(pump(child.stderr, options.stderr));
+    else if (options.stderr === "piped") stderr = child.stderr;
+    const status = child.status.then(async (s) => {
+      await Promise.allSettled(pumps);
+      return exitOf(s);
+    });
+    return {
+      pid: child.pid,
+      stdin: options.stdin === "piped" ? child.stdin : null,
+      stdout,
+      stderr,
+      status,
+      kill: (signal = "SIGTERM") => {
+        try {
+          child.kill(signal);
+        } catch {
+          // already exited
+        }
+      },
+    };
+  },
+
+  async which(cmd: string): Promise<string | null> {
+    const path = Deno.env.get("PATH") ?? "";
+    for (const dir of path.split(":")) {
+      if (!dir) continue;
+      const candidate = join(dir, cmd);
+      try {
+        const info = await Deno.stat(candidate);
+        if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
+      } catch {
+        // not here
+      }
+    }
+    return null;
+  },
+};
+
+export const realFs: FileSystem = {
+  readTextFile: (path) => Deno.readTextFile(path),
+  readFile: (path) => Deno.readFile(path),
+  async writeTextFile(path, data, options = {}) {
+    await realFs.writeFile(path, encoder.encode(data), options);
+  },
+  async writeFile(path, data, options = {}) {
+    const tmp = join(dirname(path), `.${crypto.randomUUID()}.tmp`);
+    await Deno.writeFile(tmp, data, { mode: options.mode ?? 0o644 });
+    if (options.mode !== undefined) await Deno.chmod(tmp, options.mode);
+    await Deno.rename(tmp, path);
+  },
+  async mkdir(path, options = {}) {
+    await Deno.mkdir(path, { recursive: options.recursive, mode: options.mode });
+    if (options.mode !== undefined) await Deno.chmod(path, options.mode);
+  },
+  async remove(path, options = {}) {
+    try {
+      await Deno.remove(path, { recursive: options.recursive });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  },
+  async lstat(path) {
+    try {
+      const info = await Deno.lstat(path);
+      return {
+        isFile: info.isFile,
+        isDirectory: info.isDirectory,
+        isSymlink: info.isSymlink,
+        size: info.size,
+        mode: info.mode,
+        mtimeMs: info.mtime?.getTime() ?? null,
+      };
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  },
+  async readDir(path) {
+    const entries = [];
+    for await (const entry of Deno.readDir(path)) {
+      entries.push({
+        name: entry.name,
+        isDirectory: entry.isDirectory,
+        isFile: entry.isFile,
+        isSymlink: entry.isSymlink,
+      });
+    }
+    return entries;
+  },
+  chmod: (path, mode) => Deno.chmod(path, mode),
+  cwd: () => Deno.cwd(),
+  makeTempDir: (prefix) => Deno.makeTempDir({ prefix }),
+};
+
+export const realEnv: Env = {
+  get: (name) => Deno.env.get(name),
+  all: () => Deno.env.toObject(),
+};
+
+export function realTerminal(redact: (text: string) => string): Terminal {
+  const write = (fd: typeof Deno.stdout, chunk: Uint8Array | string, filter: boolean) => {
+    const bytes = typeof chunk === "string" ? encoder.encode(filter ? redact(chunk) : chunk) : chunk;
+    let offset = 0;
+    while (offset < bytes.length) offset += fd.writeSync(bytes.subarray(offset));
+  };
+  return {
+    writeStdout: (chunk) => write(Deno.stdout, chunk, true),
+    writeStderr: (chunk) => write(Deno.stderr, chunk, true),
+    stdoutIsTTY: Deno.stdout.isTerminal(),
+    stderrIsTTY: Deno.stderr.isTerminal(),
+  };
+}
+
+export const realNet: Net = {
+  tcpProbe: (host, port, timeoutMs) =>
+    new Promise((resolve) => {
+      const socket = connect({ host, port });
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      socket.once("connect", () => done(true));
+      socket.once("error", () => done(false));
+    }),
+};
+
+export const realSignals: Signals = {
+  exitNow: (code) => Deno.exit(code),
+  on(signal, handler) {
+    Deno.addSignalListener(signal, handler);
+    return () => {
+      try {
+        Deno.removeSignalListener(signal, handler);
+      } catch {
+        // already removed
+      }
+    };
+  },
+};
+
+export const realRandom: Random = {
+  bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+};
+
+export const realSystem: SystemInfo = {
+  user: () => {
+    try {
+      return userInfo().username;
+    } catch {
+      return Deno.env.get("USER") ?? "unknown";
+    }
+  },
+  hostname: () => hostname().split(".")[0] || "localhost",
+  uid: () => Deno.uid(),
+  tmpDir: () => tmpdir(),
+  homeDir: () => homedir(),
+  runtime: () => ({ deno: Deno.version.deno, target: Deno.build.target }),
+};

@@ -1,0 +1,8 @@
+/** The ownership predicate (SPEC §7.2), required before any mutation. owner is deliberately not required. */
+import type { Labels } from "../providers/hetzner/port.ts";
+import { isCanonicalLeaseId } from "./ids.ts";
+
+export function isCrabboxOwned(labels: Labels): boolean {
+  return labels.crabbox === "true" && labels.created_by === "crabbox" && labels.provider === "hetzner" &&
+    isCanonicalLeaseId(labels.lease ?? "") && (labels.slug ?? "") !== "";
+}

@@ -1,0 +1,307 @@
+/**
+ * Acquire a fresh lease (SPEC §5.1): keys, labelled SSH key resource, fully-labelled create request,
+ * IP wait, pinned known_hosts, readiness loop — and rollback of everything on any failure or Ctrl-C.
+ */
+import type { HetznerApi, Labels, Server } from "../providers/hetzner/port.ts";
+import type { Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import { CrabboxError, timeoutError, usageError } from "../core/errors.ts";
+import { formatDurationMs } from "../core/duration.ts";
+import { formatIso } from "../core/format.ts";
+import {
+  allocateSlug,
+  newLeaseId,
+  normalizeSlug,
+  serverName,
+  slugFromLeaseId,
+  sshKeyName,
+} from "../labels/ids.ts";
+import { encodeCreateLabels } from "../labels/codec.ts";
+import { crabboxServers } from "../labels/selectors.ts";
+import { buildUserData } from "../providers/hetzner/user_data.ts";
+import { createLeaseDir, type LeasePaths, removeLeaseDir, writeLeaseRecord } from "./store.ts";
+import { createWithFallback } from "./create_server.ts";
+import { serverTypesFor } from "./classes.ts";
+import { ensureSshKey } from "./ssh_key.ts";
+import { Box } from "./box.ts";
+import { waitForReady } from "./readiness.ts";
+import { rollback } from "./rollback.ts";
+
+export interface LeaseShape {
+  className: string;
+  serverType?: string;
+  locations: string[];
+  image: string;
+  ttlSecs: number;
+  idleSecs: number;
+  keep: boolean;
+  slug?: string;
+  profile: string;
+  owner: string;
+  repo: string;
+  pool?: string;
+  bootstrapTimeoutSecs: number;
+  ipTimeoutSecs: number;
+  sshUser: string;
+  sshPorts: number[];
+  workRoot: string;
+  connectTimeoutSecs: number;
+  controlPersist: boolean;
+}
+
+export interface AcquiredLease {
+  leaseId: string;
+  slug: string;
+  server: Server;
+  box: Box;
+  paths: LeasePaths;
+  sshKeyId: number;
+  acquireMs: number;
+  bootstrapMs: number;
+}
+
+export interface AcquireContext {
+  deps: Deps;
+  api: HetznerApi;
+  out: Output;
+  /** Aborted by Ctrl-C: cancels waits; rollback then runs on its own budget. */
+  signal: AbortSignal;
+  repoRoot: string | null;
+  /** Called as soon as a server exists, so a second Ctrl-C can say what may remain. */
+  onResources?: (
+    resources: { leaseId: string; serverId: number | null; serverName: string; keyId: number | null },
+  ) => void;
+}
+
+export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Promise<AcquiredLease> {
+  const { deps, api, out, signal } = ctx;
+  const started = deps.clock.now();
+  const leaseId = newLeaseId((n) => deps.random.bytes(n));
+
+  // Listing first sets the Hetzner clock offset and tells which slugs are taken.
+  const existing = await api.listServers({ labelSelector: crabboxServers() }, { signal });
+  const taken = new Set(existing.map((s) => s.labels.slug).filter((s): s is string => !!s));
+  const slug = allocateSlug(requestedSlug(shape.slug) ?? slugFromLeaseId(leaseId), leaseId, taken);
+  if (!slug) {
+    throw usageError("could not allocate a unique slug", "pass another --slug, or stop unused boxes");
+  }
+  const name = serverName(slug, leaseId);
+  const keyName = sshKeyName(leaseId);
+  out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
+
+  const paths = await createLeaseDir(deps, leaseId);
+  let server: Server | null = null;
+  let keyId: number | null = null;
+  let createAttempted = false;
+  try {
+    await generateKeys(deps, paths, leaseId);
+    const clientPublicKey = (await deps.fs.readTextFile(paths.clientPub)).trim();
+    keyId = (await ensureSshKey(api, {
+      name: keyName,
+      publicKey: clientPublicKey,
+      labels: keyLabels(leaseId, shape.owner, Math.floor(api.now() / 1000)),
+    }, signal)).id;
+    ctx.onResources?.({ leaseId, serverId: null, serverName: name, keyId });
+
+    const userData = buildUserData({
+      clientPublicKey,
+      hostPrivateKey: await deps.fs.readTextFile(paths.hostKey),
+      hostPublicKey: (await deps.fs.readTextFile(paths.hostPub)).trim(),
+      ports: shape.sshPorts,
+      workRoot: shape.workRoot,
+      sshUser: shape.sshUser,
+    });
+    const labels = encodeCreateLabels({
+      leaseId,
+      slug,
+      keep: shape.keep,
+      className: shape.className,
+      serverType: serverTypesFor(shape.className, shape.serverType)[0],
+      profile: shape.profile,
+      providerKey: keyName,
+      owner: shape.owner,
+      repo: shape.repo,
+      pool: shape.pool,
+      nowSecs: Math.floor(api.now() / 1000),
+      ttlSecs: shape.ttlSecs,
+      idleSecs: shape.idleSecs,
+      createDeadlineSecs: shape.ipTimeoutSecs + shape.bootstrapTimeoutSecs + 300,
+    });
+    createAttempted = true;
+    const created = await createWithFallback(
+      api,
+      {
+        request: { name, image: shape.image, sshKeys: [keyName], userData, labels },
+        serverTypes: serverTypesFor(shape.className, shape.serverType),
+        locations: shape.locations,
+      },
+      (message) => out.progress(message),
+      signal,
+    );
+    server = created.server;
+    ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
+    out.progress(
+      `created server ${server.id} ${server.name} type=${created.serverType} location=${
+        created.location ?? "auto"
+      }; stop with: crabbox stop ${leaseId}`,
+    );
+    await writeLeaseRecord(deps, {
+      id: leaseId,
+      slug,
+      serverId: server.id,
+      serverName: server.name,
+      ipv4: server.ipv4,
+      sshPort: null,
+      createdAt: formatIso(api.now()),
+      repoRoot: ctx.repoRoot,
+    });
+    // The box now holds the host private key; we keep only the public half.
+    await deps.fs.remove(paths.hostKey);
+
+    const acquireMs = deps.clock.now() - started;
+    server = await waitForIp(ctx, server, created.actionId, shape.ipTimeoutSecs);
+    const hostPub = (await deps.fs.readTextFile(paths.hostPub)).trim();
+    await deps.fs.writeTextFile(paths.knownHosts, knownHostsLine(leaseId, hostPub), { mode: 0o600 });
+
+    const box = new Box(deps, {
+      leaseId,
+      paths,
+      user: shape.sshUser,
+      host: server.ipv4!,
+      ports: shape.sshPorts,
+      workRoot: shape.workRoot,
+      connectTimeoutSecs: shape.connectTimeoutSecs,
+      controlPersist: shape.controlPersist,
+      debug: (line) => out.debug(line),
+    });
+    const bootstrapStarted = deps.clock.now();
+    const port = await waitForReady(
+      { deps, out, signal, box, leaseId, ip: server.ipv4! },
+      started + shape.bootstrapTimeoutSecs * 1000,
+    );
+    await writeLeaseRecord(deps, {
+      id: leaseId,
+      slug,
+      serverId: server.id,
+      serverName: server.name,
+      ipv4: server.ipv4,
+      sshPort: port,
+      createdAt: formatIso(server.createdMs),
+      repoRoot: ctx.repoRoot,
+    });
+    const bootstrapMs = deps.clock.now() - bootstrapStarted;
+    out.progress(
+      `ready ssh=${shape.sshUser}@${server.ipv4}:${port} bootstrap=${formatDurationMs(bootstrapMs)}`,
+    );
+    return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs };
+  } catch (error) {
+    await rollback({ deps, api, out }, {
+      leaseId,
+      serverId: server?.id ?? null,
+      serverName: name,
+      keyId,
+      createAttempted,
+    });
+    throw error;
+  }
+}
+
+function requestedSlug(slug: string | undefined): string | null {
+  if (slug === undefined) return null;
+  try {
+    return normalizeSlug(slug);
+  } catch (error) {
+    throw usageError(
+      `--slug: ${(error as Error).message}`,
+      "use letters, digits and dashes, at most 41 characters",
+    );
+  }
+}
+
+function keyLabels(leaseId: string, owner: string, nowSecs: number): Labels {
+  return {
+    crabbox: "true",
+    created_by: "crabbox",
+    provider: "hetzner",
+    lease: leaseId,
+    created_at: String(nowSecs),
+    owner,
+  };
+}
+
+export function knownHostsLine(leaseId: string, hostPub: string): string {
+  const [type, key] = hostPub.split(/\s+/);
+  return `${leaseId} ${type} ${key}\n`;
+}
+
+async function generateKeys(deps: Deps, paths: LeasePaths, leaseId: string): Promise<void> {
+  for (
+    const [file, comment] of [[paths.clientKey, `crabbox ${leaseId}`], [
+      paths.hostKey,
+      `crabbox-host ${leaseId}`,
+    ]]
+  ) {
+    const result = await deps.proc.run("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      comment,
+      "-f",
+      file,
+    ]);
+    if (result.code !== 0) {
+      throw new CrabboxError(
+        "internal",
+        `ssh-keygen failed (${result.code}): ${new TextDecoder().decode(result.stderr).trim()}`,
+        {
+          hint: "check that ssh-keygen (openssh-client) works on this machine",
+        },
+      );
+    }
+    await deps.fs.chmod(file, 0o600);
+  }
+}
+
+/** SPEC §5.1 step 6: poll for the IPv4 (and the create action, which may fail fast). */
+async function waitForIp(
+  ctx: AcquireContext,
+  server: Server,
+  actionId: number | null,
+  ipTimeoutSecs: number,
+): Promise<Server> {
+  const { deps, api, signal } = ctx;
+  const deadline = deps.clock.now() + ipTimeoutSecs * 1000;
+  for (let poll = 0; !server.ipv4; poll++) {
+    if (deps.clock.now() >= deadline) {
+      throw timeoutError(
+        `timed out waiting for server IP after ${formatDurationMs(ipTimeoutSecs * 1000)}`,
+        "Hetzner may be slow in this location; retry, or pick another --location",
+      );
+    }
+    // Quick polls first (most servers have an IP within seconds), then every 3 s.
+    await deps.clock.sleep(poll < 10 ? 1000 : 3000, signal);
+    const fresh = await api.getServer(server.id, { signal });
+    if (!fresh) {
+      throw new CrabboxError("provider", `server ${server.id} disappeared while waiting for its IP`);
+    }
+    server = fresh;
+    if (actionId !== null && poll % 2 === 1) {
+      const action = await api.getAction(actionId, { signal });
+      if (action?.status === "error") {
+        throw new CrabboxError(
+          "provider",
+          `create_server action failed: ${action.error?.message ?? "unknown error"}`,
+          {
+            hint: "retry, or pick another --location or --type",
+          },
+        );
+      }
+    }
+  }
+  return server;
+}
+
+export { removeLeaseDir };

@@ -1,0 +1,179 @@
+/**
+ * One lease's box as seen over SSH: the pinned option set, the chosen port, bookkeeping scripts,
+ * the streamed command, and the ControlMaster. Argv and scripts come from ssh/; this only runs them.
+ */
+import type { ChildHandle, Deps, RunResult } from "../core/deps.ts";
+import { shellJoin, shellQuote } from "../core/format.ts";
+import { controlSocketDir, controlSocketPath, sshBaseArgs } from "../ssh/args.ts";
+import type { RemoteScript } from "../ssh/scripts.ts";
+import type { LeasePaths } from "./store.ts";
+
+export type ProbeResult = "ok" | "closed" | "auth" | "hostkey" | `not-ready(${string})`;
+
+export interface BoxOptions {
+  leaseId: string;
+  paths: LeasePaths;
+  user: string;
+  host: string;
+  /** Candidate ports in order: [ssh.port, ...fallbackPorts]. */
+  ports: number[];
+  workRoot: string;
+  connectTimeoutSecs: number;
+  controlPersist: boolean;
+  debug: (line: string) => void;
+}
+
+const decoder = new TextDecoder();
+
+export class Box {
+  readonly leaseId: string;
+  readonly host: string;
+  readonly user: string;
+  readonly ports: number[];
+  readonly workRoot: string;
+  #port: number;
+  readonly #deps: Deps;
+  readonly #options: BoxOptions;
+
+  constructor(deps: Deps, options: BoxOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.leaseId = options.leaseId;
+    this.host = options.host;
+    this.user = options.user;
+    this.ports = options.ports;
+    this.workRoot = options.workRoot;
+    this.#port = options.ports[0];
+  }
+
+  /** Creates the ControlMaster socket directory (0700) before the first multiplexed connection. */
+  async prepare(): Promise<void> {
+    if (!this.#options.controlPersist) return;
+    const dir = controlSocketDir({
+      runtimeDir: this.#deps.env.get("XDG_RUNTIME_DIR") ?? null,
+      tmpDir: this.#deps.system.tmpDir(),
+      uid: this.#deps.system.uid(),
+    });
+    const info = await this.#deps.fs.lstat(dir);
+    if (info?.isSymlink) throw new Error(`${dir} is a symlink; refusing to use it for ssh control sockets`);
+    if (!info) await this.#deps.fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  usePort(port: number): void {
+    this.#port = port;
+  }
+
+  #controlPath(port: number): string | null {
+    if (!this.#options.controlPersist) return null;
+    return controlSocketPath({
+      runtimeDir: this.#deps.env.get("XDG_RUNTIME_DIR") ?? null,
+      tmpDir: this.#deps.system.tmpDir(),
+      uid: this.#deps.system.uid(),
+      leaseId: this.leaseId,
+      ip: this.host,
+      port,
+    });
+  }
+
+  /** The full ssh argv up to and including the destination (SPEC §9.1). */
+  sshArgs(options: { port?: number; connectTimeoutSecs?: number; multiplex?: boolean } = {}): string[] {
+    const port = options.port ?? this.#port;
+    return sshBaseArgs({
+      leaseDir: this.#options.paths.dir,
+      leaseId: this.leaseId,
+      user: this.user,
+      host: this.host,
+      port,
+      controlPath: options.multiplex === false ? null : this.#controlPath(port),
+      connectTimeoutSecs: options.connectTimeoutSecs ?? this.#options.connectTimeoutSecs,
+      configFile: "none",
+    });
+  }
+
+  /** SPEC §5.5: TCP probe, then crabbox-ready over SSH with ConnectTimeout=5. */
+  async probe(port: number): Promise<ProbeResult> {
+    if (!(await this.#deps.net.tcpProbe(this.host, port, 5_000))) return "closed";
+    const result = await this.#ssh(["crabbox-ready"], { port, connectTimeoutSecs: 5, multiplex: false });
+    if (result.code === 0) return "ok";
+    const stderr = decoder.decode(result.stderr);
+    if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(stderr)) return "hostkey";
+    if (/Permission denied/i.test(stderr)) return "auth";
+    const notReady = decoder.decode(result.stdout).match(/not-ready\s+(\S+)/);
+    if (notReady) return `not-ready(${notReady[1]})`;
+    return result.code === 255 ? "closed" : "not-ready(unknown)";
+  }
+
+  /**
+   * Runs a bookkeeping bash script (idempotent steps: mkdir, lock checks, prune). Retried once on a
+   * connection failure (exit 255) 2 s later, as SPEC §9.2 allows for bookkeeping.
+   */
+  async script(script: string, args: string[] = [], stdin?: Uint8Array | string): Promise<RunResult> {
+    const run = () => this.#ssh([remoteBash(script, args)], { stdin });
+    const first = await run();
+    if (first.code !== 255 || !isConnectionFailure(first)) return first;
+    this.#options.debug(`ssh connection failed (${decoder.decode(first.stderr).trim()}); retrying once`);
+    await this.#deps.clock.sleep(2_000);
+    return await run();
+  }
+
+  run(remote: RemoteScript, stdin?: Uint8Array | string): Promise<RunResult> {
+    return this.script(remote.script, remote.args, stdin);
+  }
+
+  /** Spawns the user's command channel: stdin stays open (the box-side watchdog reads it), output streams. */
+  spawn(
+    script: string,
+    args: string[],
+    sinks: { stdout: (chunk: Uint8Array) => void; stderr: (chunk: Uint8Array) => void },
+  ): ChildHandle {
+    const argv = [...this.sshArgs(), remoteBash(script, args)];
+    this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} <script>`);
+    return this.#deps.proc.spawn("ssh", argv, { stdin: "piped", stdout: sinks.stdout, stderr: sinks.stderr });
+  }
+
+  /** The `-e` value for rsync: the same pinned option set, without the destination. */
+  rsyncShell(): string {
+    const args = this.sshArgs();
+    return shellJoin(["ssh", ...args.slice(0, -1)]);
+  }
+
+  get destination(): string {
+    return `${this.user}@${this.host}`;
+  }
+
+  /** Ends the ControlMaster (before a delete, and at the end of one-shot runs). */
+  async closeMaster(): Promise<void> {
+    const controlPath = this.#controlPath(this.#port);
+    if (!controlPath) return;
+    await this.#deps.proc.run("ssh", [...this.sshArgs().slice(0, -1), "-O", "exit", this.destination]).catch(
+      () => {},
+    );
+  }
+
+  async #ssh(
+    remote: string[],
+    options: { port?: number; connectTimeoutSecs?: number; multiplex?: boolean; stdin?: Uint8Array | string },
+  ): Promise<RunResult> {
+    const argv = [...this.sshArgs(options), ...remote];
+    this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} ${remote.length ? "<script>" : ""}`);
+    return await this.#deps.proc.run("ssh", options.stdin === undefined ? ["-n", ...argv] : argv, {
+      stdin: options.stdin,
+    });
+  }
+}
+
+/** The remote command text: `bash -c '<script>' crabbox <args…>`, every word single-quoted. */
+export function remoteBash(script: string, args: string[]): string {
+  return ["bash", "-c", shellQuote(script), "crabbox", ...args.map(shellQuote)].join(" ");
+}
+
+function isConnectionFailure(result: RunResult): boolean {
+  return /Connection (refused|timed out|reset|closed)|No route to host|Network is unreachable|ssh: connect to host/i
+    .test(
+      decoder.decode(result.stderr),
+    );
+}

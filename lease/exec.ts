@@ -1,0 +1,89 @@
+/**
+ * The command phase (SPEC §9.5): the exec script runs the command in its own process group with a
+ * watchdog on the channel's stdin; output streams untouched; a 255 from ssh is settled by reading the
+ * exit file back; Ctrl-C stops the remote group over a second channel.
+ */
+import type { Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import { CrabboxError } from "../core/errors.ts";
+import { execScript, killScript, readExitScript } from "../ssh/scripts.ts";
+import type { Box } from "./box.ts";
+
+export interface CommandSpec {
+  /** argv mode: each word exec'd as given; shell mode: one string under bash -lc. */
+  argv: string[];
+  shell: boolean;
+  workdir: string;
+  runId: string;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  interrupted: boolean;
+  durationMs: number;
+}
+
+const KILL_GRACE_MS = 10_000;
+
+export async function runRemoteCommand(
+  ctx: { deps: Deps; out: Output; signal: AbortSignal },
+  box: Box,
+  spec: CommandSpec,
+): Promise<CommandResult> {
+  const { deps, out, signal } = ctx;
+  const started = deps.clock.now();
+  const script = execScript({
+    workRoot: box.workRoot,
+    workdir: spec.workdir,
+    runId: spec.runId,
+    ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
+  });
+  const child = box.spawn(script.script, script.args, {
+    stdout: (chunk) => out.remoteStdout(chunk),
+    stderr: (chunk) => out.remoteStderr(chunk),
+  });
+  // Keep the channel's stdin open and silent: the watchdog on the box treats EOF as "client gone".
+  const stdinWriter = child.stdin?.getWriter();
+
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    void stopRemote(deps, box, spec.runId, child.status);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  let status: { code: number };
+  try {
+    status = await child.status;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    await stdinWriter?.close().catch(() => {});
+  }
+  let exitCode = status.code;
+  if (exitCode === 255) exitCode = await settleExit255(box, spec.runId);
+  return { exitCode, interrupted, durationMs: deps.clock.now() - started };
+
+  async function settleExit255(box: Box, runId: string): Promise<number> {
+    const probe = await box.run(readExitScript({ workRoot: box.workRoot, runId }));
+    const answer = new TextDecoder().decode(probe.stdout).trim();
+    if (probe.code === 0 && /^\d+$/.test(answer)) return Number(answer);
+    if (answer === "running") {
+      throw new CrabboxError(
+        "remote",
+        `ssh connection lost; the command is still running on ${box.leaseId} and will be stopped by the watchdog`,
+        { hint: `inspect with: crabbox status ${box.leaseId}` },
+      );
+    }
+    throw new CrabboxError("remote", "connection lost; exit status unknown", {
+      hint: `re-run the command; check the box with: crabbox status ${box.leaseId}`,
+    });
+  }
+}
+
+/** TERM the remote group over a second channel; KILL if the command channel has not ended 10 s later. */
+async function stopRemote(deps: Deps, box: Box, runId: string, ended: Promise<unknown>): Promise<void> {
+  await box.run(killScript({ workRoot: box.workRoot, runId, signal: "TERM" })).catch(() => {});
+  const timer = deps.clock.sleep(KILL_GRACE_MS).then(() => "timeout" as const);
+  if ((await Promise.race([ended.then(() => "ended" as const), timer])) === "timeout") {
+    await box.run(killScript({ workRoot: box.workRoot, runId, signal: "KILL" })).catch(() => {});
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Readiness loop (SPEC §5.5): per port a TCP probe, then `crabbox-ready` over SSH. A host-key mismatch
+ * aborts at once; anything else waits until the bootstrap deadline with a progress line at least every 10 s.
+ */
+import type { Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import { CrabboxError, timeoutError } from "../core/errors.ts";
+import { formatDurationMs } from "../core/duration.ts";
+import type { Box, ProbeResult } from "./box.ts";
+
+export interface ReadinessContext {
+  deps: Deps;
+  out: Output;
+  signal: AbortSignal;
+  box: Box;
+  leaseId: string;
+  ip: string;
+}
+
+const PROGRESS_EVERY_MS = 10_000;
+
+/** Rounds: every 1 s for the first 30 s (fake and fast boots), 5 s until 2 min, then 10 s. */
+export function roundDelayMs(elapsedMs: number): number {
+  if (elapsedMs < 30_000) return 1_000;
+  if (elapsedMs < 120_000) return 5_000;
+  return 10_000;
+}
+
+export function describePorts(states: Map<number, ProbeResult>): string {
+  return [...states].map(([port, state]) => `${port}:${state}`).join(",");
+}
+
+/** Returns the port that answered. */
+export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): Promise<number> {
+  const { deps, out, box } = ctx;
+  const started = deps.clock.now();
+  let lastProgress = started;
+  const states = new Map<number, ProbeResult>(box.ports.map((p) => [p, "closed"]));
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    for (const port of box.ports) {
+      const state = await box.probe(port);
+      states.set(port, state);
+      if (state === "hostkey") {
+        throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {
+          hint:
+            "the box presented a key other than the one crabbox pinned; it was deleted — start a new lease",
+        });
+      }
+      if (state === "ok") {
+        if (port !== box.ports[0]) {
+          out.progress(`using ssh port ${port} for ${ctx.leaseId} (${box.ports[0]} not reachable)`);
+        }
+        box.usePort(port);
+        return port;
+      }
+    }
+    const now = deps.clock.now();
+    const elapsed = now - started;
+    if (now >= deadlineMs) {
+      throw timeoutError(
+        `timed out after ${formatDurationMs(elapsed)} waiting for ${ctx.leaseId} to become ready (ports=${
+          describePorts(states)
+        }); the server was deleted`,
+        "retry, or raise --bootstrap-timeout if boots are slow in this location",
+      );
+    }
+    if (now - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = now;
+      out.progress(
+        `waiting for ssh on ${ctx.ip} (bootstrap) elapsed=${formatDurationMs(elapsed)} remaining=${
+          formatDurationMs(deadlineMs - now)
+        } ports=${describePorts(states)}`,
+      );
+    }
+    await deps.clock.sleep(Math.min(roundDelayMs(elapsed), Math.max(0, deadlineMs - now)), ctx.signal);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * `crabbox run`: acquire (or reuse --id), sync, run with streamed output, release by policy, and exit
+ * with the remote command's own code. Release failures never replace that code.
+ */
+import type { Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import { CrabboxError, usageError } from "../core/errors.ts";
+import { formatDurationMs } from "../core/duration.ts";
+import { formatClock } from "../core/format.ts";
+import { newRunId } from "../labels/ids.ts";
+import { decodeLeaseLabels } from "../labels/codec.ts";
+import { acquireLease, type LeaseShape } from "./acquire.ts";
+import { Box } from "./box.ts";
+import { leasePaths, readLeaseRecord, writeLeaseRecord } from "./store.ts";
+import { resolveLease } from "./resolve.ts";
+import { touchServer } from "./labels_write.ts";
+import { releaseServer } from "./release.ts";
+import { remoteWorkdir, syncTree } from "./sync_step.ts";
+import { runRemoteCommand } from "./exec.ts";
+import type { Manifest } from "../sync/manifest.ts";
+import { waitForReady } from "./readiness.ts";
+
+export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
+
+export interface RunRequest {
+  argv: string[];
+  shell: boolean;
+  id?: string;
+  stop: StopPolicy;
+  shape: LeaseShape;
+  /** null with --no-sync. */
+  sync: { gitRoot: string; manifest: Manifest; checksum: boolean } | null;
+  repo: string;
+}
+
+export interface RunContext {
+  deps: Deps;
+  api: HetznerApi;
+  out: Output;
+  signal: AbortSignal;
+  repoRoot: string | null;
+  setSecondInterruptNote: (note: (() => void) | null) => void;
+}
+
+interface Phases {
+  acquire: number;
+  bootstrap: number;
+  lock: number;
+  sync: number;
+  command: number;
+  release: number;
+}
+
+export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Promise<number> {
+  const { deps, api, out } = ctx;
+  const started = deps.clock.now();
+  const runId = newRunId((n) => deps.random.bytes(n));
+  const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, release: 0 };
+
+  const lease = request.id ? await reuseLease(ctx, request) : await freshLease(ctx, request.shape);
+  phases.acquire = lease.acquireMs;
+  phases.bootstrap = lease.bootstrapMs;
+  const { box, leaseId } = lease;
+  let server = lease.server;
+  ctx.setSecondInterruptNote(() =>
+    out.notice(
+      `server ${server.id} (${server.name}) and its ssh key may remain; the sweep deletes them after expiry, or run: crabbox stop ${leaseId}`,
+    )
+  );
+
+  let exitCode: number;
+  let failure: unknown = null;
+  try {
+    await box.prepare();
+    server = await touchServer(api, server.id, { state: "leased", run: runId }, ctx.signal);
+    const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
+    if (request.sync) {
+      const synced = await syncTree({ deps, out }, box, { ...request.sync, workdir });
+      phases.sync = synced.durationMs;
+    } else {
+      await box.script('mkdir -p -- "$1"', [workdir]);
+    }
+    ctx.signal.throwIfAborted();
+    server = await touchServer(api, server.id, { state: "running" }, ctx.signal);
+    out.progress(`running ${request.argv.join(" ")}`);
+    const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
+      argv: request.argv,
+      shell: request.shell,
+      workdir,
+      runId,
+    });
+    phases.command = result.durationMs;
+    out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
+    exitCode = result.interrupted ? 130 : result.exitCode;
+  } catch (error) {
+    failure = error;
+    exitCode = error instanceof CrabboxError ? error.exitCode : 1;
+  }
+
+  const releaseStarted = deps.clock.now();
+  const deleteIt = shouldDelete(request.stop, lease.fresh, exitCode);
+  if (deleteIt) {
+    await box.closeMaster();
+    try {
+      const released = await releaseServer(deps, api, server, AbortSignal.timeout(120_000));
+      out.progress(`released ${leaseId} (server ${server.id} ${released.serverDeleted})`);
+    } catch (error) {
+      out.warn(`release of ${leaseId} failed: ${(error as Error).message}; run: crabbox stop ${leaseId}`);
+    }
+  } else {
+    try {
+      server = await touchServer(api, server.id, { state: "ready", run: null }, AbortSignal.timeout(60_000));
+      const labels = decodeLeaseLabels(server.labels);
+      const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
+      const expires = labels.expiresAtSecs ? formatClock(labels.expiresAtSecs * 1000) : "unknown";
+      out.progress(
+        lease.fresh && exitCode !== 0
+          ? `kept ${leaseId} after failure; inspect: crabbox ssh ${leaseId}; stop: crabbox stop ${leaseId}`
+          : `kept ${leaseId} (idle expiry ${expires}, ttl cap ${formatClock(ttlDeadline)})`,
+      );
+    } catch (error) {
+      out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
+    }
+  }
+  ctx.setSecondInterruptNote(null);
+  phases.release = deps.clock.now() - releaseStarted;
+  out.progress(
+    `summary lease=${leaseId} acquire=${ms(phases.acquire)} bootstrap=${ms(phases.bootstrap)} lock=${
+      ms(phases.lock)
+    } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
+      ms(deps.clock.now() - started)
+    } exit=${exitCode}`,
+  );
+  if (failure) throw failure;
+  return exitCode;
+}
+
+const ms = (value: number) => formatDurationMs(value);
+
+/** SPEC §11.3. */
+export function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: number): boolean {
+  switch (policy) {
+    case "auto":
+      return fresh;
+    case "always":
+      return true;
+    case "success":
+      return exitCode === 0;
+    case "failure":
+      return exitCode !== 0;
+    case "never":
+      return false;
+  }
+}
+
+interface HeldLease {
+  leaseId: string;
+  server: Server;
+  box: Box;
+  fresh: boolean;
+  acquireMs: number;
+  bootstrapMs: number;
+}
+
+async function freshLease(ctx: RunContext, shape: LeaseShape): Promise<HeldLease> {
+  const lease = await acquireLease({
+    deps: ctx.deps,
+    api: ctx.api,
+    out: ctx.out,
+    signal: ctx.signal,
+    repoRoot: ctx.repoRoot,
+  }, shape);
+  return { ...lease, fresh: true };
+}
+
+async function reuseLease(ctx: RunContext, request: RunRequest): Promise<HeldLease> {
+  const { deps, api, out } = ctx;
+  const started = deps.clock.now();
+  const resolution = await resolveLease(deps, api, request.id!, ctx.signal);
+  if (resolution.kind === "gone") {
+    throw new CrabboxError("not_found", `lease ${resolution.leaseId} no longer exists`, {
+      hint: "start a new lease: crabbox warmup, or crabbox run without --id",
+    });
+  }
+  const server = resolution.server;
+  const labels = decodeLeaseLabels(server.labels);
+  const leaseId = server.labels.lease;
+  const state = server.labels.state ?? "unknown";
+  if (["released", "failed", "expired"].includes(state)) {
+    throw new CrabboxError("not_found", `lease ${leaseId} is ${state}`, { hint: "start a new lease" });
+  }
+  const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
+  if (labels.ttlSecs && api.now() > ttlDeadline) {
+    throw usageError(
+      `lease ${leaseId} passed its ttl cap at ${
+        formatClock(ttlDeadline)
+      }; it will be swept — start a new lease`,
+    );
+  }
+  const record = await readLeaseRecord(deps, leaseId);
+  if (!record || !(await deps.fs.lstat(leasePaths(deps, leaseId).clientKey))) {
+    throw usageError(
+      `no SSH key for ${leaseId} on this machine (created by ${
+        server.labels.owner ?? "unknown"
+      }); use a lease created here`,
+    );
+  }
+  if (!server.ipv4) {
+    throw new CrabboxError("remote", `lease ${leaseId} has no IPv4 yet`, {
+      hint: `crabbox status ${leaseId} --wait`,
+    });
+  }
+  out.progress(`lease ${leaseId} slug=${server.labels.slug} (existing, state=${state})`);
+  const ports = record.sshPort
+    ? [record.sshPort, ...request.shape.sshPorts.filter((p) => p !== record.sshPort)]
+    : request.shape.sshPorts;
+  const box = new Box(deps, {
+    leaseId,
+    paths: leasePaths(deps, leaseId),
+    user: request.shape.sshUser,
+    host: server.ipv4,
+    ports,
+    workRoot: request.shape.workRoot,
+    connectTimeoutSecs: request.shape.connectTimeoutSecs,
+    controlPersist: request.shape.controlPersist,
+    debug: (line) => out.debug(line),
+  });
+  const bootstrapStarted = deps.clock.now();
+  const deadline = state === "provisioning"
+    ? server.createdMs + request.shape.bootstrapTimeoutSecs * 1000
+    : deps.clock.now() + 30_000;
+  const port = await waitForReady({ deps, out, signal: ctx.signal, box, leaseId, ip: server.ipv4 }, deadline);
+  if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
+  return {
+    leaseId,
+    server,
+    box,
+    fresh: false,
+    acquireMs: bootstrapStarted - started,
+    bootstrapMs: deps.clock.now() - bootstrapStarted,
+  };
+}

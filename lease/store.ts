@@ -1,0 +1,114 @@
+/**
+ * The local lease record (SPEC §4.3): key material and a cache of where the box is. Never an authority —
+ * the labels are the truth. Every path component under the config dir is checked not to be a symlink.
+ */
+import { join } from "node:path";
+import type { Deps } from "../core/deps.ts";
+import { CrabboxError } from "../core/errors.ts";
+
+export interface LeaseRecord {
+  id: string;
+  slug: string;
+  serverId: number;
+  serverName: string;
+  ipv4: string | null;
+  sshPort: number | null;
+  createdAt: string;
+  repoRoot: string | null;
+}
+
+type StoreDeps = Pick<Deps, "fs" | "env" | "system">;
+
+export function configDir(deps: Pick<Deps, "env" | "system">): string {
+  const xdg = deps.env.get("XDG_CONFIG_HOME");
+  return join(xdg && xdg.startsWith("/") ? xdg : join(deps.system.homeDir(), ".config"), "crabbox");
+}
+
+export function stateDir(deps: Pick<Deps, "env" | "system">): string {
+  const xdg = deps.env.get("XDG_STATE_HOME");
+  return join(xdg && xdg.startsWith("/") ? xdg : join(deps.system.homeDir(), ".local", "state"), "crabbox");
+}
+
+export function leasesDir(deps: Pick<Deps, "env" | "system">): string {
+  return join(configDir(deps), "leases");
+}
+
+export function leaseDir(deps: Pick<Deps, "env" | "system">, leaseId: string): string {
+  return join(leasesDir(deps), leaseId);
+}
+
+export interface LeasePaths {
+  dir: string;
+  clientKey: string;
+  clientPub: string;
+  hostKey: string;
+  hostPub: string;
+  knownHosts: string;
+  record: string;
+}
+
+export function leasePaths(deps: Pick<Deps, "env" | "system">, leaseId: string): LeasePaths {
+  const dir = leaseDir(deps, leaseId);
+  return {
+    dir,
+    clientKey: join(dir, "id_ed25519"),
+    clientPub: join(dir, "id_ed25519.pub"),
+    hostKey: join(dir, "host_ed25519"),
+    hostPub: join(dir, "host_ed25519.pub"),
+    knownHosts: join(dir, "known_hosts"),
+    record: join(dir, "lease.json"),
+  };
+}
+
+/** Creates the lease dir (0700), refusing symlinked components below the config dir. */
+export async function createLeaseDir(deps: StoreDeps, leaseId: string): Promise<LeasePaths> {
+  const paths = leasePaths(deps, leaseId);
+  for (const dir of [configDir(deps), leasesDir(deps), paths.dir]) {
+    const info = await deps.fs.lstat(dir);
+    if (info?.isSymlink) {
+      throw new CrabboxError(
+        "config",
+        `${dir} is a symlink; crabbox keeps lease keys only in real directories`,
+        {
+          hint: `remove the symlink ${dir} and re-run`,
+        },
+      );
+    }
+    if (!info) await deps.fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+  return paths;
+}
+
+export async function writeLeaseRecord(deps: StoreDeps, record: LeaseRecord): Promise<void> {
+  const paths = leasePaths(deps, record.id);
+  await deps.fs.writeTextFile(paths.record, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+}
+
+export async function readLeaseRecord(deps: StoreDeps, leaseId: string): Promise<LeaseRecord | null> {
+  try {
+    return JSON.parse(await deps.fs.readTextFile(leasePaths(deps, leaseId).record)) as LeaseRecord;
+  } catch {
+    return null;
+  }
+}
+
+export async function hasLocalKey(deps: StoreDeps, leaseId: string): Promise<boolean> {
+  return (await deps.fs.lstat(leasePaths(deps, leaseId).clientKey))?.isFile ?? false;
+}
+
+export async function removeLeaseDir(deps: StoreDeps, leaseId: string): Promise<void> {
+  await deps.fs.remove(leaseDir(deps, leaseId), { recursive: true });
+}
+
+/** Every local lease record (for slug lookups of vanished leases and local pruning). */
+export async function listLeaseRecords(deps: StoreDeps): Promise<LeaseRecord[]> {
+  const root = leasesDir(deps);
+  if (!(await deps.fs.lstat(root))?.isDirectory) return [];
+  const records: LeaseRecord[] = [];
+  for (const entry of await deps.fs.readDir(root)) {
+    if (!entry.isDirectory) continue;
+    const record = await readLeaseRecord(deps, entry.name);
+    if (record) records.push(record);
+  }
+  return records;
+}

@@ -1,0 +1,40 @@
+/** Warmup (SPEC §2.6): acquire, then state=ready plus a touch. The box idle-expires unless --keep. */
+import type { LeaseObject } from "../labels/lease_view.ts";
+import { type AcquireContext, acquireLease, type LeaseShape } from "./acquire.ts";
+import { touchServer } from "./labels_write.ts";
+import { leaseView } from "./inspect.ts";
+import { rollback } from "./rollback.ts";
+
+export async function warmupLease(
+  ctx: AcquireContext & { setSecondInterruptNote: (note: (() => void) | null) => void },
+  shape: LeaseShape,
+): Promise<LeaseObject> {
+  let resources:
+    | { leaseId: string; serverId: number | null; serverName: string; keyId: number | null }
+    | null = null;
+  ctx.setSecondInterruptNote(() => {
+    if (resources?.serverId) {
+      ctx.out.notice(
+        `server ${resources.serverId} (${resources.serverName}) may remain; the sweep deletes it after its deadline, or run: crabbox stop ${resources.leaseId}`,
+      );
+    }
+  });
+  try {
+    const lease = await acquireLease({ ...ctx, onResources: (r) => (resources = r) }, shape);
+    try {
+      const server = await touchServer(ctx.api, lease.server.id, { state: "ready" }, ctx.signal);
+      await lease.box.closeMaster();
+      return await leaseView(ctx.deps, server);
+    } catch (error) {
+      await rollback(ctx, {
+        leaseId: lease.leaseId,
+        serverId: lease.server.id,
+        serverName: lease.server.name,
+        keyId: lease.sshKeyId,
+      });
+      throw error;
+    }
+  } finally {
+    ctx.setSecondInterruptNote(null);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * crabbox entry point: builds the real Deps, runs the commander program, formats every error once
+ * (redacted), and sets the exit code. Tests call main() in-process with fake Deps.
+ */
+import { CommanderError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
+import type { Deps } from "./core/deps.ts";
+import { asCrabboxError, CrabboxError, interruptedError } from "./core/errors.ts";
+import { Redactor } from "./core/redact.ts";
+import { CommandContext } from "./cli/context.ts";
+import { buildProgram } from "./cli/program.ts";
+import { buildRealDeps } from "./core/real_deps.ts";
+
+export async function main(argv: string[], deps: Deps, redactor = new Redactor()): Promise<number> {
+  redactor.add(deps.env.get("HCLOUD_TOKEN"));
+  redactor.add(deps.env.get("HETZNER_TOKEN"));
+  const ctx = new CommandContext(deps, redactor);
+  const program = buildProgram(ctx);
+  configureCommander(program, ctx);
+
+  if (argv.length === 0) {
+    deps.io.writeStderr(program.helpInformation());
+    return 2;
+  }
+
+  const unsubscribe = installSignalHandlers(ctx);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error, ctx);
+    const failure = ctx.interrupt.signal.aborted && !(error instanceof CrabboxError)
+      ? interruptedError(ctx.interruptSignal ?? "SIGINT")
+      : asCrabboxError(error);
+    renderError(failure, ctx);
+    return failure.exitCode;
+  } finally {
+    unsubscribe();
+  }
+}
+
+function renderError(error: CrabboxError, ctx: CommandContext): void {
+  ctx.out.error(error.message, error.hint);
+  if (ctx.globals.json) {
+    ctx.out.json({
+      error: { kind: error.kind, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode },
+    });
+  }
+  if (ctx.out.options.debug && error.kind === "internal" && error.stack) ctx.out.debug(error.stack);
+}
+
+function commanderExit(error: CommanderError, ctx: CommandContext): number {
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+  if (error.code === "commander.help") return 0;
+  if (ctx.globals.json) {
+    ctx.out.json({ error: { kind: "usage", message: error.message, hint: null, exitCode: 2 } });
+  }
+  return 2;
+}
+
+/** Help and version go to stdout; commander's own errors become "crabbox: error: …" plus a hint. */
+function configureCommander(command: Command, ctx: CommandContext): void {
+  command.exitOverride();
+  command.configureOutput({
+    writeOut: (text) => ctx.deps.io.writeStdout(text),
+    writeErr: (text) => ctx.deps.io.writeStderr(text),
+    outputError: (text) => {
+      const lines = text.trim().split("\n").map((line) => line.replace(/^error: /, ""));
+      ctx.out.error(
+        lines[0],
+        lines.slice(1).join(" ") || `run 'crabbox ${helpPath(command)}--help' for usage`,
+      );
+    },
+  });
+  for (const sub of command.commands) configureCommander(sub as unknown as Command, ctx);
+}
+
+function helpPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent as Command | null) names.unshift(c.name());
+  return names.length ? names.join(" ") + " " : "";
+}
+
+/** First Ctrl-C/SIGTERM aborts the command's work (which cleans up); a second exits at once. */
+function installSignalHandlers(ctx: CommandContext): () => void {
+  const handler = (signal: "SIGINT" | "SIGTERM") => () => {
+    if (!ctx.interrupt.signal.aborted) {
+      ctx.interruptSignal = signal;
+      ctx.interrupt.abort(interruptedError(signal));
+      return;
+    }
+    ctx.onSecondInterrupt?.();
+    ctx.deps.signals.exitNow(signal === "SIGTERM" ? 143 : 130);
+  };
+  const offs = [
+    ctx.deps.signals.on("SIGINT", handler("SIGINT")),
+    ctx.deps.signals.on("SIGTERM", handler("SIGTERM")),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+if (import.meta.main) {
+  const redactor = new Redactor();
+  const deps = buildRealDeps(redactor);
+  const code = await main(Deno.args, deps, redactor);
+  Deno.exit(code);
+}

@@ -1,0 +1,15 @@
+/** The repo name (SPEC §10.7): last segment of origin without .git, else the git root's basename. */
+import { basename } from "node:path";
+import type { Deps } from "../core/deps.ts";
+import { sanitizeLabelValue } from "../labels/sanitize.ts";
+
+export function repoNameFromUrl(originUrl: string | null, gitRoot: string): string {
+  const fromOrigin = originUrl?.trim().replace(/\/+$/, "").split(/[/:]/).pop()?.replace(/\.git$/, "");
+  return sanitizeLabelValue(fromOrigin || basename(gitRoot));
+}
+
+export async function repoNameFrom(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string> {
+  const result = await deps.proc.run("git", ["config", "--get", "remote.origin.url"], { cwd: gitRoot });
+  const origin = result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
+  return repoNameFromUrl(origin, gitRoot);
+}

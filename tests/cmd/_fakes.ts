@@ -1,0 +1,217 @@
+/**
+ * Fake Deps for in-process command tests: captured stdout/stderr, a fixed env, a manual clock, an
+ * in-memory Hetzner that records calls, and the real file system rooted in a temp dir.
+ */
+import type { Deps, ProcessRunner, Terminal } from "../../core/deps.ts";
+import { realFs, realProcess } from "../../core/runtime.ts";
+import { Redactor } from "../../core/redact.ts";
+import { main } from "../../main.ts";
+import type {
+  Action,
+  CreateServerRequest,
+  HetznerApi,
+  Labels,
+  Location,
+  Server,
+  ServerType,
+  SshKey,
+} from "../../providers/hetzner/port.ts";
+import { HetznerApiError } from "../../providers/hetzner/errors.ts";
+import { authError } from "../../core/errors.ts";
+
+export class CapturedIo implements Terminal {
+  stdout = "";
+  stderr = "";
+  readonly stdoutIsTTY = false;
+  readonly stderrIsTTY = false;
+  writeStdout(chunk: Uint8Array | string): void {
+    this.stdout += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  }
+  writeStderr(chunk: Uint8Array | string): void {
+    this.stderr += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  }
+}
+
+export class ManualClock {
+  constructor(public nowMs = Date.parse("2026-05-01T12:00:00Z")) {}
+  sleeps: number[] = [];
+  now = () => this.nowMs;
+  sleep = (ms: number, signal?: AbortSignal) => {
+    signal?.throwIfAborted();
+    this.sleeps.push(ms);
+    this.nowMs += ms;
+    return Promise.resolve();
+  };
+}
+
+/** A small in-memory Hetzner for command tests; the e2e lane uses the real harness instead. */
+export class MemoryHetzner implements HetznerApi {
+  servers = new Map<number, Server>();
+  keys = new Map<number, SshKey>();
+  calls: string[] = [];
+  nextId = 1000;
+  /** Error the next call with this name throws. */
+  failures = new Map<string, HetznerApiError>();
+  constructor(readonly clock: ManualClock) {}
+
+  #call(name: string): void {
+    this.calls.push(name);
+    const failure = this.failures.get(name);
+    if (failure) {
+      this.failures.delete(name);
+      throw failure;
+    }
+  }
+
+  addServer(partial: Partial<Server> & { labels: Labels }): Server {
+    const server: Server = {
+      id: partial.id ?? this.nextId++,
+      name: partial.name ?? `server-${this.nextId}`,
+      status: partial.status ?? "running",
+      createdMs: partial.createdMs ?? this.clock.nowMs,
+      ipv4: partial.ipv4 ?? "203.0.113.7",
+      labels: partial.labels,
+      serverType: partial.serverType ?? "ccx63",
+      location: partial.location ?? "fsn1",
+    };
+    this.servers.set(server.id, server);
+    return server;
+  }
+
+  listServers(query: { labelSelector?: string; name?: string }): Promise<Server[]> {
+    this.#call("listServers");
+    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+    return Promise.resolve(
+      [...this.servers.values()].filter((s) =>
+        (query.name === undefined || s.name === query.name) && terms.every(([k, v]) => s.labels[k] === v)
+      ).map((s) => structuredClone(s)),
+    );
+  }
+  getServer(id: number): Promise<Server | null> {
+    this.#call("getServer");
+    const s = this.servers.get(id);
+    return Promise.resolve(s ? structuredClone(s) : null);
+  }
+  createServer(request: CreateServerRequest): Promise<{ server: Server; actionId: number | null }> {
+    this.#call("createServer");
+    const server = this.addServer({
+      name: request.name,
+      labels: request.labels,
+      serverType: request.serverType,
+    });
+    return Promise.resolve({ server: structuredClone(server), actionId: 1 });
+  }
+  replaceServerLabels(id: number, labels: Labels): Promise<Server> {
+    this.#call("replaceServerLabels");
+    const s = this.servers.get(id);
+    if (!s) throw new Error(`no server ${id}`);
+    s.labels = { ...labels };
+    return Promise.resolve(structuredClone(s));
+  }
+  deleteServer(id: number): Promise<"deleted" | "gone"> {
+    this.#call("deleteServer");
+    return Promise.resolve(this.servers.delete(id) ? "deleted" : "gone");
+  }
+  getAction(id: number): Promise<Action | null> {
+    this.#call("getAction");
+    return Promise.resolve({ id, status: "success", error: null });
+  }
+  listSshKeys(query: { name?: string; labelSelector?: string }): Promise<SshKey[]> {
+    this.#call("listSshKeys");
+    return Promise.resolve(
+      [...this.keys.values()].filter((k) => query.name === undefined || k.name === query.name),
+    );
+  }
+  createSshKey(request: { name: string; publicKey: string; labels: Labels }): Promise<SshKey> {
+    this.#call("createSshKey");
+    const key: SshKey = { id: this.nextId++, fingerprint: "00", createdMs: this.clock.nowMs, ...request };
+    this.keys.set(key.id, key);
+    return Promise.resolve(key);
+  }
+  deleteSshKey(id: number): Promise<"deleted" | "gone"> {
+    this.#call("deleteSshKey");
+    return Promise.resolve(this.keys.delete(id) ? "deleted" : "gone");
+  }
+  listServerTypes(): Promise<ServerType[]> {
+    return Promise.resolve([]);
+  }
+  listLocations(): Promise<Location[]> {
+    return Promise.resolve([]);
+  }
+  now(): number {
+    return this.clock.nowMs;
+  }
+}
+
+export interface Harnessed {
+  io: CapturedIo;
+  clock: ManualClock;
+  hetzner: MemoryHetzner;
+  deps: Deps;
+  home: string;
+  /** Runs the whole CLI in process. */
+  run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  cleanup(): Promise<void>;
+}
+
+export const CANARY_TOKEN = "canary0token0ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01";
+
+export async function fakeCli(
+  options: { env?: Record<string, string>; proc?: ProcessRunner; cwd?: string } = {},
+): Promise<Harnessed> {
+  const home = await Deno.makeTempDir({ prefix: "crabbox-cmd-" });
+  const io = new CapturedIo();
+  const clock = new ManualClock();
+  const hetzner = new MemoryHetzner(clock);
+  const env: Record<string, string> = {
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_STATE_HOME: `${home}/.local/state`,
+    HCLOUD_TOKEN: CANARY_TOKEN,
+    CRABBOX_NO_SWEEP: "1",
+    ...options.env,
+  };
+  const deps: Deps = {
+    hetzner: () => {
+      if (!env.HCLOUD_TOKEN && !env.HETZNER_TOKEN) {
+        throw authError("HCLOUD_TOKEN is not set");
+      }
+      return hetzner;
+    },
+    proc: options.proc ?? realProcess,
+    fs: { ...realFs, cwd: () => options.cwd ?? home },
+    env: { get: (name) => env[name], all: () => ({ ...env }) },
+    clock,
+    random: { bytes: (n) => new Uint8Array(n).map((_, i) => (i * 37 + 11) & 0xff) },
+    io,
+    net: { tcpProbe: () => Promise.resolve(false) },
+    signals: {
+      on: () => () => {},
+      exitNow: (code) => {
+        throw new Error(`exitNow(${code})`);
+      },
+    },
+    system: {
+      user: () => "alice",
+      hostname: () => "laptop",
+      uid: () => 1000,
+      tmpDir: () => "/tmp",
+      homeDir: () => home,
+      runtime: () => ({ deno: "2.9.6", target: "x86_64-unknown-linux-gnu" }),
+    },
+  };
+  return {
+    io,
+    clock,
+    hetzner,
+    deps,
+    home,
+    async run(...argv: string[]) {
+      io.stdout = "";
+      io.stderr = "";
+      const code = await main(argv, deps, new Redactor());
+      return { code, stdout: io.stdout, stderr: io.stderr };
+    },
+    cleanup: () => Deno.remove(home, { recursive: true }),
+  };
+}

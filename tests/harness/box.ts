@@ -1,0 +1,282 @@
+/**
+ * A fake server's machine: a real sshd as PID 1's child in its own net + mount + pid + uts namespaces
+ * (HARNESS §5), reachable at 10.77.N.2 only through our veth. Test code, never shipped.
+ */
+import { parse as parseYaml } from "yaml";
+
+export interface BoxKnobs {
+  /** Present a different host key than the pinned one (host-key mismatch fault). */
+  hostKeyMismatch: boolean;
+  /** Never apply cloud-init: sshd stays on port 22 with root keys only. */
+  sshNeverReady: boolean;
+}
+
+export interface AppliedUserData {
+  valid: boolean;
+  problems: string[];
+  user: string | null;
+  ports: number[];
+}
+
+const PASSWD_LINE = "crabbox:x:1500:1500::/home/crabbox:/bin/bash\n";
+const GROUP_LINE = "crabbox:x:1500:\n";
+
+async function sh(cmd: string[], options: { allowFail?: boolean } = {}): Promise<string> {
+  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success && !options.allowFail) {
+    throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  return text;
+}
+
+export class Box {
+  readonly index: number;
+  readonly dir: string;
+  readonly netns: string;
+  readonly hostIf: string;
+  readonly ip: string;
+  #child: Deno.ChildProcess | null = null;
+  userData: AppliedUserData | null = null;
+
+  constructor(readonly runId: string, index: number, readonly root: string, readonly name: string) {
+    this.index = index;
+    this.dir = `${root}/s${index}`;
+    this.netns = `cbx-${runId}-s${index}`;
+    this.hostIf = `cbx${runId}h${index}`;
+    this.ip = `10.77.${index}.2`;
+  }
+
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
+  /** Server directory, network namespace and the image's host key (what exists before first boot). */
+  async create(pinnedHostKey: { priv: string; pub: string } | null, rootKeys: string[]): Promise<void> {
+    const d = this.dir;
+    for (
+      const sub of ["etc/ssh/sshd_config.d", "home", "root/.ssh", "usr/local/bin", "var/lib/crabbox", "work"]
+    ) {
+      await Deno.mkdir(`${d}/${sub}`, { recursive: true });
+    }
+    await Deno.copyFile("/etc/passwd", `${d}/etc/passwd`);
+    await Deno.copyFile("/etc/group", `${d}/etc/group`);
+    await Deno.writeTextFile(`${d}/root/.ssh/authorized_keys`, rootKeys.join("\n") + "\n", { mode: 0o600 });
+    await Deno.chmod(`${d}/root`, 0o700);
+    if (pinnedHostKey) {
+      await Deno.writeTextFile(`${d}/etc/ssh_host_ed25519_key`, pinnedHostKey.priv, { mode: 0o600 });
+      await Deno.writeTextFile(`${d}/etc/ssh_host_ed25519_key.pub`, pinnedHostKey.pub + "\n");
+    } else {
+      await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${d}/etc/ssh_host_ed25519_key`]);
+    }
+    await Deno.writeTextFile(
+      `${d}/etc/sshd_config`,
+      [
+        `Include ${d}/etc/ssh/sshd_config.d/*.conf`,
+        `HostKey ${d}/etc/ssh_host_ed25519_key`,
+        `PidFile ${d}/sshd.pid`,
+        "UsePAM no",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin prohibit-password",
+        "Subsystem sftp internal-sftp",
+        "",
+      ].join("\n"),
+    );
+    await Deno.writeTextFile(
+      `${d}/start.sh`,
+      `#!/bin/sh -e
+mount --make-rprivate /
+hostname "$SERVER_NAME"
+mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/sshd
+mount --bind "$D/etc/passwd" /etc/passwd; mount --bind "$D/etc/group" /etc/group
+mount --bind "$D/home" /home; mount --bind "$D/root" /root
+mount --bind "$D/usr/local/bin" /usr/local/bin
+mount -t tmpfs -o mode=755 tmpfs /var/lib && mkdir /var/lib/crabbox && mount --bind "$D/var/lib/crabbox" /var/lib/crabbox
+mount --bind "$D/work" /work
+exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
+`,
+      { mode: 0o755 },
+    );
+    await Deno.mkdir("/work", { recursive: true });
+    const peer = `cbx${this.runId}n${this.index}`;
+    await sh(["ip", "netns", "add", this.netns]);
+    await sh(["ip", "link", "add", this.hostIf, "type", "veth", "peer", "name", peer]);
+    await sh(["ip", "link", "set", peer, "netns", this.netns]);
+    await sh(["ip", "addr", "add", `10.77.${this.index}.1/30`, "dev", this.hostIf]);
+    await sh(["ip", "link", "set", this.hostIf, "up"]);
+    await sh(["ip", "netns", "exec", this.netns, "ip", "addr", "add", `${this.ip}/30`, "dev", peer]);
+    await sh(["ip", "netns", "exec", this.netns, "ip", "link", "set", peer, "up"]);
+    await sh(["ip", "netns", "exec", this.netns, "ip", "link", "set", "lo", "up"]);
+    const route = await sh(["ip", "route", "get", this.ip]);
+    if (!route.includes(this.hostIf)) {
+      throw new Error(`route to ${this.ip} does not use ${this.hostIf}: ${route}`);
+    }
+  }
+
+  /** Power on: sshd as the namespace's only service. */
+  powerOn(): void {
+    if (this.#child) return;
+    this.#child = new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        this.netns,
+        "unshare",
+        "--mount",
+        "--pid",
+        "--uts",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        `${this.dir}/start.sh`,
+      ],
+      env: { D: this.dir, SERVER_NAME: this.name, PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/bin" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  }
+
+  async powerOff(): Promise<void> {
+    const child = this.#child;
+    this.#child = null;
+    if (!child) return;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await child.status;
+  }
+
+  async restart(): Promise<void> {
+    await this.powerOff();
+    this.powerOn();
+  }
+
+  /** cloud-init's part the harness emulates (HARNESS §4.2); runcmd is recorded, never executed. */
+  async applyUserData(
+    userData: string,
+    validate: (yaml: string) => string[],
+    knobs: BoxKnobs,
+  ): Promise<void> {
+    const problems = validate(userData);
+    // deno-lint-ignore no-explicit-any
+    let doc: any = null;
+    try {
+      doc = parseYaml(userData);
+    } catch (error) {
+      problems.push(String(error));
+    }
+    if (!userData.startsWith("#cloud-config") || problems.length > 0 || knobs.sshNeverReady || !doc) {
+      this.userData = { valid: false, problems, user: null, ports: [22] };
+      return;
+    }
+    const d = this.dir;
+    const user = doc.users?.find((u: { name?: string }) => u?.name === "crabbox");
+    if (user) {
+      await appendInPlace(`${d}/etc/passwd`, PASSWD_LINE);
+      await appendInPlace(`${d}/etc/group`, GROUP_LINE);
+      await Deno.mkdir(`${d}/home/crabbox/.ssh`, { recursive: true });
+      await Deno.writeTextFile(
+        `${d}/home/crabbox/.ssh/authorized_keys`,
+        (user.ssh_authorized_keys ?? []).join("\n") + "\n",
+        { mode: 0o600 },
+      );
+      await Deno.chmod(`${d}/home/crabbox`, 0o750);
+      await Deno.chmod(`${d}/home/crabbox/.ssh`, 0o700);
+      for (const path of ["home/crabbox", "home/crabbox/.ssh", "home/crabbox/.ssh/authorized_keys"]) {
+        await Deno.chown(`${d}/${path}`, 1500, 1500);
+      }
+    }
+    for (const file of doc.write_files ?? []) {
+      const target = mapWritePath(d, String(file.path ?? ""));
+      if (!target) continue;
+      const mode = file.permissions ? parseInt(String(file.permissions), 8) : 0o644;
+      await Deno.writeTextFile(target, String(file.content ?? ""), { mode });
+      await Deno.chmod(target, mode);
+    }
+    for (const dir of ["work/crabbox", "work/crabbox/.crabbox"]) {
+      await Deno.mkdir(`${d}/${dir}`, { recursive: true });
+      await Deno.chmod(`${d}/${dir}`, 0o755);
+      await Deno.chown(`${d}/${dir}`, 1500, 1500);
+    }
+    await Deno.writeTextFile(`${d}/var/lib/crabbox/bootstrapped`, "");
+    if (knobs.hostKeyMismatch) {
+      await Deno.remove(`${d}/etc/ssh_host_ed25519_key`).catch(() => {});
+      await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${d}/etc/ssh_host_ed25519_key`]);
+    }
+    const conf = await Deno.readTextFile(`${d}/etc/ssh/sshd_config.d/99-crabbox.conf`).catch(() => "");
+    const ports = [...conf.matchAll(/^Port\s+(\d+)/gm)].map((m) => Number(m[1]));
+    this.userData = {
+      valid: true,
+      problems: [],
+      user: user ? "crabbox" : null,
+      ports: ports.length ? ports : [22],
+    };
+    await this.restart();
+  }
+
+  /** Runs argv inside the server's namespaces (mount + pid + net), e.g. to list its processes. */
+  async exec(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const sshdPid = await this.#namespaceInit();
+    if (!sshdPid) return { code: 255, stdout: "", stderr: "server is powered off" };
+    const out = await new Deno.Command("nsenter", {
+      args: ["-t", String(sshdPid), "-m", "-p", "-n", "-u", ...argv],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  }
+
+  /** PID (host view) of the namespace's init (the start.sh that became sshd). */
+  async #namespaceInit(): Promise<number | null> {
+    const pid = this.pid;
+    if (!pid) return null;
+    const children = await sh(["sh", "-c", `cat /proc/${pid}/task/*/children 2>/dev/null || true`]);
+    const first = children.trim().split(/\s+/).filter(Boolean)[0];
+    return first ? Number(first) : null;
+  }
+
+  /** kill -9 the per-connection sshd processes (a hard drop mid-command). */
+  async dropConnections(): Promise<number> {
+    const result = await this.exec(["pkill", "-KILL", "-f", "sshd: crabbox"]);
+    return result.code === 0 ? 1 : 0;
+  }
+
+  /** For unload handlers: a crashed test run must not leave namespaces or sshds behind. */
+  destroySync(): void {
+    try {
+      this.#child?.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    for (const args of [["netns", "del", this.netns], ["link", "del", this.hostIf]]) {
+      new Deno.Command("ip", { args, stdout: "null", stderr: "null" }).outputSync();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.powerOff();
+    await sh(["ip", "netns", "del", this.netns], { allowFail: true });
+    await sh(["ip", "link", "del", this.hostIf], { allowFail: true });
+  }
+}
+
+function mapWritePath(d: string, path: string): string | null {
+  if (path.startsWith("/etc/ssh/sshd_config.d/")) return `${d}${path}`;
+  if (path.startsWith("/usr/local/bin/")) return `${d}${path}`;
+  return null;
+}
+
+/** Single-file bind mounts pin the inode: append in place, never write-and-rename. */
+async function appendInPlace(path: string, line: string): Promise<void> {
+  const current = await Deno.readTextFile(path);
+  if (current.includes(line)) return;
+  const file = await Deno.open(path, { append: true });
+  await file.write(new TextEncoder().encode(line));
+  file.close();
+}

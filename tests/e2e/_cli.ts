@@ -1,0 +1,131 @@
+/**
+ * Runs the real CLI (`deno run main.ts …`) as a user would, against a harness, in a sample git repo.
+ */
+import { fileURLToPath } from "node:url";
+import type { Harness } from "../harness/harness.ts";
+
+export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+const PERMISSIONS = [
+  "--allow-run",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-sys",
+];
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  home: string;
+  repo: string;
+  env: Record<string, string>;
+  crabbox(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
+  /** Starts crabbox and returns the child plus collectors (for signals mid-run). */
+  spawn(args: string[]): RunningCli;
+  cleanup(): Promise<void>;
+}
+
+export interface RunningCli {
+  child: Deno.ChildProcess;
+  /** Resolves once stdout contains the text. */
+  waitForStdout(text: string): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("git", {
+    args: ["-c", "user.email=test@example.invalid", "-c", "user.name=test", ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** A temp HOME/XDG tree and a committed sample repo with a dirty change. */
+export async function sandbox(harness: Harness, extraEnv: Record<string, string> = {}): Promise<Sandbox> {
+  const home = await Deno.makeTempDir({ prefix: "cbx-e2e-" });
+  const repo = `${home}/webapp`;
+  await Deno.mkdir(`${repo}/src`, { recursive: true });
+  await Deno.writeTextFile(`${repo}/src/app.js`, "console.log('hello');\n");
+  await Deno.writeTextFile(`${repo}/README.md`, "# webapp\n");
+  await git(repo, "init", "-q");
+  await git(repo, "add", ".");
+  await git(repo, "commit", "-qm", "sample");
+  await Deno.writeTextFile(`${repo}/README.md`, "# webapp\ndirty\n");
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    // Keep Deno's module cache: the sandbox HOME must not trigger fresh npm downloads.
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_STATE_HOME: `${home}/.local/state`,
+    XDG_RUNTIME_DIR: `${home}/run`,
+    HCLOUD_ENDPOINT: harness.endpoint,
+    HCLOUD_TOKEN: harness.token,
+    CRABBOX_NO_SWEEP: "1",
+    NO_COLOR: "1",
+    ...extraEnv,
+  };
+  await Deno.mkdir(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  const command = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
+      cwd: options.cwd ?? repo,
+      env: { ...env, ...options.env },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+  return {
+    home,
+    repo,
+    env,
+    async crabbox(args, options) {
+      const out = await command(args, options).output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    },
+    spawn(args) {
+      const child = command(args).spawn();
+      let stdout = "";
+      let stderr = "";
+      const waiters: { text: string; resolve: () => void }[] = [];
+      const pump = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => {
+        for await (const chunk of stream.pipeThrough(new TextDecoderStream())) onText(chunk);
+      };
+      const outDone = pump(child.stdout, (t) => {
+        stdout += t;
+        for (const w of waiters.filter((w) => stdout.includes(w.text))) w.resolve();
+      });
+      const errDone = pump(child.stderr, (t) => (stderr += t));
+      const done = (async () => {
+        const status = await child.status;
+        await Promise.all([outDone, errDone]);
+        return { code: status.code, stdout, stderr };
+      })();
+      return {
+        child,
+        // Bounded by the process itself: if it exits first, the wait fails with its output.
+        waitForStdout: (text) =>
+          stdout.includes(text) ? Promise.resolve() : Promise.race([
+            new Promise<void>((resolve) => waiters.push({ text, resolve })),
+            done.then((r) => {
+              throw new Error(
+                `crabbox exited ${r.code} before printing ${JSON.stringify(text)}:\n${r.stderr}`,
+              );
+            }),
+          ]),
+        done,
+      };
+    },
+    cleanup: () => Deno.remove(home, { recursive: true }),
+  };
+}

@@ -216,12 +216,16 @@ function fieldsOf(error: HetznerApiError) {
   };
 }
 
-/** The cause's code/message only: fetch errors can carry the request (and so headers) otherwise. */
+/** A short description from the cause chain; never the request itself (headers could carry the token). */
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code ?? (error as { code?: string })?.code;
-  if (code === "ECONNREFUSED" || /refused/i.test(String((error as Error)?.message))) {
-    return "connection refused";
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    messages.push(String((e as Error).message ?? e));
   }
-  return `network error${code ? ` (${code})` : ""}`;
+  const text = messages.join(" ");
+  if (/refused/i.test(text)) return "connection refused";
+  if (/timed? ?out/i.test(text)) return "connection timed out";
+  if (/dns|lookup|resolve/i.test(text)) return "could not resolve the API host";
+  if (/reset|closed|broken pipe|eof/i.test(text)) return "connection closed by the API";
+  return "network error";
 }

@@ -34,6 +34,8 @@ export interface RunningCli {
   child: Deno.ChildProcess;
   /** Resolves once stdout contains the text. */
   waitForStdout(text: string): Promise<void>;
+  /** Resolves once stderr contains the text. */
+  waitForStderr(text: string): Promise<void>;
   done: Promise<CliResult>;
 }
 
@@ -97,32 +99,38 @@ export async function sandbox(harness: Harness, extraEnv: Record<string, string>
       const child = command(args).spawn();
       let stdout = "";
       let stderr = "";
-      const waiters: { text: string; resolve: () => void }[] = [];
+      const waiters: { text: string; stream: "stdout" | "stderr"; resolve: () => void }[] = [];
+      const wake = () => {
+        for (const w of waiters) if ((w.stream === "stdout" ? stdout : stderr).includes(w.text)) w.resolve();
+      };
       const pump = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => {
         for await (const chunk of stream.pipeThrough(new TextDecoderStream())) onText(chunk);
       };
       const outDone = pump(child.stdout, (t) => {
         stdout += t;
-        for (const w of waiters.filter((w) => stdout.includes(w.text))) w.resolve();
+        wake();
       });
-      const errDone = pump(child.stderr, (t) => (stderr += t));
+      const errDone = pump(child.stderr, (t) => {
+        stderr += t;
+        wake();
+      });
       const done = (async () => {
         const status = await child.status;
         await Promise.all([outDone, errDone]);
         return { code: status.code, stdout, stderr };
       })();
+      // Bounded by the process itself: if it exits first, the wait fails with its output.
+      const waitFor = (text: string, stream: "stdout" | "stderr") =>
+        (stream === "stdout" ? stdout : stderr).includes(text) ? Promise.resolve() : Promise.race([
+          new Promise<void>((resolve) => waiters.push({ text, stream, resolve })),
+          done.then((r) => {
+            throw new Error(`crabbox exited ${r.code} before printing ${JSON.stringify(text)}:\n${r.stderr}`);
+          }),
+        ]);
       return {
         child,
-        // Bounded by the process itself: if it exits first, the wait fails with its output.
-        waitForStdout: (text) =>
-          stdout.includes(text) ? Promise.resolve() : Promise.race([
-            new Promise<void>((resolve) => waiters.push({ text, resolve })),
-            done.then((r) => {
-              throw new Error(
-                `crabbox exited ${r.code} before printing ${JSON.stringify(text)}:\n${r.stderr}`,
-              );
-            }),
-          ]),
+        waitForStdout: (text) => waitFor(text, "stdout"),
+        waitForStderr: (text) => waitFor(text, "stderr"),
         done,
       };
     },

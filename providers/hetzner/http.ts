@@ -120,7 +120,7 @@ export class HetznerHttp {
       status: response.status,
       code: typeof envelope?.code === "string" ? envelope.code : "bad_response",
       message: typeof envelope?.message === "string"
-        ? envelope.message
+        ? this.#scrub(envelope.message)
         : `unexpected ${response.headers.get("content-type") ?? "response"} body`,
       details: envelope?.details ?? null,
       correlationId: response.headers.get("x-correlation-id"),
@@ -162,6 +162,11 @@ export class HetznerHttp {
         await this.#options.clock.sleep(waitMs, request.signal);
       }
     }
+  }
+
+  /** An API message that echoes credentials must not carry them into our errors. */
+  #scrub(text: string): string {
+    return text.split(this.#token).join("***").replace(/Bearer\s+\S+/gi, "Bearer ***");
   }
 
   #observeHeaders(headers: Headers): void {

@@ -2,10 +2,10 @@
  * Loads the effective configuration (SPEC §12.1): defaults → user file → repo file (at the git root) →
  * profile → CRABBOX_* env → flags. Every value remembers its source for `config show` and errors.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, LineCounter, type Node, parseDocument, visit, type YAMLMap } from "yaml";
 import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
-import { configError, usageError } from "../core/errors.ts";
+import { configError } from "../core/errors.ts";
 import { JOB_KEYS, KEYS, OTHER_ENV, PROFILE_KEYS } from "./schema.ts";
 import { coerce, suggest } from "./values.ts";
 import { secretKeyProblem, secretValueProblem } from "./secrets.ts";
@@ -160,17 +160,20 @@ async function applyFile(deps: LoadDeps, loaded: LoadedConfig, path: string, kin
   const fail = (node: Node | null | undefined, message: string, hint: string) => {
     throw configError(`${where(node)}: ${message}`, hint);
   };
+  // Secrets anywhere in the file: an error in the repo config, a warning in the user config.
+  visit(doc, {
+    Pair(_, pair) {
+      const keyNode = pair.key as Node;
+      const name = isScalar(keyNode) ? String(keyNode.value) : "";
+      const problem = secretKeyProblem(name) ?? secretValueProblem(pair.value as Node | null);
+      if (!problem) return;
+      const hint = "keep secrets out of the repo config; the token is read from HCLOUD_TOKEN only";
+      if (kind === "repo") fail(keyNode, `${problem} under "${name}"`, hint);
+      loaded.warnings.push(`${where(keyNode)}: ${problem} under "${name}"`);
+    },
+  });
   walk(doc.contents, "", (key, node, valueNode) => {
     const line = `${kind} ${path}:${where(valueNode).split(":").at(-2)}`;
-    const problem = secretKeyProblem(key.split(".").pop()!) ?? secretValueProblem(valueNode);
-    if (problem && kind === "repo") {
-      fail(
-        node,
-        `${problem} in ${key}`,
-        "keep secrets out of the repo config; the token is read from HCLOUD_TOKEN only",
-      );
-    }
-    if (problem) loaded.warnings.push(`${where(node)}: ${problem} in ${key}`);
     if (key.startsWith("profiles.") || key.startsWith("jobs.")) {
       return handleNested(key, node, valueNode, line);
     }
@@ -299,5 +302,3 @@ function stopValue(value: unknown): string {
   if (typeof value === "string" && choices.includes(value)) return value;
   throw new Error(`must be one of ${choices.join(", ")}`);
 }
-
-export { isSeq, usageError };

@@ -25,11 +25,12 @@ function compile(key: string, schema: unknown) {
   return cache.get(key)!;
 }
 
-function problems(validate: (data: unknown) => boolean & { errors?: unknown }, body: unknown): string[] {
-  // deno-lint-ignore no-explicit-any
-  return validate(body)
-    ? []
-    : ((validate as any).errors ?? []).map((e: any) => `${e.instancePath || "/"} ${e.message}`);
+type Validate = ((data: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string }[] | null;
+};
+
+function problems(validate: Validate, body: unknown): string[] {
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`);
 }
 
 export function validateRequestBody(method: string, path: string, body: unknown): string[] {

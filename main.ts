@@ -35,6 +35,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     renderError(failure, ctx);
     return failure.exitCode;
   } finally {
+    await ctx.finishBackground();
     unsubscribe();
   }
 }

@@ -27,6 +27,17 @@ export class CommandContext {
   #output: Output | null = null;
   #globals: GlobalFlags = {};
   #hetzner: HetznerApi | null = null;
+  #background: (() => Promise<void>)[] = [];
+
+  /** Work that must end before the process does (the automatic sweep). */
+  addBackground(finish: () => Promise<void>): void {
+    this.#background.push(finish);
+  }
+
+  async finishBackground(): Promise<void> {
+    const pending = this.#background.splice(0);
+    await Promise.allSettled(pending.map((finish) => finish()));
+  }
 
   constructor(deps: Deps, redactor: Redactor) {
     this.deps = deps;

@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { listLeases } from "../lease/inspect.ts";
-import { loadBaseSettings } from "./settings.ts";
+import { loadBaseSettings, startSweep } from "./settings.ts";
 import { renderLeaseTable } from "./render_leases.ts";
 
 export function listCommand(ctx: CommandContext) {
@@ -13,6 +13,7 @@ export function listCommand(ctx: CommandContext) {
     .option("--all", "also show crabbox=true servers that fail the ownership check (FOREIGN)")
     .action(async (flags) => {
       const settings = await loadBaseSettings(ctx);
+      await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
       const rows = await listLeases(ctx.deps, api, {
         mine: flags.mine ? settings.owner : undefined,

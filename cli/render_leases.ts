@@ -25,11 +25,16 @@ export function renderLeaseTable(rows: ListedLease[], nowMs: number): string[] {
   );
 }
 
+/** Whole minutes once a wait is longer than ten minutes: a table is read at a glance. */
+function roughly(ms: number): string {
+  return formatDurationMs(ms >= 600_000 ? Math.round(ms / 60_000) * 60_000 : ms);
+}
+
 function expiryText(expiresAt: string | null, ttlDeadline: string | null, nowMs: number): string {
   if (!expiresAt) return "unknown";
   const expires = Date.parse(expiresAt) - nowMs;
-  const when = expires >= 0 ? `in ${formatDurationMs(expires)}` : `${formatDurationMs(-expires)} ago`;
+  const when = expires >= 0 ? `in ${roughly(expires)}` : `${roughly(-expires)} ago`;
   if (!ttlDeadline) return when;
   const ttl = Date.parse(ttlDeadline) - nowMs;
-  return `${when} (ttl ${ttl >= 0 ? formatDurationMs(ttl) : "passed"})`;
+  return `${when} (ttl ${ttl >= 0 ? roughly(ttl) : "passed"})`;
 }

@@ -4,7 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
-import { loadRunSettings, prepareSync } from "./settings.ts";
+import { leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
@@ -59,6 +59,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     const settings = await loadRunSettings(ctx, flags);
     const sync = flags.sync === false ? null : await prepareSync(ctx, settings, !!flags.checksum);
     if (shell) ctx.out.notice("note: running via bash -lc");
+    await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 
     ctx.exitCode = await runCommandOnBox({
       deps: ctx.deps,

@@ -2,7 +2,9 @@
  * Turns the loaded config plus flags into what the use cases need: the lease shape, the owner, the
  * repo name, the sync manifest. All user mistakes surface here, before any API call.
  */
-import type { CommandContext } from "./context.ts";
+import { type CommandContext, isTruthy } from "./context.ts";
+import { startAutoSweep } from "../lease/auto_sweep.ts";
+import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
@@ -126,8 +128,42 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
       workRoot: base.status.workRoot,
       connectTimeoutSecs: base.status.connectTimeoutSecs,
       controlPersist: persist > 0,
+      createAttempts: v<number>(config, "lease.createAttempts"),
     },
   };
+}
+
+/**
+ * Starts the automatic sweep next to a networked command unless --no-sweep, CRABBOX_NO_SWEEP=1 or
+ * sweep.auto: false. `protect` names leases this command works on.
+ */
+export async function startSweep(
+  ctx: CommandContext,
+  settings: BaseSettings,
+  protect: string[] = [],
+): Promise<void> {
+  if (ctx.globals.sweep === false || isTruthy(ctx.deps.env.get("CRABBOX_NO_SWEEP"))) return;
+  if (!v<boolean>(settings.config, "sweep.auto")) return;
+  const api = ctx.hetzner(settings.endpoint);
+  const running = await startAutoSweep(ctx.deps, api, ctx.out, {
+    endpoint: ctx.deps.env.get("HCLOUD_ENDPOINT") ?? settings.endpoint ?? "default",
+    graceSecs: v<number>(settings.config, "sweep.grace"),
+    budgetMs: v<number>(settings.config, "sweep.budget") * 1000,
+    minIntervalMs: v<number>(settings.config, "sweep.minInterval") * 1000,
+    protectLeaseIds: new Set(protect),
+  });
+  if (running) ctx.addBackground(() => running.finish());
+}
+
+/** The lease ids an --id may name, from the id itself or local records (the sweep must spare them). */
+export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<string[]> {
+  const records = await listLeaseRecords(ctx.deps);
+  return [
+    id,
+    ...records.filter((r) => r.slug === id || String(r.serverId) === id || r.serverName === id).map((r) =>
+      r.id
+    ),
+  ];
 }
 
 /** Builds the manifest before anything paid exists (not a git repo → exit 6). */

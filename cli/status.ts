@@ -4,7 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
-import { loadBaseSettings } from "./settings.ts";
+import { loadBaseSettings, startSweep } from "./settings.ts";
 
 export function statusCommand(ctx: CommandContext) {
   return new Command("status")
@@ -23,6 +23,7 @@ export function statusCommand(ctx: CommandContext) {
         throw usageError(`--wait-timeout: ${(error as Error).message}`, "use a duration like 5m or 1h30m");
       }
       const settings = await loadBaseSettings(ctx);
+      await startSweep(ctx, settings, [id]);
       const view = await leaseStatus(
         { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
         { id, wait: !!flags.wait, waitTimeoutSecs, settings: settings.status },

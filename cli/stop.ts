@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { stopLease } from "../lease/stop.ts";
-import { loadBaseSettings } from "./settings.ts";
+import { loadBaseSettings, startSweep } from "./settings.ts";
 
 const USAGE = "usage: crabbox stop <lease-id|slug|server-id|name>";
 
@@ -20,6 +20,7 @@ export function stopCommand(ctx: CommandContext) {
         throw usageError(all.length === 0 ? "no lease given" : "stop takes exactly one lease", USAGE);
       }
       const settings = await loadBaseSettings(ctx);
+      await startSweep(ctx, settings, [all[0]]);
       const result = await stopLease(
         { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
         { id: all[0], force: !!flags.force, localOwner: settings.owner },

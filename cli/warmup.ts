@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions } from "./lease_options.ts";
 import { warmupLease } from "../lease/warmup.ts";
-import { loadRunSettings } from "./settings.ts";
+import { loadRunSettings, startSweep } from "./settings.ts";
 import { formatDurationMs } from "../core/duration.ts";
 
 export function warmupCommand(ctx: CommandContext) {
@@ -11,6 +11,7 @@ export function warmupCommand(ctx: CommandContext) {
     new Command("warmup").description("create a box and wait until it is ready for `crabbox run --id`"),
   ).action(async (flags) => {
     const settings = await loadRunSettings(ctx, flags);
+    await startSweep(ctx, settings);
     const started = ctx.deps.clock.now();
     const lease = await warmupLease({
       deps: ctx.deps,

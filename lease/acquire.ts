@@ -24,7 +24,7 @@ import { createWithFallback } from "./create_server.ts";
 import { serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
 import { Box } from "./box.ts";
-import { waitForReady } from "./readiness.ts";
+import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
 import { rollback } from "./rollback.ts";
 
 export interface LeaseShape {
@@ -47,6 +47,8 @@ export interface LeaseShape {
   workRoot: string;
   connectTimeoutSecs: number;
   controlPersist: boolean;
+  /** Whole acquires tried when the bootstrap times out (config lease.createAttempts, default 2). */
+  createAttempts: number;
 }
 
 export interface AcquiredLease {
@@ -73,7 +75,20 @@ export interface AcquireContext {
   ) => void;
 }
 
+/** SPEC §5.1 step 9: a bootstrap timeout is retried with a fresh lease (the first was rolled back). */
 export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Promise<AcquiredLease> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await acquireOnce(ctx, shape);
+    } catch (error) {
+      if (!(error instanceof BootstrapTimeoutError) || attempt >= shape.createAttempts) throw error;
+      const leaseId = error.message.match(/cbx_[0-9a-f]{12}/)?.[0] ?? "the lease";
+      ctx.out.warn(`bootstrap timed out on ${leaseId}; retrying once with a fresh lease`);
+    }
+  }
+}
+
+async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<AcquiredLease> {
   const { deps, api, out, signal } = ctx;
   const started = deps.clock.now();
   const leaseId = newLeaseId((n) => deps.random.bytes(n));
@@ -140,11 +155,6 @@ export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Prom
     );
     server = created.server;
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
-    out.progress(
-      `created server ${server.id} ${server.name} type=${created.serverType} location=${
-        created.location ?? "auto"
-      }; stop with: crabbox stop ${leaseId}`,
-    );
     await writeLeaseRecord(deps, {
       id: leaseId,
       slug,
@@ -155,6 +165,11 @@ export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Prom
       createdAt: formatIso(api.now()),
       repoRoot: ctx.repoRoot,
     });
+    out.progress(
+      `created server ${server.id} ${server.name} type=${created.serverType} location=${
+        created.location ?? "auto"
+      }; stop with: crabbox stop ${leaseId}`,
+    );
     // The box now holds the host private key; we keep only the public half.
     await deps.fs.remove(paths.hostKey);
 

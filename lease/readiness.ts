@@ -4,7 +4,7 @@
  */
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
-import { CrabboxError, timeoutError } from "../core/errors.ts";
+import { CrabboxError } from "../core/errors.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import type { Box, ProbeResult } from "./box.ts";
 
@@ -18,6 +18,15 @@ export interface ReadinessContext {
 }
 
 const PROGRESS_EVERY_MS = 10_000;
+
+/** The box never answered in time; acquire retries this once with a fresh lease. */
+export class BootstrapTimeoutError extends CrabboxError {
+  constructor(message: string) {
+    super("timeout", message, {
+      hint: "retry, or raise --bootstrap-timeout if boots are slow in this location",
+    });
+  }
+}
 
 /** Rounds: every 1 s for the first 30 s (fake and fast boots), 5 s until 2 min, then 10 s. */
 export function roundDelayMs(elapsedMs: number): number {
@@ -58,11 +67,10 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
     const now = deps.clock.now();
     const elapsed = now - started;
     if (now >= deadlineMs) {
-      throw timeoutError(
+      throw new BootstrapTimeoutError(
         `timed out after ${formatDurationMs(elapsed)} waiting for ${ctx.leaseId} to become ready (ports=${
           describePorts(states)
         }); the server was deleted`,
-        "retry, or raise --bootstrap-timeout if boots are slow in this location",
       );
     }
     if (now - lastProgress >= PROGRESS_EVERY_MS) {

@@ -100,6 +100,21 @@ export async function removeLeaseDir(deps: StoreDeps, leaseId: string): Promise<
   await deps.fs.remove(leaseDir(deps, leaseId), { recursive: true });
 }
 
+/** Every lease directory by its name (a crash can leave keys without a lease.json). */
+export async function listLeaseDirs(deps: StoreDeps): Promise<{ leaseId: string; mtimeMs: number | null }[]> {
+  const root = leasesDir(deps);
+  if (!(await deps.fs.lstat(root))?.isDirectory) return [];
+  const dirs = [];
+  for (const entry of await deps.fs.readDir(root)) {
+    if (!entry.isDirectory || !/^cbx_[a-f0-9]{12}$/.test(entry.name)) continue;
+    dirs.push({
+      leaseId: entry.name,
+      mtimeMs: (await deps.fs.lstat(join(root, entry.name)))?.mtimeMs ?? null,
+    });
+  }
+  return dirs;
+}
+
 /** Every local lease record (for slug lookups of vanished leases and local pruning). */
 export async function listLeaseRecords(deps: StoreDeps): Promise<LeaseRecord[]> {
   const root = leasesDir(deps);

@@ -168,6 +168,15 @@ Deno.test("faults: auth, rate limits, 5xx, capacity, quota, ambiguous create, SS
         /timed out after \S+ waiting for cbx_\S+ to become ready \(ports=2222:\w+,22:auth\); the server was deleted/,
       );
       assert.match(result.stderr, /^crabbox: rolling back cbx_/m);
+      assert.match(
+        result.stderr,
+        /^crabbox: warning: bootstrap timed out on cbx_\S+; retrying once with a fresh lease$/m,
+      );
+      assert.equal(
+        result.stderr.match(/^crabbox: created server/gm)?.length,
+        2,
+        "one retry, on a fresh lease",
+      );
       empty();
     });
 

@@ -1,0 +1,199 @@
+/**
+ * The label-only sweep (SPEC §7): every server and key is judged by its labels and Hetzner time, each
+ * delete is preceded by a fresh GET, failures are recorded and the sweep goes on.
+ */
+import type { Deps } from "../core/deps.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import { formatIso } from "../core/format.ts";
+import { decideServer, decideSshKeys, type SweepReason } from "../labels/sweep.ts";
+import { crabboxKeys, crabboxServers } from "../labels/selectors.ts";
+import { decodeLeaseLabels } from "../labels/codec.ts";
+import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
+import { HetznerApiError } from "../providers/hetzner/errors.ts";
+import { listLeaseDirs, removeLeaseDir } from "./store.ts";
+
+export interface SweepOptions {
+  dryRun: boolean;
+  graceSecs: number;
+  keys: boolean;
+  local: boolean;
+  /** The automatic sweep deletes at most 5 servers and never the current command's box. */
+  maxDeletes?: number;
+  protectLeaseIds?: Set<string>;
+  signal?: AbortSignal;
+}
+
+export interface ServerItem {
+  id: number;
+  name: string;
+  lease: string | null;
+  slug: string | null;
+  state: string | null;
+  keep: boolean;
+  owner: string | null;
+  expiresAt: string | null;
+  decision: "delete" | "skip";
+  reason: SweepReason;
+  result: "deleted" | "would_delete" | "skipped" | "failed";
+  error: string | null;
+  /** For the human line: how long ago the deadline passed. */
+  overdueMs: number | null;
+}
+
+export interface KeyItem {
+  id: number;
+  name: string;
+  lease: string | null;
+  reason: string;
+  result: "deleted" | "would_delete" | "skipped" | "failed";
+  error: string | null;
+}
+
+export interface SweepReport {
+  dryRun: boolean;
+  now: string;
+  graceSecs: number;
+  servers: ServerItem[];
+  sshKeys: KeyItem[];
+  local: { pruned: string[] };
+  summary: { deleted: number; skipped: number; failed: number };
+}
+
+const LOCAL_MIN_AGE_MS = 3600_000;
+
+export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions): Promise<SweepReport> {
+  const { signal } = options;
+  const servers = await api.listServers({ labelSelector: crabboxServers() }, { signal });
+  const now = api.now();
+  const items: ServerItem[] = [];
+  const deletedLeases = new Set<string>();
+  const keysDeletedWithServers: KeyItem[] = [];
+  let deletes = 0;
+  for (const server of servers) {
+    const item = describe(server, now, options.graceSecs);
+    items.push(item);
+    const protectedLease = item.lease !== null && options.protectLeaseIds?.has(item.lease);
+    if (item.decision === "skip" || protectedLease) continue;
+    if (options.maxDeletes !== undefined && deletes >= options.maxDeletes) {
+      item.result = "skipped";
+      continue;
+    }
+    if (options.dryRun) {
+      item.result = "would_delete";
+      continue;
+    }
+    deletes++;
+    try {
+      // A heartbeat may have just landed: judge the fresh labels, not the listing.
+      const fresh = await api.getServer(server.id, { signal });
+      if (fresh && decideServer(fresh, api.now(), options.graceSecs).decision === "skip") {
+        item.result = "skipped";
+        continue;
+      }
+      if (fresh) keysDeletedWithServers.push(...await deleteKeyOf(api, fresh, signal));
+      await api.deleteServer(server.id, { signal });
+      item.result = "deleted";
+      if (item.lease) deletedLeases.add(item.lease);
+    } catch (error) {
+      item.result = "failed";
+      item.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  const sshKeys: KeyItem[] = [...keysDeletedWithServers];
+  if (options.keys) {
+    const keys = await api.listSshKeys({ labelSelector: crabboxKeys() }, { signal });
+    const live = new Set(
+      items.filter((i) => i.result !== "deleted" && i.lease).map((i) => i.lease!),
+    );
+    for (const verdict of decideSshKeys(keys, live, deletedLeases, api.now())) {
+      const item: KeyItem = {
+        id: verdict.key.id,
+        name: verdict.key.name,
+        lease: verdict.leaseId,
+        reason: verdict.reason,
+        result: verdict.decision === "skip" ? "skipped" : options.dryRun ? "would_delete" : "deleted",
+        error: null,
+      };
+      if (item.result === "deleted") {
+        try {
+          await api.deleteSshKey(verdict.key.id, { signal });
+        } catch (error) {
+          item.result = "failed";
+          item.error = error instanceof Error ? error.message : String(error);
+        }
+      }
+      if (verdict.decision === "delete" || item.result === "failed") sshKeys.push(item);
+    }
+  }
+
+  const pruned: string[] = [];
+  if (options.local && !options.dryRun) {
+    const alive = new Set(servers.map((s) => s.labels.lease).filter((l) => l && !deletedLeases.has(l)));
+    for (const dir of await listLeaseDirs(deps)) {
+      const age = dir.mtimeMs === null ? Infinity : deps.clock.now() - dir.mtimeMs;
+      if (!alive.has(dir.leaseId) && (deletedLeases.has(dir.leaseId) || age > LOCAL_MIN_AGE_MS)) {
+        await removeLeaseDir(deps, dir.leaseId);
+        pruned.push(dir.leaseId);
+      }
+    }
+  }
+
+  const count = (result: string) => items.filter((i) => i.result === result).length;
+  return {
+    dryRun: options.dryRun,
+    now: formatIso(now),
+    graceSecs: options.graceSecs,
+    servers: items,
+    sshKeys,
+    local: { pruned },
+    summary: {
+      deleted: count("deleted") + count("would_delete"),
+      skipped: count("skipped"),
+      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length,
+    },
+  };
+}
+
+function describe(server: Server, nowMs: number, graceSecs: number): ServerItem {
+  const verdict = decideServer(server, nowMs, graceSecs);
+  const decoded = decodeLeaseLabels(server.labels);
+  return {
+    id: server.id,
+    name: server.name,
+    lease: server.labels.lease ?? null,
+    slug: server.labels.slug ?? null,
+    state: server.labels.state ?? null,
+    keep: decoded.keep,
+    owner: server.labels.owner ?? null,
+    expiresAt: decoded.expiresAtSecs === null ? null : formatIso(decoded.expiresAtSecs * 1000),
+    decision: verdict.decision,
+    reason: verdict.reason,
+    result: "skipped",
+    error: null,
+    overdueMs: verdict.deadlineMs === null ? null : nowMs - verdict.deadlineMs,
+  };
+}
+
+/** The server's key goes first (SPEC §7.1); a failure here is left to the key sweep. */
+async function deleteKeyOf(api: HetznerApi, server: Server, signal?: AbortSignal): Promise<KeyItem[]> {
+  const name = server.labels.provider_key ?? (server.labels.lease ? sshKeyName(server.labels.lease) : "");
+  if (!isSshKeyName(name)) return [];
+  const deleted: KeyItem[] = [];
+  try {
+    for (const key of await api.listSshKeys({ name }, { signal })) {
+      await api.deleteSshKey(key.id, { signal });
+      deleted.push({
+        id: key.id,
+        name,
+        lease: server.labels.lease ?? null,
+        reason: "lease_deleted",
+        result: "deleted",
+        error: null,
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof HetznerApiError)) throw error;
+  }
+  return deleted;
+}

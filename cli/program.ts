@@ -10,6 +10,7 @@ import { listCommand } from "./list.ts";
 import { statusCommand } from "./status.ts";
 import { versionCommand } from "./version_command.ts";
 import { sweepCommand } from "./sweep.ts";
+import { heartbeatCommand } from "./heartbeat.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -63,6 +64,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(stopCommand(ctx));
   program.addCommand(listCommand(ctx));
   program.addCommand(statusCommand(ctx));
+  program.addCommand(heartbeatCommand(ctx));
   program.addCommand(sweepCommand(ctx));
   program.addCommand(versionCommand(ctx));
 

@@ -76,6 +76,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       shape: settings.shape,
       sync,
       repo: settings.repo,
+      graceSecs: settings.config.values["sweep.grace"] as number,
     });
   });
   return command;

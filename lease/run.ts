@@ -20,6 +20,7 @@ import { remoteWorkdir, syncTree } from "./sync_step.ts";
 import { runRemoteCommand } from "./exec.ts";
 import type { Manifest } from "../sync/manifest.ts";
 import { waitForReady } from "./readiness.ts";
+import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -32,6 +33,7 @@ export interface RunRequest {
   /** null with --no-sync. */
   sync: { gitRoot: string; manifest: Manifest; checksum: boolean } | null;
   repo: string;
+  graceSecs: number;
 }
 
 export interface RunContext {
@@ -71,9 +73,19 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
 
   let exitCode: number;
   let failure: unknown = null;
+  let heartbeat: Heartbeat | null = null;
   try {
     await box.prepare();
     server = await touchServer(api, server.id, { state: "leased", run: runId }, ctx.signal);
+    heartbeat = startHeartbeat({
+      api,
+      clock: deps.clock,
+      out,
+      serverId: server.id,
+      leaseId,
+      idleSecs: decodeLeaseLabels(server.labels).idleSecs ?? request.shape.idleSecs,
+      graceSecs: request.graceSecs,
+    });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
     if (request.sync) {
       const synced = await syncTree({ deps, out }, box, { ...request.sync, workdir });
@@ -98,6 +110,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     exitCode = error instanceof CrabboxError ? error.exitCode : 1;
   }
 
+  // The heartbeat ends before any release or return to ready (SPEC §16 #30).
+  await heartbeat?.stop();
   const releaseStarted = deps.clock.now();
   const deleteIt = shouldDelete(request.stop, lease.fresh, exitCode);
   if (deleteIt) {

@@ -3,6 +3,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
 import { leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
 
@@ -11,6 +12,15 @@ const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const
 /** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
 export function needsShell(argv: string[]): boolean {
   return argv.length === 1 && /\s|&&|\|\||;|\||>|</.test(argv[0]);
+}
+
+function lockTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw usageError(`--lock-timeout ${value}: ${(error as Error).message}`, "pass a duration like 10m");
+  }
 }
 
 export function runCommand(ctx: CommandContext) {
@@ -26,7 +36,8 @@ export function runCommand(ctx: CommandContext) {
       .option("--keep-on-failure", "keep a fresh box when the command fails (same as --stop success)")
       .option("--no-sync", "do not sync the working tree")
       .option("--checksum", "compare file contents, not sizes and times, when syncing")
-      .option("--shell", "run the command under bash -lc"),
+      .option("--shell", "run the command under bash -lc")
+      .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)"),
   );
   command.addHelpText(
     "after",
@@ -55,6 +66,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (flags.keep) stop = "never";
     if (flags.keepOnFailure) stop = "success";
     const shell = !!flags.shell || needsShell(argv);
+    const lockTimeoutFlag = lockTimeout(flags.lockTimeout);
 
     const settings = await loadRunSettings(ctx, flags);
     const sync = flags.sync === false ? null : await prepareSync(ctx, settings, !!flags.checksum);
@@ -77,6 +89,8 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       sync,
       repo: settings.repo,
       graceSecs: settings.config.values["sweep.grace"] as number,
+      lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
+      owner: settings.owner,
     });
   });
   return command;

@@ -119,6 +119,7 @@ export interface SystemInfo {
   uid(): number | null;
   tmpDir(): string;
   homeDir(): string;
+  pid(): number;
   /** Deno version and build target, for `version --json`. */
   runtime(): { deno: string; target: string };
 }

@@ -264,5 +264,6 @@ export const realSystem: SystemInfo = {
   uid: () => Deno.uid(),
   tmpDir: () => tmpdir(),
   homeDir: () => homedir(),
+  pid: () => Deno.pid,
   runtime: () => ({ deno: Deno.version.deno, target: Deno.build.target }),
 };

@@ -135,6 +135,13 @@ export class Box {
     return this.#deps.proc.spawn("ssh", argv, { stdin: "piped", stdout: sinks.stdout, stderr: sinks.stderr });
   }
 
+  /** A channel whose stdin stays open and whose output the caller reads (the box lock). */
+  spawnPiped(script: string, args: string[]): ChildHandle {
+    const argv = [...this.sshArgs(), remoteBash(script, args)];
+    this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} <script>`);
+    return this.#deps.proc.spawn("ssh", argv, { stdin: "piped", stdout: "piped", stderr: "piped" });
+  }
+
   /** The `-e` value for rsync: the same pinned option set, without the destination. */
   rsyncShell(): string {
     const args = this.sshArgs();

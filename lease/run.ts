@@ -7,7 +7,7 @@ import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatDurationMs } from "../core/duration.ts";
-import { formatClock } from "../core/format.ts";
+import { formatClock, formatIso } from "../core/format.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
@@ -21,6 +21,7 @@ import { runRemoteCommand } from "./exec.ts";
 import type { Manifest } from "../sync/manifest.ts";
 import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
+import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -34,6 +35,8 @@ export interface RunRequest {
   sync: { gitRoot: string; manifest: Manifest; checksum: boolean } | null;
   repo: string;
   graceSecs: number;
+  lockTimeoutSecs: number;
+  owner: string;
 }
 
 export interface RunContext {
@@ -74,8 +77,18 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let exitCode: number;
   let failure: unknown = null;
   let heartbeat: Heartbeat | null = null;
+  let lock: HeldLock | null = null;
   try {
     await box.prepare();
+    const lockStarted = deps.clock.now();
+    lock = await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
+      runId,
+      owner: request.owner,
+      host: deps.system.hostname(),
+      pid: deps.system.pid(),
+      since: formatIso(api.now()),
+    }, request.lockTimeoutSecs * 1000);
+    phases.lock = deps.clock.now() - lockStarted;
     server = await touchServer(api, server.id, { state: "leased", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
@@ -115,6 +128,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const releaseStarted = deps.clock.now();
   const deleteIt = shouldDelete(request.stop, lease.fresh, exitCode);
   if (deleteIt) {
+    await lock?.release();
     await box.closeMaster();
     try {
       const released = await releaseServer(deps, api, server, AbortSignal.timeout(120_000));
@@ -122,7 +136,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     } catch (error) {
       out.warn(`release of ${leaseId} failed: ${(error as Error).message}; run: crabbox stop ${leaseId}`);
     }
-  } else {
+  } else if (lock) {
     try {
       server = await touchServer(api, server.id, { state: "ready", run: null }, AbortSignal.timeout(60_000));
       const labels = decodeLeaseLabels(server.labels);
@@ -136,6 +150,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     } catch (error) {
       out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
     }
+    // Released only after the box is back to ready, so a waiter never sees a half-finished run.
+    await lock?.release();
   }
   ctx.setSecondInterruptNote(null);
   phases.release = deps.clock.now() - releaseStarted;

@@ -70,3 +70,28 @@ export function killScript(
 ): RemoteScript {
   return { script: KILL, args: [input.workRoot, input.runId, input.signal] };
 }
+
+const LOCK = `root=$1 owner=$2
+dir="$root/.crabbox"
+mkdir -p -- "$dir" || exit 74
+exec 9>>"$dir/lock" || exit 74
+if ! flock -n 9; then
+  printf 'BUSY %s\\n' "$(cat -- "$dir/lock.owner" 2>/dev/null)"
+  exit 75
+fi
+printf '%s\\n' "$owner" >"$dir/lock.owner"
+# Leftover env files of crashed runs hold forwarded values: remove those older than a day.
+find "$dir/env" -type f -mmin +1440 -delete 2>/dev/null
+echo LOCKED
+# Held until the client's stdin closes (exit, crash or a lost connection).
+cat >/dev/null
+rm -f -- "$dir/lock.owner"
+`;
+
+/**
+ * SPEC §8.1: the box lock, held by this channel with flock. Prints LOCKED and blocks on stdin, or
+ * prints `BUSY <owner json>` and exits 75. Never waits on the box: the client retries.
+ */
+export function lockScript(input: { workRoot: string; ownerJson: string }): RemoteScript {
+  return { script: LOCK, args: [input.workRoot, input.ownerJson] };
+}

@@ -197,6 +197,7 @@ export async function fakeCli(
       uid: () => 1000,
       tmpDir: () => "/tmp",
       homeDir: () => home,
+      pid: () => 4242,
       runtime: () => ({ deno: "2.9.6", target: "x86_64-unknown-linux-gnu" }),
     },
   };

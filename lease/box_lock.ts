@@ -1,0 +1,112 @@
+/**
+ * The box lock (SPEC §8): a dedicated SSH channel holds flock on <workRoot>/.crabbox/lock for as long
+ * as its stdin stays open. A busy box is retried every 2 s with a progress line every 10 s, up to the
+ * lock timeout (exit 5).
+ */
+import type { ChildHandle, Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import { CrabboxError, timeoutError } from "../core/errors.ts";
+import { formatClock } from "../core/format.ts";
+import { formatDurationMs } from "../core/duration.ts";
+import { lockScript } from "../ssh/scripts.ts";
+import type { Box } from "./box.ts";
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface LockOwner {
+  runId: string;
+  owner: string;
+  host: string;
+  pid: number;
+  since: string;
+}
+
+type Attempt = { kind: "locked"; lock: HeldLock } | { kind: "busy"; holder: Partial<LockOwner> | null };
+
+/** One non-blocking try. */
+export async function tryLock(box: Box, owner: LockOwner): Promise<Attempt> {
+  const { script, args } = lockScript({ workRoot: box.workRoot, ownerJson: JSON.stringify(owner) });
+  const child = box.spawnPiped(script, args);
+  const reader = child.stdout!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  const line = text.split("\n")[0];
+  if (line === "LOCKED") return { kind: "locked", lock: holder(child) };
+  const status = await child.status;
+  await child.stdin?.close().catch(() => {});
+  if (line.startsWith("BUSY")) {
+    let parsed: Partial<LockOwner> | null = null;
+    try {
+      parsed = JSON.parse(line.slice(5));
+    } catch {
+      parsed = null;
+    }
+    return { kind: "busy", holder: parsed };
+  }
+  const stderr = child.stderr ? await new Response(child.stderr).text().catch(() => "") : "";
+  throw new CrabboxError(
+    "remote",
+    `could not take the box lock on ${box.leaseId} (exit ${status.code}): ${stderr.trim()}`,
+    {
+      hint: `check the box with: crabbox status ${box.leaseId}`,
+    },
+  );
+}
+
+function holder(child: ChildHandle): HeldLock {
+  // Drain what is left so the channel never blocks on a full pipe.
+  void child.stdout?.pipeTo(new WritableStream()).catch(() => {});
+  void child.stderr?.pipeTo(new WritableStream()).catch(() => {});
+  return {
+    async release() {
+      await child.stdin?.close().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+/** Waits for the lock up to timeoutMs, saying who holds it. */
+export async function acquireBoxLock(
+  ctx: { deps: Deps; out: Output; signal: AbortSignal },
+  box: Box,
+  owner: LockOwner,
+  timeoutMs: number,
+): Promise<HeldLock> {
+  const { deps, out } = ctx;
+  const started = deps.clock.now();
+  let lastProgress: number | null = null;
+  for (;;) {
+    const attempt = await tryLock(box, owner);
+    if (attempt.kind === "locked") return attempt.lock;
+    const elapsed = deps.clock.now() - started;
+    const who = attempt.holder
+      ? `${attempt.holder.runId ?? "?"} (${attempt.holder.owner ?? "?"}, since ${
+        attempt.holder.since ? formatClock(Date.parse(attempt.holder.since)) : "?"
+      })`
+      : "another run";
+    if (elapsed >= timeoutMs) {
+      throw timeoutError(
+        `timed out after ${
+          formatDurationMs(timeoutMs)
+        } waiting for the box lock on ${box.leaseId} held by ${who}`,
+        `wait for that run to finish, raise --lock-timeout, or use another box`,
+      );
+    }
+    if (lastProgress === null || deps.clock.now() - lastProgress >= 10_000) {
+      lastProgress = deps.clock.now();
+      out.progress(
+        `waiting for box lock on ${box.leaseId} held by ${who} elapsed=${formatDurationMs(elapsed)} timeout=${
+          formatDurationMs(timeoutMs)
+        }`,
+      );
+    }
+    await deps.clock.sleep(2_000, ctx.signal);
+  }
+}

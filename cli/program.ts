@@ -11,6 +11,7 @@ import { statusCommand } from "./status.ts";
 import { versionCommand } from "./version_command.ts";
 import { sweepCommand } from "./sweep.ts";
 import { heartbeatCommand } from "./heartbeat.ts";
+import { poolCommand } from "./pool.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -65,6 +66,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(listCommand(ctx));
   program.addCommand(statusCommand(ctx));
   program.addCommand(heartbeatCommand(ctx));
+  program.addCommand(poolCommand(ctx));
   program.addCommand(sweepCommand(ctx));
   program.addCommand(versionCommand(ctx));
 

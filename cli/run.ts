@@ -4,6 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
+import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
 import { leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
 
@@ -12,6 +13,10 @@ const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const
 /** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
 export function needsShell(argv: string[]): boolean {
   return argv.length === 1 && /\s|&&|\|\||;|\||>|</.test(argv[0]);
+}
+
+function poolName(settings: { config: { values: Record<string, unknown> } }): string {
+  return sanitizeLabelValue(settings.config.values["pool.name"] as string);
 }
 
 function lockTimeout(value: string | undefined): number | undefined {
@@ -31,6 +36,7 @@ export function runCommand(ctx: CommandContext) {
       )
       .argument("[command...]", "the command to run on the box (after --)")
       .option("--id <id>", "use an existing lease (cbx_… id, slug, server id or name)")
+      .option("--pool [name]", "claim an idle box of a warm pool (default pool: default)")
       .addOption(new Option("--stop <policy>", "when to delete the box afterwards").choices(STOP_POLICIES))
       .addOption(new Option("--stop-after <policy>").choices(STOP_POLICIES).hideHelp())
       .option("--keep-on-failure", "keep a fresh box when the command fails (same as --stop success)")
@@ -56,6 +62,9 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       throw usageError("no command given", "put the command after --, e.g. crabbox run -- pnpm test");
     }
     const createFlags = givenLeaseCreateFlags(flags);
+    if (flags.id && flags.pool) {
+      throw usageError("--pool cannot be used with --id", "pick one: a pool or a lease");
+    }
     if (flags.id && createFlags.length > 0) {
       throw usageError(
         `${createFlags.join(", ")} cannot be used with --id`,
@@ -84,6 +93,11 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       argv,
       shell,
       id: flags.id,
+      pool: flags.pool === undefined
+        ? undefined
+        : flags.pool === true
+        ? poolName(settings)
+        : sanitizeLabelValue(flags.pool),
       stop,
       shape: settings.shape,
       sync,

@@ -1,36 +1,63 @@
-/** `crabbox warmup [lease-create flags] [--json]`: create a box and wait until it is ready. */
+/** `crabbox warmup [lease-create flags] [--pool [name] --count N] [--json]`: create boxes, wait until ready. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
-import { addLeaseCreateOptions } from "./lease_options.ts";
+import { addLeaseCreateOptions, type LeaseCreateFlags } from "./lease_options.ts";
 import { warmupLease } from "../lease/warmup.ts";
 import { loadRunSettings, startSweep } from "./settings.ts";
 import { formatDurationMs } from "../core/duration.ts";
+import { usageError } from "../core/errors.ts";
+import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import type { LeaseObject } from "../labels/lease_view.ts";
+
+const PARALLEL_CREATES = 3;
 
 export function warmupCommand(ctx: CommandContext) {
   return addLeaseCreateOptions(
-    new Command("warmup").description("create a box and wait until it is ready for `crabbox run --id`"),
-  ).action(async (flags) => {
+    new Command("warmup")
+      .description("create a box (or a warm pool) and wait until it is ready for `crabbox run --id/--pool`")
+      .option("--pool [name]", "label the boxes as a warm pool (default pool: default)")
+      .option("--count <n>", "how many pool boxes to create (1–10, needs --pool)"),
+  ).action(async (parsed) => {
+    const flags = parsed as typeof parsed & LeaseCreateFlags;
+    const count = flags.count === undefined ? 1 : Number(flags.count);
+    if (!Number.isInteger(count) || count < 1 || count > 10) {
+      throw usageError(`--count ${flags.count}: must be a whole number from 1 to 10`);
+    }
+    if (count > 1 && flags.pool === undefined) {
+      throw usageError("--count needs --pool", "e.g. crabbox warmup --pool --count 3");
+    }
     const settings = await loadRunSettings(ctx, flags);
+    const pool = flags.pool === undefined
+      ? undefined
+      : sanitizeLabelValue(flags.pool === true ? settings.config.values["pool.name"] as string : flags.pool);
     await startSweep(ctx, settings);
     const started = ctx.deps.clock.now();
-    const lease = await warmupLease({
-      deps: ctx.deps,
-      api: ctx.hetzner(settings.endpoint),
-      out: ctx.out,
-      signal: ctx.interrupt.signal,
-      repoRoot: settings.gitRoot,
-      setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
-    }, settings.shape);
+    const leases: LeaseObject[] = [];
+    const api = ctx.hetzner(settings.endpoint);
+    for (let first = 0; first < count; first += PARALLEL_CREATES) {
+      const batch = Array.from({ length: Math.min(PARALLEL_CREATES, count - first) }, () =>
+        warmupLease({
+          deps: ctx.deps,
+          api,
+          out: ctx.out,
+          signal: ctx.interrupt.signal,
+          repoRoot: settings.gitRoot,
+          setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
+        }, { ...settings.shape, pool, slug: count > 1 ? undefined : settings.shape.slug }));
+      leases.push(...await Promise.all(batch));
+    }
     const totalMs = ctx.deps.clock.now() - started;
-    if (ctx.globals.json) return ctx.out.json({ leases: [lease], totalMs });
-    ctx.out.result(
-      `leased ${lease.id} slug=${lease.slug} server=${lease.serverId} type=${lease.serverType} location=${lease.location} ip=${lease.ipv4} keep=${lease.keep} idle_timeout=${
-        formatDurationMs((lease.idleTimeoutSecs ?? 0) * 1000)
-      } expires=${lease.expiresAt}`,
-    );
-    ctx.out.result(
-      `ready ssh=${lease.sshUser}@${lease.ipv4}:${lease.sshPort} workroot=${settings.shape.workRoot}`,
-    );
+    if (ctx.globals.json) return ctx.out.json({ leases, totalMs });
+    for (const lease of leases) {
+      ctx.out.result(
+        `leased ${lease.id} slug=${lease.slug} server=${lease.serverId} type=${lease.serverType} location=${lease.location} ip=${lease.ipv4} keep=${lease.keep} idle_timeout=${
+          formatDurationMs((lease.idleTimeoutSecs ?? 0) * 1000)
+        } expires=${lease.expiresAt}${lease.pool ? ` pool=${lease.pool}` : ""}`,
+      );
+      ctx.out.result(
+        `ready ssh=${lease.sshUser}@${lease.ipv4}:${lease.sshPort} workroot=${settings.shape.workRoot}`,
+      );
+    }
     ctx.out.result(`warmup complete total=${formatDurationMs(totalMs)}`);
   });
 }

@@ -22,6 +22,7 @@ import type { Manifest } from "../sync/manifest.ts";
 import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
+import { claimPoolBox } from "./pool.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -29,6 +30,8 @@ export interface RunRequest {
   argv: string[];
   shell: boolean;
   id?: string;
+  /** Claim an idle box of this warm pool (or provision one that joins it). */
+  pool?: string;
   stop: StopPolicy;
   shape: LeaseShape;
   /** null with --no-sync. */
@@ -63,7 +66,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const runId = newRunId((n) => deps.random.bytes(n));
   const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, release: 0 };
 
-  const lease = request.id ? await reuseLease(ctx, request) : await freshLease(ctx, request.shape);
+  const lease = request.id
+    ? await reuseLease(ctx, request)
+    : request.pool
+    ? await poolLease(ctx, request, runId)
+    : await freshLease(ctx, request.shape);
   phases.acquire = lease.acquireMs;
   phases.bootstrap = lease.bootstrapMs;
   const { box, leaseId } = lease;
@@ -81,7 +88,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   try {
     await box.prepare();
     const lockStarted = deps.clock.now();
-    lock = await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
+    lock = lease.lock ?? await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
       runId,
       owner: request.owner,
       host: deps.system.hostname(),
@@ -126,7 +133,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
   await heartbeat?.stop();
   const releaseStarted = deps.clock.now();
-  const deleteIt = shouldDelete(request.stop, lease.fresh, exitCode);
+  // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
+  const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
   if (deleteIt) {
     await lock?.release();
     await box.closeMaster();
@@ -191,6 +199,21 @@ interface HeldLease {
   fresh: boolean;
   acquireMs: number;
   bootstrapMs: number;
+  /** Already held (a pool claim takes the lock to decide). */
+  lock?: HeldLock;
+}
+
+async function poolLease(ctx: RunContext, request: RunRequest, runId: string): Promise<HeldLease> {
+  const started = ctx.deps.clock.now();
+  const claimed = await claimPoolBox(ctx, {
+    pool: request.pool!,
+    shape: request.shape,
+    runId,
+    owner: request.owner,
+  });
+  if (claimed) return { ...claimed, fresh: false, acquireMs: ctx.deps.clock.now() - started, bootstrapMs: 0 };
+  ctx.out.progress(`no idle box in pool ${request.pool}; provisioning one that joins it`);
+  return await freshLease(ctx, { ...request.shape, pool: request.pool });
 }
 
 async function freshLease(ctx: RunContext, shape: LeaseShape): Promise<HeldLease> {

@@ -1,0 +1,119 @@
+/**
+ * Warm pools without a coordinator (SPEC §8.3): the box lock decides who gets a pool box; labels
+ * are advisory. Only boxes whose key lives on this machine can be claimed.
+ */
+import type { Deps } from "../core/deps.ts";
+import type { Output } from "../core/output.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import { formatIso } from "../core/format.ts";
+import { decodeLeaseLabels } from "../labels/codec.ts";
+import { isCrabboxOwned } from "../labels/ownership.ts";
+import { crabboxServers, readyPoolServers } from "../labels/selectors.ts";
+import { Box } from "./box.ts";
+import { type HeldLock, tryLock } from "./box_lock.ts";
+import { hasLocalKey, leasePaths, readLeaseRecord } from "./store.ts";
+import { touchServer } from "./labels_write.ts";
+import type { LeaseShape } from "./acquire.ts";
+
+const MAX_CANDIDATES = 5;
+const TERMINAL = new Set(["released", "failed", "expired"]);
+
+export interface ClaimedBox {
+  leaseId: string;
+  server: Server;
+  box: Box;
+  lock: HeldLock;
+}
+
+export function boxFor(
+  deps: Deps,
+  out: Output,
+  server: Server,
+  shape: LeaseShape,
+  sshPort: number | null,
+): Box {
+  const leaseId = server.labels.lease;
+  return new Box(deps, {
+    leaseId,
+    paths: leasePaths(deps, leaseId),
+    user: shape.sshUser,
+    host: server.ipv4!,
+    ports: sshPort ? [sshPort, ...shape.sshPorts.filter((p) => p !== sshPort)] : shape.sshPorts,
+    workRoot: shape.workRoot,
+    connectTimeoutSecs: shape.connectTimeoutSecs,
+    controlPersist: shape.controlPersist,
+    debug: (line) => out.debug(line),
+  });
+}
+
+/** Ready pool boxes this machine can use, unexpired, most recently touched first. */
+export async function poolCandidates(
+  deps: Deps,
+  api: HetznerApi,
+  pool: string,
+  signal?: AbortSignal,
+): Promise<Server[]> {
+  const now = api.now();
+  const servers = await api.listServers({ labelSelector: readyPoolServers(pool) }, { signal });
+  const usable: Server[] = [];
+  for (const server of servers) {
+    const labels = decodeLeaseLabels(server.labels);
+    if (!isCrabboxOwned(server.labels) || !server.ipv4) continue;
+    if (labels.expiresAtSecs !== null && labels.expiresAtSecs * 1000 <= now) continue;
+    if (labels.ttlSecs !== null && server.createdMs + labels.ttlSecs * 1000 <= now) continue;
+    if (!(await hasLocalKey(deps, server.labels.lease))) continue;
+    usable.push(server);
+  }
+  return usable.sort((a, b) =>
+    (decodeLeaseLabels(b.labels).lastTouchedAtSecs ?? 0) -
+    (decodeLeaseLabels(a.labels).lastTouchedAtSecs ?? 0)
+  );
+}
+
+/** Tries up to five candidates without waiting; null when none could be claimed. */
+export async function claimPoolBox(
+  ctx: { deps: Deps; api: HetznerApi; out: Output; signal: AbortSignal },
+  input: { pool: string; shape: LeaseShape; runId: string; owner: string },
+): Promise<ClaimedBox | null> {
+  const { deps, api, out } = ctx;
+  const candidates = (await poolCandidates(deps, api, input.pool, ctx.signal)).slice(0, MAX_CANDIDATES);
+  for (const candidate of candidates) {
+    const leaseId = candidate.labels.lease;
+    const record = await readLeaseRecord(deps, leaseId);
+    const box = boxFor(deps, out, candidate, input.shape, record?.sshPort ?? null);
+    await box.prepare();
+    let attempt;
+    try {
+      attempt = await tryLock(box, {
+        runId: input.runId,
+        owner: input.owner,
+        host: deps.system.hostname(),
+        pid: deps.system.pid(),
+        since: formatIso(api.now()),
+      });
+    } catch (error) {
+      out.debug(`pool box ${leaseId} unusable: ${(error as Error).message}`);
+      continue;
+    }
+    if (attempt.kind === "busy") continue;
+    // The lock is ours; the labels must still describe the same pool box.
+    const fresh = await api.getServer(candidate.id, { signal: ctx.signal });
+    if (
+      !fresh || fresh.labels.lease !== leaseId || fresh.labels.pool !== candidate.labels.pool ||
+      TERMINAL.has(fresh.labels.state ?? "")
+    ) {
+      await attempt.lock.release();
+      continue;
+    }
+    const server = await touchServer(api, fresh.id, { state: "leased", run: input.runId }, ctx.signal);
+    out.progress(`claimed pool box ${leaseId} slug=${server.labels.slug} (pool ${input.pool})`);
+    return { leaseId, server, box, lock: attempt.lock };
+  }
+  return null;
+}
+
+/** Every box of a pool (any state), for `pool list` and `pool drain`. */
+export async function poolServers(api: HetznerApi, pool: string, signal?: AbortSignal): Promise<Server[]> {
+  const servers = await api.listServers({ labelSelector: `${crabboxServers()},pool=${pool}` }, { signal });
+  return servers.filter((s) => isCrabboxOwned(s.labels));
+}

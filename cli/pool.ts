@@ -11,7 +11,7 @@ import { hasLocalKey, readLeaseRecord } from "../lease/store.ts";
 import { loadBaseSettings, loadRunSettings, startSweep } from "./settings.ts";
 import { renderLeaseTable } from "./render_leases.ts";
 
-function poolOf(ctx: CommandContext, flag: string | undefined, fallback: unknown): string {
+function poolOf(flag: string | undefined, fallback: unknown): string {
   return sanitizeLabelValue(flag ?? (fallback as string) ?? "default");
 }
 
@@ -24,7 +24,7 @@ export function poolCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
-      const name = poolOf(ctx, flags.pool, settings.config.values["pool.name"]);
+      const name = poolOf(flags.pool, settings.config.values["pool.name"]);
       const servers = await poolServers(api, name, ctx.interrupt.signal);
       const leases = await Promise.all(servers.map((s) => leaseView(ctx.deps, s)));
       if (ctx.globals.json) return ctx.out.json(leases);
@@ -47,7 +47,7 @@ export function poolCommand(ctx: CommandContext) {
       const settings = await loadRunSettings(ctx, {});
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
-      const name = poolOf(ctx, flags.pool, settings.config.values["pool.name"]);
+      const name = poolOf(flags.pool, settings.config.values["pool.name"]);
       const released: string[] = [];
       const skipped: { id: string; reason: string }[] = [];
       for (const server of await poolServers(api, name, ctx.interrupt.signal)) {

@@ -29,15 +29,13 @@ export function poolCommand(ctx: CommandContext) {
       const leases = await Promise.all(servers.map((s) => leaseView(ctx.deps, s)));
       if (ctx.globals.json) return ctx.out.json(leases);
       if (leases.length === 0) return ctx.out.notice(`no boxes in pool ${name}`);
-      const rows = renderLeaseTable(leases.map((lease) => ({ lease, foreign: false })), api.now());
-      rows.forEach((row, i) => {
-        const busy = i === 0
-          ? "BUSY"
-          : ["leased", "running"].includes(leases[i - 1].state ?? "")
-          ? "yes"
-          : "no";
-        ctx.out.result(`${row}  ${busy}`);
+      const rows = renderLeaseTable(leases.map((lease) => ({ lease, foreign: false })), api.now(), {
+        header: "BUSY",
+        cell: (
+          { lease },
+        ) => (["leased", "running"].includes(lease.state ?? "") ? `yes (${lease.run ?? "?"})` : "no"),
       });
+      for (const row of rows) ctx.out.result(row);
     });
   const drain = new Command("drain")
     .description("release every box of the pool whose lock can be taken now; busy boxes are skipped")

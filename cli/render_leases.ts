@@ -1,27 +1,59 @@
-/** The human lease table of `list` (SPEC §2.8), aligned columns with a header. */
+/**
+ * The human lease table of `list` (SPEC §2.8) plus AGE and WHY columns: how old each box is and what
+ * keeps it alive (the sweep rule that currently spares it).
+ */
 import type { ListedLease } from "../lease/inspect.ts";
 import { formatDurationMs } from "../core/duration.ts";
+import { decideServer } from "../labels/sweep.ts";
 
-const HEADER = ["LEASE", "SLUG", "STATE", "KEEP", "TYPE", "LOC", "IPV4", "OWNER", "EXPIRES"];
+const HEADER = ["LEASE", "SLUG", "STATE", "KEEP", "TYPE", "LOC", "IPV4", "OWNER", "EXPIRES", "AGE", "WHY"];
 
-export function renderLeaseTable(rows: ListedLease[], nowMs: number): string[] {
+const WHY: Record<string, string> = {
+  not_expired: "idle timer",
+  keep_within_ttl: "keep, until ttl",
+  in_grace: "busy, in grace",
+  missing_expires_at: "no expiry label",
+  missing_ttl: "keep without ttl",
+  not_canonical: "not crabbox's",
+};
+
+export function renderLeaseTable(
+  rows: ListedLease[],
+  nowMs: number,
+  extra?: { header: string; cell: (row: ListedLease) => string },
+  graceSecs = 3600,
+): string[] {
+  const header = extra ? [...HEADER, extra.header] : HEADER;
   const table = [
-    HEADER,
-    ...rows.map(({ lease, foreign }) => [
-      lease.id || "-",
-      lease.slug ?? "-",
-      foreign ? "FOREIGN" : lease.state ?? "-",
-      lease.keep ? "yes" : "no",
-      lease.serverType ?? "-",
-      lease.location ?? "-",
-      lease.ipv4 ?? "-",
-      lease.owner ?? "-",
-      expiryText(lease.expiresAt, lease.ttlDeadline, nowMs),
-    ]),
+    header,
+    ...rows.map((row) => {
+      const { lease, foreign } = row;
+      const verdict = decideServer(
+        { labels: lease.labels, createdMs: Date.parse(lease.createdAt) },
+        nowMs,
+        graceSecs,
+      );
+      return [
+        lease.id || "-",
+        lease.slug ?? "-",
+        foreign ? "FOREIGN" : lease.state ?? "-",
+        lease.keep ? "yes" : "no",
+        lease.serverType ?? "-",
+        lease.location ?? "-",
+        lease.ipv4 ?? "-",
+        lease.owner ?? "-",
+        expiryText(lease.expiresAt, lease.ttlDeadline, nowMs),
+        roughly(Math.max(0, nowMs - Date.parse(lease.createdAt))),
+        verdict.decision === "delete"
+          ? `sweep due (${verdict.reason})`
+          : WHY[verdict.reason] ?? verdict.reason,
+        ...(extra ? [extra.cell(row)] : []),
+      ];
+    }),
   ];
-  const widths = HEADER.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row) =>
-    row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i])).join("  ")
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")
   );
 }
 

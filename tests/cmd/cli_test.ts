@@ -113,8 +113,8 @@ Deno.test("list: empty, table and JSON; never writes labels", async () => {
     const table = await cli.run("list");
     assert.equal(
       table.stdout,
-      "LEASE             SLUG          STATE  KEEP  TYPE   LOC   IPV4         OWNER         EXPIRES\n" +
-        "cbx_0123456789ab  violet-prawn  ready  no    ccx63  fsn1  203.0.113.7  alice_laptop  in 30m (ttl 1h30m)\n",
+      "LEASE             SLUG          STATE  KEEP  TYPE   LOC   IPV4         OWNER         EXPIRES             AGE   WHY\n" +
+        "cbx_0123456789ab  violet-prawn  ready  no    ccx63  fsn1  203.0.113.7  alice_laptop  in 30m (ttl 1h30m)  0.0s  idle timer\n",
     );
     const json = await cli.run("list", "--json");
     const [lease] = JSON.parse(json.stdout);

@@ -160,6 +160,27 @@ Deno.test("sweep: decisions, 1,000 servers, automatic sweep, SIGKILL leftovers",
       },
     );
 
+    await t.step("SIGKILL during create and during the command: a later sweep leaves nothing", async () => {
+      clear();
+      const during = box.spawn(["run", "--class", "tiny", "--", "sh", "-c", "echo started; sleep 60"]);
+      await during.waitForStdout("started");
+      during.child.kill("SIGKILL");
+      await during.done;
+      const early = box.spawn(["run", "--class", "tiny", "--", "true"]);
+      await early.waitForStderr("crabbox: lease cbx_");
+      early.child.kill("SIGKILL");
+      await early.done;
+      assert.ok(fake.servers.size >= 1, "the killed run left its box");
+      const running = [...fake.servers.values()].find((s) => s.labels.state === "running");
+      assert.ok(running, "the box killed mid-command is labelled running");
+      fake.skewMs = 2 * 3600_000; // past idle expiry, the 1h grace and the 1h key age
+      const late = await box.crabbox(["sweep", "--json"]);
+      fake.skewMs = 0;
+      assert.equal(late.code, 0, late.stderr);
+      assert.equal(fake.servers.size, 0);
+      assert.equal(fake.keys.size, 0);
+    });
+
     assert.deepEqual(harness.violations(), []);
   } finally {
     clear();

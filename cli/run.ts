@@ -5,6 +5,8 @@ import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } f
 import { usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
 import { leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
 
@@ -17,6 +19,20 @@ export function needsShell(argv: string[]): boolean {
 
 function poolName(settings: { config: { values: Record<string, unknown> } }): string {
   return sanitizeLabelValue(settings.config.values["pool.name"] as string);
+}
+
+/** SPEC §9.4 layers: config (user, repo, CRABBOX_ENV_ALLOW) then --allow-env appended. */
+function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: string[]) {
+  const configAllow = config.values["env.allow"] as string[];
+  const human = new Set([
+    ...flagAllow,
+    ...(config.sources["env.allow"].startsWith("user ") ? configAllow : []),
+  ]);
+  const allow = [...configAllow, ...flagAllow];
+  const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), human);
+  for (const warning of warnings) ctx.out.warn(warning);
+  for (const value of Object.values(forward)) ctx.redactor.add(value);
+  return { forward, allow };
 }
 
 function lockTimeout(value: string | undefined): number | undefined {
@@ -42,8 +58,20 @@ export function runCommand(ctx: CommandContext) {
       .option("--keep-on-failure", "keep a fresh box when the command fails (same as --stop success)")
       .option("--no-sync", "do not sync the working tree")
       .option("--checksum", "compare file contents, not sizes and times, when syncing")
+      .option("--full-resync", "wipe the remote copy and sync everything again")
+      .option("--force-sync-large", "sync even a tree over the size guardrails")
+      .option("--allow-mass-delete", "let a sync delete more than sync.massDeleteLimit files on the box")
+      .option("--no-hydrate", "do not make the remote copy a git checkout")
       .option("--shell", "run the command under bash -lc")
-      .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)"),
+      .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)")
+      .option(
+        "--allow-env <names>",
+        "also forward these local variables (comma-separated, repeatable; PREFIX_* allowed)",
+        (
+          value: string,
+          previous: string[] = [],
+        ) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)],
+      ),
   );
   command.addHelpText(
     "after",
@@ -76,12 +104,22 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (flags.keepOnFailure) stop = "success";
     const shell = !!flags.shell || needsShell(argv);
     const lockTimeoutFlag = lockTimeout(flags.lockTimeout);
+    for (const entry of flags.allowEnv ?? []) {
+      const problem = allowEntryProblem(entry);
+      if (problem) {
+        throw usageError(`--allow-env: ${problem}`, "pass names like NPM_CONFIG_REGISTRY or PROJECT_*");
+      }
+    }
 
     const settings = await loadRunSettings(ctx, flags);
-    const sync = flags.sync === false ? null : await prepareSync(ctx, settings, !!flags.checksum);
+    if (flags.fullResync && flags.sync === false) {
+      throw usageError("--full-resync cannot be used with --no-sync");
+    }
+    const sync = flags.sync === false ? null : await prepareSync(ctx, settings, flags);
     if (shell) ctx.out.notice("note: running via bash -lc");
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 
+    const env = forwardedEnv(ctx, settings.config, flags.allowEnv ?? []);
     ctx.exitCode = await runCommandOnBox({
       deps: ctx.deps,
       api: ctx.hetzner(settings.endpoint),
@@ -105,6 +143,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       graceSecs: settings.config.values["sweep.grace"] as number,
       lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
       owner: settings.owner,
+      env,
     });
   });
   return command;

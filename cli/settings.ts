@@ -13,7 +13,10 @@ import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
-import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
+import { buildManifest, findGitRoot } from "../sync/manifest.ts";
+import { boxOrigin } from "../sync/origin.ts";
+import { formatBytes, formatCount } from "../core/format.ts";
+import type { SyncOptions } from "../lease/sync_step.ts";
 import { builtinRules, parseRuleLines, type Rule } from "../sync/rules.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 
@@ -166,12 +169,24 @@ export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<stri
   ];
 }
 
-/** Builds the manifest before anything paid exists (not a git repo → exit 6). */
+export interface SyncFlags {
+  checksum?: boolean;
+  fullResync?: boolean;
+  forceSyncLarge?: boolean;
+  allowMassDelete?: boolean;
+  hydrate?: boolean;
+}
+
+/**
+ * Builds the manifest and checks the guardrails before anything paid exists (not a git repo, rsync
+ * missing, a tree too large: exit 6).
+ */
 export async function prepareSync(
   ctx: CommandContext,
   settings: BaseSettings,
-  checksum: boolean,
-): Promise<{ gitRoot: string; manifest: Manifest; checksum: boolean }> {
+  flags: SyncFlags,
+): Promise<SyncOptions> {
+  const { config } = settings;
   const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
   if (!(await ctx.deps.proc.which("rsync"))) {
     throw new CrabboxError("sync", "rsync not found on PATH", {
@@ -180,7 +195,7 @@ export async function prepareSync(
   }
   const rules: Rule[] = [
     ...builtinRules(),
-    ...v<string[]>(settings.config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
+    ...v<string[]>(config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
   ];
   try {
     rules.push(
@@ -190,5 +205,67 @@ export async function prepareSync(
     // no .crabboxignore
   }
   const manifest = await buildManifest(ctx.deps, gitRoot, rules);
-  return { gitRoot, manifest, checksum: checksum || v<boolean>(settings.config, "sync.checksum") };
+  for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
+    ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
+  }
+  const allowLarge = !!flags.forceSyncLarge || v<boolean>(config, "sync.allowLarge");
+  const files = manifest.files.length;
+  if (
+    !allowLarge &&
+    (files >= v<number>(config, "sync.failFiles") || manifest.bytes >= v<number>(config, "sync.failBytes"))
+  ) {
+    throw new CrabboxError(
+      "sync",
+      `sync candidate too large: ${formatCount(files)} files, ${formatBytes(manifest.bytes)} (limit ${
+        formatCount(v<number>(config, "sync.failFiles"))
+      } files / ${formatBytes(v<number>(config, "sync.failBytes"))})`,
+      { hint: "see crabbox sync-plan, add .crabboxignore rules, or pass --force-sync-large" },
+    );
+  }
+  if (files >= v<number>(config, "sync.warnFiles") || manifest.bytes >= v<number>(config, "sync.warnBytes")) {
+    ctx.out.warn(
+      `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
+    );
+  }
+  const hydrateOn = flags.hydrate !== false && v<boolean>(config, "sync.hydrate");
+  let hydrate: SyncOptions["hydrate"] = null;
+  if (hydrateOn) {
+    const verdict = boxOrigin(await gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]));
+    if (verdict.origin === null && verdict.reason !== "no origin remote") {
+      ctx.out.warn(`hydrate skipped: ${verdict.reason}`);
+    }
+    hydrate = {
+      origin: verdict.origin,
+      base: v<string>(config, "sync.baseRef") || await defaultBaseRef(ctx, gitRoot),
+    };
+  }
+  return {
+    gitRoot,
+    manifest,
+    checksum: !!flags.checksum || v<boolean>(config, "sync.checksum"),
+    fullResync: !!flags.fullResync,
+    prune: v<boolean>(config, "sync.delete"),
+    massDeleteLimit: v<number>(config, "sync.massDeleteLimit"),
+    allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
+    rules: rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`),
+    hydrate,
+    source: `${ctx.deps.system.hostname()}:${gitRoot}`,
+  };
+}
+
+async function gitOutput(ctx: CommandContext, cwd: string, args: string[]): Promise<string | null> {
+  const result = await ctx.deps.proc.run("git", args, { cwd });
+  return result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
+}
+
+/** The short name of origin/HEAD, else the current branch. */
+async function defaultBaseRef(ctx: CommandContext, gitRoot: string): Promise<string> {
+  const originHead = await gitOutput(ctx, gitRoot, [
+    "symbolic-ref",
+    "--short",
+    "-q",
+    "refs/remotes/origin/HEAD",
+  ]);
+  if (originHead) return originHead.replace(/^origin\//, "");
+  return (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "";
 }

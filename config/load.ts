@@ -8,7 +8,8 @@ import type { Deps } from "../core/deps.ts";
 import { configError } from "../core/errors.ts";
 import { JOB_KEYS, KEYS, OTHER_ENV, PROFILE_KEYS } from "./schema.ts";
 import { coerce, suggest } from "./values.ts";
-import { secretKeyProblem, secretValueProblem } from "./secrets.ts";
+import { isTokenBearingName, secretKeyProblem, secretValueProblem } from "./secrets.ts";
+import { allowEntryProblem } from "./env_allow.ts";
 
 export type FileKind = "user" | "repo";
 
@@ -116,6 +117,7 @@ function applyEnv(deps: LoadDeps, loaded: LoadedConfig): void {
     if (raw === undefined || raw === "") continue;
     try {
       set(loaded, key, coerce(spec.type, raw, spec, true), `env ${spec.env}`);
+      if (key === "env.allow") checkAllowList(loaded.values[key] as string[], "env");
     } catch (error) {
       throw configError(`${spec.env}: ${(error as Error).message}`, `fix or unset ${spec.env}`);
     }
@@ -187,6 +189,7 @@ async function applyFile(deps: LoadDeps, loaded: LoadedConfig, path: string, kin
     }
     try {
       set(loaded, key, coerce(spec.type, toJs(valueNode), spec), line);
+      if (key === "env.allow") checkAllowList(loaded.values[key] as string[], kind);
     } catch (error) {
       fail(valueNode, `${key} ${(error as Error).message}`, `fix ${key} in ${path}`);
     }
@@ -284,6 +287,19 @@ function walk(
     if (verdict === "done") continue;
     if (verdict === "descend" && isMap(valueNode)) walk(valueNode, key, visit, unknown);
     else unknown(key, keyNode, prefix);
+  }
+}
+
+/** Entries must be names or PREFIX_*; the repo config may not ask for token-bearing names. */
+function checkAllowList(entries: string[], kind: FileKind | "env"): void {
+  for (const entry of entries) {
+    const problem = allowEntryProblem(entry);
+    if (problem) throw new Error(problem);
+    if (kind === "repo" && isTokenBearingName(entry.replace(/\*$/, ""))) {
+      throw new Error(
+        `names a secret-looking variable "${entry}"; a repo config may not forward tokens (name it with --allow-env if you must)`,
+      );
+    }
   }
 }
 

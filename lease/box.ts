@@ -175,7 +175,7 @@ export class Box {
 
 /** The remote command text: `bash -c '<script>' crabbox <args…>`, every word single-quoted. */
 export function remoteBash(script: string, args: string[]): string {
-  return ["bash", "-c", shellQuote(script), "crabbox", ...args.map(shellQuote)].join(" ");
+  return ["bash", "-c", shellQuote(script), "crabbox-remote", ...args.map(shellQuote)].join(" ");
 }
 
 function isConnectionFailure(result: RunResult): boolean {

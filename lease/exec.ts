@@ -66,6 +66,15 @@ export async function runRemoteCommand(
     const probe = await box.run(readExitScript({ workRoot: box.workRoot, runId }));
     const answer = new TextDecoder().decode(probe.stdout).trim();
     if (probe.code === 0 && /^\d+$/.test(answer)) return Number(answer);
+    if (answer.startsWith("lost")) {
+      throw new CrabboxError(
+        "remote",
+        `ssh connection lost during the command; the box stopped it (${answer})`,
+        {
+          hint: `re-run the command; check the box with: crabbox status ${box.leaseId}`,
+        },
+      );
+    }
     if (answer === "running") {
       throw new CrabboxError(
         "remote",

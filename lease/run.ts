@@ -16,13 +16,14 @@ import { leasePaths, readLeaseRecord, writeLeaseRecord } from "./store.ts";
 import { resolveLease } from "./resolve.ts";
 import { touchServer } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
-import { remoteWorkdir, syncTree } from "./sync_step.ts";
+import { remoteWorkdir, type SyncOptions, syncTree } from "./sync_step.ts";
 import { runRemoteCommand } from "./exec.ts";
-import type { Manifest } from "../sync/manifest.ts";
 import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 import { claimPoolBox } from "./pool.ts";
+import { envUploadScript, renderEnvFile } from "../ssh/scripts.ts";
+import { describeForwarded } from "../config/env_allow.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -35,11 +36,13 @@ export interface RunRequest {
   stop: StopPolicy;
   shape: LeaseShape;
   /** null with --no-sync. */
-  sync: { gitRoot: string; manifest: Manifest; checksum: boolean } | null;
+  sync: SyncOptions | null;
   repo: string;
   graceSecs: number;
   lockTimeoutSecs: number;
   owner: string;
+  /** Forwarded variables (values travel over ssh stdin only) and the allowlist, for the summary line. */
+  env: { forward: Record<string, string>; allow: string[] };
 }
 
 export interface RunContext {
@@ -108,12 +111,19 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
     if (request.sync) {
-      const synced = await syncTree({ deps, out }, box, { ...request.sync, workdir });
+      const synced = await syncTree({ deps, out }, box, { ...request.sync, workdir, repo: request.repo });
       phases.sync = synced.durationMs;
     } else {
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
     ctx.signal.throwIfAborted();
+    await uploadEnv(box, runId, {
+      ...request.env.forward,
+      CRABBOX_LEASE_ID: leaseId,
+      CRABBOX_RUN_ID: runId,
+      CRABBOX_SLUG: server.labels.slug ?? "",
+    });
+    out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
     server = await touchServer(api, server.id, { state: "running" }, ctx.signal);
     out.progress(`running ${request.argv.join(" ")}`);
     const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
@@ -175,6 +185,16 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
 }
 
 const ms = (value: number) => formatDurationMs(value);
+
+/** Values go over stdin into a 0600 file on the box; never onto any command line. */
+async function uploadEnv(box: Box, runId: string, vars: Record<string, string>): Promise<void> {
+  const result = await box.run(envUploadScript({ workRoot: box.workRoot, runId }), renderEnvFile(vars));
+  if (result.code !== 0) {
+    throw new CrabboxError("remote", `could not write the env file on ${box.leaseId} (${result.code})`, {
+      hint: `check the box with: crabbox status ${box.leaseId}`,
+    });
+  }
+}
 
 /** SPEC §11.3. */
 export function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: number): boolean {

@@ -1,6 +1,7 @@
 /**
- * The sync phase: the git manifest goes over rsync's stdin (--files-from=- --from0) into
- * <workRoot>/<lease>/<repo>. Rules and argv come from sync/; this only runs them.
+ * The sync phase (SPEC §10.5): fingerprint check, rsync of the manifest, prune of what crabbox synced
+ * before and is gone now, commit of manifest and fingerprint, then git hydration. Rules and scripts
+ * come from sync/ and ssh/; this only runs them.
  */
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
@@ -9,11 +10,37 @@ import { formatBytes, formatCount } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import type { Manifest } from "../sync/manifest.ts";
+import { localFingerprint } from "../sync/fingerprint.ts";
+import {
+  commitSyncScript,
+  fullResyncScript,
+  hydrateScript,
+  pruneScript,
+  readSyncStateScript,
+} from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
 
+export interface SyncOptions {
+  gitRoot: string;
+  manifest: Manifest;
+  checksum: boolean;
+  fullResync: boolean;
+  prune: boolean;
+  massDeleteLimit: number;
+  allowMassDelete: boolean;
+  /** The effective rule list, for the fingerprint. */
+  rules: string[];
+  /** null disables hydration. */
+  hydrate: { origin: string | null; base: string } | null;
+  /** Identifies this checkout: a different source on the box forces a checksum pass. */
+  source: string;
+}
+
 export interface SyncResult {
+  skipped: boolean;
   files: number;
   bytes: number;
+  pruned: number;
   durationMs: number;
 }
 
@@ -21,56 +48,121 @@ export function remoteWorkdir(workRoot: string, leaseId: string, repo: string): 
   return `${workRoot}/${leaseId}/${repo}`;
 }
 
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
+
 export async function syncTree(
   ctx: { deps: Deps; out: Output },
   box: Box,
-  input: { gitRoot: string; manifest: Manifest; workdir: string; checksum: boolean },
+  input: SyncOptions & { workdir: string; repo: string },
 ): Promise<SyncResult> {
   const { deps, out } = ctx;
   const started = deps.clock.now();
+  const repoState = { workRoot: box.workRoot, repo: input.repo };
+  if (input.fullResync) {
+    await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
+  }
+  const local = await localFingerprint(deps, input.manifest, input.rules, {
+    delete: input.prune,
+    checksum: input.checksum,
+  });
+  const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
+  const [remoteFingerprint, remoteSource] = state.split(" ");
+  if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
+    out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
+    return {
+      skipped: true,
+      files: input.manifest.files.length,
+      bytes: input.manifest.bytes,
+      pruned: 0,
+      durationMs: 0,
+    };
+  }
   out.progress(
     `sync ${formatCount(input.manifest.files.length)} files ${
       formatBytes(input.manifest.bytes)
     } -> ${input.workdir}`,
   );
-  const mkdir = await box.script('mkdir -p -- "$1" && cd -- "$1" && { [ -d .git ] || git init -q; }', [
-    input.workdir,
-  ]);
-  if (mkdir.code !== 0) {
-    throw syncError(
-      `could not prepare ${input.workdir} on the box (${mkdir.code}): ${decode(mkdir.stderr)}`,
-      "check the box with: crabbox status --json",
-    );
-  }
+  // Another checkout synced here last: same-size files with equal mtimes must still be compared.
+  const checksum = input.checksum || (remoteSource !== undefined && remoteSource !== input.source);
   const argv = rsyncArgs({
     sshCommand: box.rsyncShell(),
     destination: `${box.destination}:${input.workdir}/`,
-    checksum: input.checksum,
-    debug: ctx.out.options.debug,
+    checksum,
+    debug: out.options.debug,
   });
-  ctx.out.debug(`rsync ${argv.join(" ")}`);
+  out.debug(`rsync ${argv.join(" ")}`);
   const manifestBytes = new TextEncoder().encode(input.manifest.files.map((f) => f + "\0").join(""));
   const result = await deps.proc.run("rsync", argv, { cwd: input.gitRoot, stdin: manifestBytes });
   if (result.code === 24) out.warn("some files vanished during sync (rsync 24)");
   else if (result.code !== 0) {
     const stalled = result.code === 30 || result.code === 35;
+    const last = decode(result.stderr).split("\n").at(-1) ?? "";
     throw syncError(
-      stalled
-        ? `rsync stalled (${result.code})`
-        : `rsync failed (${result.code}): ${lastLine(decode(result.stderr))}`,
-      "re-run the command; a sync is safe to repeat",
+      stalled ? `rsync stalled (${result.code})` : `rsync failed (${result.code}): ${last}`,
+      "re-run the command; an interrupted sync is redone in full next time",
     );
   }
+
+  let pruned = 0;
+  if (input.prune) {
+    const prune = await box.run(
+      pruneScript({
+        ...repoState,
+        workdir: input.workdir,
+        massDeleteLimit: input.massDeleteLimit,
+        allowMassDelete: input.allowMassDelete,
+      }),
+      manifestBytes,
+    );
+    const text = decode(prune.stdout);
+    if (prune.code === 66) {
+      const [first, ...samples] = text.split("\n");
+      const count = Number(first.split(" ")[1] ?? 0);
+      throw syncError(
+        `sync would delete ${formatCount(count)} files on the box (limit ${input.massDeleteLimit})${
+          samples.length ? `: ${samples.join(", ")}` : ""
+        }`,
+        "re-run with --allow-mass-delete if intended",
+      );
+    }
+    if (prune.code !== 0) throw syncError(`prune failed on the box (${prune.code}): ${decode(prune.stderr)}`);
+    pruned = Number(text.match(/PRUNED (\d+)/)?.[1] ?? 0);
+  }
+  const commit = await box.run(
+    commitSyncScript({ ...repoState, fingerprint: local.value, source: input.source }),
+  );
+  if (commit.code !== 0) {
+    out.warn(`could not record the sync on the box (${commit.code}); the next run resyncs`);
+  }
+
+  let hydrated = "off";
+  if (input.hydrate && local.head) {
+    const hydrate = await box.run(hydrateScript({
+      workdir: input.workdir,
+      origin: input.hydrate.origin ?? "",
+      head: local.head,
+      base: input.hydrate.base,
+    }));
+    const text = decode(hydrate.stdout);
+    if (hydrate.code !== 0) out.warn(`hydrate skipped: git failed on the box (${hydrate.code})`);
+    else if (!input.hydrate.origin) hydrated = "local";
+    else if (text.includes("NOHEAD")) {
+      out.warn(
+        `local HEAD ${local.head.slice(0, 12)} is not on origin; the box has the files but not the commit`,
+      );
+      hydrated = "no-head";
+    } else {
+      if (text.includes("NOBASE")) out.warn(`hydrate: could not fetch origin/${input.hydrate.base}`);
+      hydrated = input.hydrate.base || local.head.slice(0, 12);
+    }
+  }
   const durationMs = deps.clock.now() - started;
-  out.progress(`sync complete in ${formatDurationMs(durationMs)}`);
-  return { files: input.manifest.files.length, bytes: input.manifest.bytes, durationMs };
-}
-
-function decode(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes).trim();
-}
-
-function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return lines.at(-1) ?? "";
+  out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, hydrated ${hydrated})`);
+  return {
+    skipped: false,
+    files: input.manifest.files.length,
+    bytes: input.manifest.bytes,
+    pruned,
+    durationMs,
+  };
 }

@@ -14,16 +14,17 @@ shift 4
 runs="$root/.crabbox/runs"
 env_file="$root/.crabbox/env/$run.env"
 mkdir -p -- "$runs" || exit 97
-cd -- "$workdir" || { echo "crabbox: workdir $workdir is missing on the box" >&2; exit 97; }
-if [ -f "$env_file" ]; then . "$env_file"; fi
+cd -- "$workdir" 2>/dev/null || { echo "crabbox-remote: workdir $workdir is missing on the box" >&2; exit 97; }
 if [ "$mode" = shell ]; then set -- bash -lc "$1"; fi
-# The command leads its own process group so it can be stopped as a whole.
-setsid "$@" </dev/null &
+# The command leads its own process group so it can be stopped as a whole. The env file is sourced
+# in that process, so forwarded names (run, mode, PATH…) cannot change this script's variables.
+setsid bash -c 'if [ -f "$0" ]; then . "$0"; fi; exec "$@"' "$env_file" "$@" </dev/null &
 pid=$!
 printf '%s\\n' "$pid" >"$runs/$run.pid"
 # Watchdog: the client keeps this channel's stdin open; EOF means it is gone.
 exec 3<&0
 ( while IFS= read -r _; do :; done
+  : >"$runs/$run.lost"
   kill -TERM -- "-$pid" 2>/dev/null; sleep 10; kill -KILL -- "-$pid" 2>/dev/null ) <&3 >/dev/null 2>&1 &
 watchdog=$!
 exec 3<&-
@@ -49,12 +50,13 @@ export function execScript(input: {
 }
 
 const READ_EXIT = `runs="$1/.crabbox/runs" run=$2
+if [ -f "$runs/$run.lost" ]; then echo "lost $(cat -- "$runs/$run.exit" 2>/dev/null)"; exit 0; fi
 if [ -f "$runs/$run.exit" ]; then cat -- "$runs/$run.exit"; exit 0; fi
 pid=$(cat -- "$runs/$run.pid" 2>/dev/null)
 if [ -n "$pid" ] && kill -0 -- "-$pid" 2>/dev/null; then echo running; else echo dead; fi
 `;
 
-/** Prints the recorded exit status, or `running` / `dead`. */
+/** Prints the recorded exit status, `lost <status>` when the watchdog stopped it, or `running` / `dead`. */
 export function readExitScript(input: { workRoot: string; runId: string }): RemoteScript {
   return { script: READ_EXIT, args: [input.workRoot, input.runId] };
 }
@@ -94,4 +96,131 @@ rm -f -- "$dir/lock.owner"
  */
 export function lockScript(input: { workRoot: string; ownerJson: string }): RemoteScript {
   return { script: LOCK, args: [input.workRoot, input.ownerJson] };
+}
+
+const SYNC_STATE = `state="$1/.crabbox/sync/$2"
+cat -- "$state/fingerprint" 2>/dev/null
+exit 0
+`;
+
+/** Prints `<fingerprint> <source>` of the last completed sync of this repo to the box, or nothing. */
+export function readSyncStateScript(input: { workRoot: string; repo: string }): RemoteScript {
+  return { script: SYNC_STATE, args: [input.workRoot, input.repo] };
+}
+
+const PRUNE = `set -u
+state="$1/.crabbox/sync/$2" workdir=$3 limit=$4 allow=$5
+mkdir -p -- "$state" || exit 74
+new="$state/manifest.new.$$"
+cat >"$new"
+old="$state/manifest"
+[ -f "$old" ] || : >"$old"
+gone="$state/gone.$$"
+# old - new, NUL-separated, both sorted the same way.
+comm -z -23 <(sort -z -- "$old") <(sort -z -- "$new") >"$gone"
+count=$(tr -cd '\\0' <"$gone" | wc -c)
+newcount=$(tr -cd '\\0' <"$new" | wc -c)
+oldcount=$(tr -cd '\\0' <"$old" | wc -c)
+if [ "$allow" != 1 ] && { [ "$count" -ge "$limit" ] || { [ "$newcount" -eq 0 ] && [ "$oldcount" -gt 0 ]; }; }; then
+  echo "MASS $count"
+  tr '\\0' '\\n' <"$gone" | head -n 10
+  rm -f -- "$new" "$gone"
+  exit 66
+fi
+pruned=0
+while IFS= read -r -d '' path; do
+  case "$path" in /* | ../* | */../* | .git | .git/*) continue ;; esac
+  target="$workdir/$path"
+  if [ -L "$target" ] || [ -f "$target" ]; then rm -f -- "$target" && pruned=$((pruned + 1)); fi
+  dir=$(dirname -- "$path")
+  while [ "$dir" != . ] && rmdir -- "$workdir/$dir" 2>/dev/null; do dir=$(dirname -- "$dir"); done
+done <"$gone"
+rm -f -- "$gone"
+echo "PRUNED $pruned"
+`;
+
+/**
+ * SPEC §10.5 step 3: deletes only paths crabbox synced before that are gone from the new manifest
+ * (stdin, NUL-separated). Never .git, never a path crabbox did not sync; a mass deletion exits 66.
+ */
+export function pruneScript(input: {
+  workRoot: string;
+  repo: string;
+  workdir: string;
+  massDeleteLimit: number;
+  allowMassDelete: boolean;
+}): RemoteScript {
+  return {
+    script: PRUNE,
+    args: [
+      input.workRoot,
+      input.repo,
+      input.workdir,
+      String(input.massDeleteLimit),
+      input.allowMassDelete ? "1" : "0",
+    ],
+  };
+}
+
+const COMMIT_SYNC = `state="$1/.crabbox/sync/$2"
+new=$(ls -t -- "$state"/manifest.new.* 2>/dev/null | head -n 1)
+[ -n "$new" ] && mv -f -- "$new" "$state/manifest"
+rm -f -- "$state"/manifest.new.*
+printf '%s %s\\n' "$3" "$4" >"$state/fingerprint.tmp" && mv -f -- "$state/fingerprint.tmp" "$state/fingerprint"
+`;
+
+/** SPEC §10.5 step 4: manifest and fingerprint are committed only after transfer and prune succeeded. */
+export function commitSyncScript(
+  input: { workRoot: string; repo: string; fingerprint: string; source: string },
+): RemoteScript {
+  return { script: COMMIT_SYNC, args: [input.workRoot, input.repo, input.fingerprint, input.source] };
+}
+
+const FULL_RESYNC = `rm -rf -- "$1/$2/$3" "$1/.crabbox/sync/$3"`;
+
+/** --full-resync: forget the workdir and the sync state of this repo on this lease. */
+export function fullResyncScript(input: { workRoot: string; leaseId: string; repo: string }): RemoteScript {
+  return { script: FULL_RESYNC, args: [input.workRoot, input.leaseId, input.repo] };
+}
+
+const ENV_UPLOAD = `umask 077
+dir="$1/.crabbox/env"
+mkdir -p -- "$dir" || exit 74
+cat >"$dir/$2.env.tmp" && mv -f -- "$dir/$2.env.tmp" "$dir/$2.env"
+`;
+
+/** SPEC §9.4: forwarded values arrive on stdin into a 0600 file; never on a command line. */
+export function envUploadScript(input: { workRoot: string; runId: string }): RemoteScript {
+  return { script: ENV_UPLOAD, args: [input.workRoot, input.runId] };
+}
+
+/** `export NAME='value'` lines, single quotes escaped. */
+export function renderEnvFile(vars: Record<string, string>): string {
+  return Object.entries(vars).map(([name, value]) => `export ${name}='${value.replaceAll("'", `'\\''`)}'\n`)
+    .join("");
+}
+
+const HYDRATE = `set -u
+workdir=$1 origin=$2 head=$3 base=$4
+cd -- "$workdir" || exit 74
+[ -d .git ] || git init -q || exit 1
+if [ -z "$origin" ]; then exit 0; fi
+if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin "$origin"; else git remote add origin "$origin"; fi
+if ! git fetch -q --filter=blob:none --depth=1 origin "$head" 2>/dev/null && ! git fetch -q --depth=1 origin "$head" 2>/dev/null; then
+  echo "NOHEAD"
+else
+  git reset -q --mixed "$head" || exit 1
+fi
+if [ -n "$base" ]; then
+  git fetch -q --filter=blob:none --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null ||
+    git fetch -q --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null || echo "NOBASE"
+fi
+exit 0
+`;
+
+/** SPEC §10.6: the workdir becomes a git checkout at the local HEAD with the base ref fetched. */
+export function hydrateScript(
+  input: { workdir: string; origin: string; head: string; base: string },
+): RemoteScript {
+  return { script: HYDRATE, args: [input.workdir, input.origin, input.head, input.base] };
 }

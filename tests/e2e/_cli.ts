@@ -26,7 +26,7 @@ export interface Sandbox {
   env: Record<string, string>;
   crabbox(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** Starts crabbox and returns the child plus collectors (for signals mid-run). */
-  spawn(args: string[]): RunningCli;
+  spawn(args: string[], options?: { env?: Record<string, string> }): RunningCli;
   cleanup(): Promise<void>;
 }
 
@@ -95,8 +95,8 @@ export async function sandbox(harness: Harness, extraEnv: Record<string, string>
       const dec = new TextDecoder();
       return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
     },
-    spawn(args) {
-      const child = command(args).spawn();
+    spawn(args, options) {
+      const child = command(args, options).spawn();
       let stdout = "";
       let stderr = "";
       const waiters: { text: string; stream: "stdout" | "stderr"; resolve: () => void }[] = [];

@@ -55,6 +55,8 @@ export class Box {
   /** Server directory, network namespace and the image's host key (what exists before first boot). */
   async create(pinnedHostKey: { priv: string; pub: string } | null, rootKeys: string[]): Promise<void> {
     const d = this.dir;
+    // A recycled index must not inherit the last server's disk.
+    await Deno.remove(d, { recursive: true }).catch(() => {});
     for (
       const sub of ["etc/ssh/sshd_config.d", "home", "root/.ssh", "usr/local/bin", "var/lib/crabbox", "work"]
     ) {
@@ -263,6 +265,7 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
     await this.powerOff();
     await sh(["ip", "netns", "del", this.netns], { allowFail: true });
     await sh(["ip", "link", "del", this.hostIf], { allowFail: true });
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
 

@@ -1,0 +1,208 @@
+/**
+ * Sync and SSH on real boxes: what is sent, what is pruned, the fingerprint skip, remote git,
+ * exit-code ambiguity, dropped connections, Ctrl-C cleanup and env forwarding without leaks.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { startHarness } from "../harness/harness.ts";
+import { git, sandbox } from "./_cli.ts";
+
+const CANARY = "forwarded-canary-7f3e9a";
+
+Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", async (t) => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  const fake = harness.fake;
+  try {
+    // A project with tracked build output, secrets that must stay home, and a bare origin the box can read.
+    const repo = box.repo;
+    for (
+      const [path, text] of Object.entries({
+        "dist/schema.json": "{}\n",
+        "target/keep.txt": "t\n",
+        "coverage/summary.txt": "c\n",
+        "gone.txt": "bye\n",
+      })
+    ) {
+      await Deno.mkdir(`${repo}/${path.split("/").slice(0, -1).join("/") || "."}`, { recursive: true });
+      await Deno.writeTextFile(`${repo}/${path}`, text);
+    }
+    await git(repo, "add", ".");
+    await git(repo, "commit", "-qm", "build output");
+    await Deno.writeTextFile(`${repo}/.env`, "TOKEN=local-only\n");
+    await Deno.mkdir(`${repo}/secrets`);
+    await Deno.writeTextFile(`${repo}/secrets/key.txt`, "s\n");
+    await Deno.chmod(box.home, 0o755);
+    const origin = `${box.home}/webapp.git`;
+    await git(box.home, "init", "-q", "--bare", origin);
+    await git(repo, "remote", "add", "origin", origin);
+    await git(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
+    await git(repo, "fetch", "-q", "origin");
+    await git(repo, "remote", "set-head", "origin", "main");
+    // The box's user (uid 1500) fetches from it; git refuses repositories owned by someone else.
+    await new Deno.Command("chown", { args: ["-R", "1500:1500", origin] }).output();
+
+    const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+    assert.equal(warm.code, 0, warm.stderr);
+    const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
+    const server = () => [...fake.servers.values()].find((s) => s.labels.lease === lease)!;
+    const remote = (path: string) => `${server().box!.dir}/work/crabbox/${lease}/webapp/${path}`;
+    const exists = async (path: string) => !!(await Deno.lstat(remote(path)).catch(() => null));
+
+    await t.step("tracked build output syncs; .env and secrets/ never leave the machine", async () => {
+      const result = await box.crabbox(["run", "--id", lease, "--", "true"]);
+      assert.equal(result.code, 0, result.stderr);
+      for (const path of ["dist/schema.json", "target/keep.txt", "coverage/summary.txt", "src/app.js"]) {
+        assert.ok(await exists(path), `${path} was synced`);
+      }
+      assert.equal(await exists(".env"), false);
+      assert.equal(await exists("secrets/key.txt"), false);
+    });
+
+    await t.step("remote git is at the local HEAD and shows the same changes", async () => {
+      const head = (await git(repo, "rev-parse", "HEAD")).trim();
+      const result = await box.crabbox([
+        "run",
+        "--id",
+        lease,
+        "--",
+        "sh",
+        "-c",
+        "git rev-parse HEAD; git status --porcelain; git rev-parse origin/main",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const [remoteHead, ...rest] = result.stdout.trim().split("\n");
+      assert.equal(remoteHead, head);
+      const localStatus = (await git(repo, "status", "--porcelain")).trim().split("\n").filter((l) =>
+        !/\.env|secrets\//.test(l)
+      );
+      assert.deepEqual(rest.slice(0, -1), localStatus);
+      assert.equal(rest.at(-1), head, "the base ref origin/main was fetched");
+    });
+
+    await t.step("an unchanged tree skips rsync; the box's files keep their mtimes", async () => {
+      const before = (await Deno.stat(remote("src/app.js"))).mtime!.getTime();
+      const result = await box.crabbox(["run", "--id", lease, "--", "true"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^crabbox: sync skipped: no changes \(fingerprint [0-9a-f]{8}\)$/m);
+      assert.doesNotMatch(result.stderr, /^crabbox: sync \d/m);
+      assert.equal((await Deno.stat(remote("src/app.js"))).mtime!.getTime(), before);
+    });
+
+    await t.step(
+      "a local deletion is pruned on the box; files crabbox never synced are left alone",
+      async () => {
+        const made = await box.crabbox([
+          "run",
+          "--id",
+          lease,
+          "--",
+          "sh",
+          "-c",
+          "echo built > made-on-box.txt",
+        ]);
+        assert.equal(made.code, 0, made.stderr);
+        await Deno.remove(`${repo}/gone.txt`);
+        const result = await box.crabbox(["run", "--id", lease, "--", "true"]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stderr, /sync complete in \S+ \(pruned 1, hydrated main\)/);
+        assert.equal(await exists("gone.txt"), false);
+        assert.equal(await exists("made-on-box.txt"), true);
+      },
+    );
+
+    await t.step("a command's own 255 is reported as 255 and runs once", async () => {
+      const result = await box.crabbox([
+        "run",
+        "--id",
+        lease,
+        "--no-sync",
+        "--",
+        "sh",
+        "-c",
+        "echo x >> runs.txt; exit 255",
+      ]);
+      assert.equal(result.code, 255, result.stderr);
+      assert.equal(await Deno.readTextFile(remote("runs.txt")), "x\n");
+    });
+
+    await t.step("a dropped connection is a transport failure (exit 7), never a re-run", async () => {
+      const running = box.spawn([
+        "run",
+        "--id",
+        lease,
+        "--no-sync",
+        "--",
+        "sh",
+        "-c",
+        "echo x >> drops.txt; echo started; sleep 30",
+      ]);
+      await running.waitForStdout("started");
+      await server().box!.dropConnections();
+      const result = await running.done;
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(result.stderr, /^crabbox: error: ssh connection lost/m);
+      assert.equal(await Deno.readTextFile(remote("drops.txt")), "x\n");
+    });
+
+    await t.step("after Ctrl-C no process of the command survives on the box", async () => {
+      const running = box.spawn([
+        "run",
+        "--id",
+        lease,
+        "--no-sync",
+        "--",
+        "sh",
+        "-c",
+        "echo started; sleep 300 & sleep 301",
+      ]);
+      await running.waitForStdout("started");
+      running.child.kill("SIGINT");
+      const result = await running.done;
+      assert.equal(result.code, 130, result.stderr);
+      const ps = await server().box!.exec(["ps", "-eo", "args"]);
+      assert.equal(ps.code, 0, ps.stderr);
+      assert.doesNotMatch(ps.stdout, /sleep 30[01]/);
+    });
+
+    await t.step(
+      "forwarded values travel on stdin: never in ps (box or local) nor in any output",
+      async () => {
+        // The command checks the value by its hash, so the value itself is on no command line of ours.
+        const digest = createHash("sha256").update(CANARY).digest("hex");
+        const command =
+          `[ "$(printf %s "$MY_VALUE" | sha256sum | cut -c1-64)" = ${digest} ] || exit 3; ps -eo args > ps.txt; echo started; sleep 2`;
+        const running = box.spawn(
+          ["run", "--id", lease, "--no-sync", "--allow-env", "MY_VALUE", "--", "sh", "-c", command],
+          { env: { MY_VALUE: CANARY } },
+        );
+        await running.waitForStdout("started");
+        const localPs = new TextDecoder().decode(
+          (await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output()).stdout,
+        );
+        const result = await running.done;
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stderr, /^crabbox: env forwarded MY_VALUE=set$/m);
+        assert.ok(!localPs.includes(CANARY), "the value appeared in a local command line");
+        assert.ok(
+          !(await Deno.readTextFile(remote("ps.txt"))).includes(CANARY),
+          "the value appeared in a box command line",
+        );
+        assert.ok(!result.stdout.includes(CANARY) && !result.stderr.includes(CANARY));
+        const leftovers = await server().box!.exec([
+          "sh",
+          "-c",
+          "ls /work/crabbox/.crabbox/env/ 2>/dev/null | wc -l",
+        ]);
+        assert.equal(leftovers.stdout.trim(), "0", "the env file is deleted after the command");
+      },
+    );
+
+    assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});

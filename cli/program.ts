@@ -12,6 +12,7 @@ import { versionCommand } from "./version_command.ts";
 import { sweepCommand } from "./sweep.ts";
 import { heartbeatCommand } from "./heartbeat.ts";
 import { poolCommand } from "./pool.ts";
+import { syncPlanCommand } from "./sync_plan.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -68,6 +69,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(heartbeatCommand(ctx));
   program.addCommand(poolCommand(ctx));
   program.addCommand(sweepCommand(ctx));
+  program.addCommand(syncPlanCommand(ctx));
   program.addCommand(versionCommand(ctx));
 
   program.addHelpCommand(false);

@@ -13,7 +13,7 @@ import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
-import { buildManifest, findGitRoot } from "../sync/manifest.ts";
+import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
 import { boxOrigin } from "../sync/origin.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import type { SyncOptions } from "../lease/sync_step.ts";
@@ -169,6 +169,28 @@ export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<stri
   ];
 }
 
+/** The sync candidate: git root, effective rules (built-ins, config, .crabboxignore) and manifest. */
+export async function collectManifest(
+  ctx: CommandContext,
+  settings: BaseSettings,
+): Promise<{ gitRoot: string; rules: Rule[]; manifest: Manifest; crabboxignore: boolean }> {
+  const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
+  const rules: Rule[] = [
+    ...builtinRules(),
+    ...v<string[]>(settings.config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
+  ];
+  let crabboxignore = false;
+  try {
+    rules.push(
+      ...parseRuleLines(await ctx.deps.fs.readTextFile(`${gitRoot}/.crabboxignore`), "crabboxignore"),
+    );
+    crabboxignore = true;
+  } catch {
+    // no .crabboxignore
+  }
+  return { gitRoot, rules, manifest: await buildManifest(ctx.deps, gitRoot, rules), crabboxignore };
+}
+
 export interface SyncFlags {
   checksum?: boolean;
   fullResync?: boolean;
@@ -187,24 +209,12 @@ export async function prepareSync(
   flags: SyncFlags,
 ): Promise<SyncOptions> {
   const { config } = settings;
-  const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
   if (!(await ctx.deps.proc.which("rsync"))) {
     throw new CrabboxError("sync", "rsync not found on PATH", {
       hint: "install GNU rsync 3.1 or newer, or use --no-sync",
     });
   }
-  const rules: Rule[] = [
-    ...builtinRules(),
-    ...v<string[]>(config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
-  ];
-  try {
-    rules.push(
-      ...parseRuleLines(await ctx.deps.fs.readTextFile(`${gitRoot}/.crabboxignore`), "crabboxignore"),
-    );
-  } catch {
-    // no .crabboxignore
-  }
-  const manifest = await buildManifest(ctx.deps, gitRoot, rules);
+  const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
   for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
     ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
   }

@@ -24,7 +24,7 @@ printf '%s\\n' "$pid" >"$runs/$run.pid"
 # Watchdog: the client keeps this channel's stdin open; EOF means it is gone.
 exec 3<&0
 ( while IFS= read -r _; do :; done
-  : >"$runs/$run.lost"
+  kill -0 -- "-$pid" 2>/dev/null && : >"$runs/$run.lost"
   kill -TERM -- "-$pid" 2>/dev/null; sleep 10; kill -KILL -- "-$pid" 2>/dev/null ) <&3 >/dev/null 2>&1 &
 watchdog=$!
 exec 3<&-
@@ -109,6 +109,7 @@ export function readSyncStateScript(input: { workRoot: string; repo: string }): 
 }
 
 const PRUNE = `set -u
+export LC_ALL=C
 state="$1/.crabbox/sync/$2" workdir=$3 limit=$4 allow=$5
 mkdir -p -- "$state" || exit 74
 new="$state/manifest.new.$$"
@@ -128,12 +129,21 @@ if [ "$allow" != 1 ] && { [ "$count" -ge "$limit" ] || { [ "$newcount" -eq 0 ] &
   exit 66
 fi
 pruned=0
+wd=$(cd -P -- "$workdir" 2>/dev/null && pwd) || : >"$gone"
 while IFS= read -r -d '' path; do
-  case "$path" in /* | ../* | */../* | .git | .git/*) continue ;; esac
-  target="$workdir/$path"
+  # Relative, normalized paths only, and never anything under .git.
+  case "/$path/" in *//* | */./* | */../* | */.git/*) continue ;; esac
+  # Never through a symlink: every parent must be a real directory inside the workdir.
+  cur=$wd rest=$path safe=1
+  while [ "$rest" != "\${rest#*/}" ]; do
+    cur="$cur/\${rest%%/*}" rest=\${rest#*/}
+    if [ -L "$cur" ] || [ ! -d "$cur" ]; then safe=0; break; fi
+  done
+  [ "$safe" = 1 ] || continue
+  target="$wd/$path"
   if [ -L "$target" ] || [ -f "$target" ]; then rm -f -- "$target" && pruned=$((pruned + 1)); fi
-  dir=$(dirname -- "$path")
-  while [ "$dir" != . ] && rmdir -- "$workdir/$dir" 2>/dev/null; do dir=$(dirname -- "$dir"); done
+  dir=$path
+  while [ "$dir" != "\${dir%/*}" ]; do dir=\${dir%/*}; rmdir -- "$wd/$dir" 2>/dev/null || break; done
 done <"$gone"
 rm -f -- "$gone"
 echo "PRUNED $pruned"

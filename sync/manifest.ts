@@ -1,29 +1,37 @@
 /**
- * The sync manifest (SPEC §10.1): tracked + non-ignored untracked files from git, filtered by the rules,
- * absent files left out and tracked deletions reported.
+ * The sync manifest (SPEC §10.1): tracked + non-ignored untracked files from git (initialized
+ * submodules expanded, recursively), filtered by the rules and sync.include; absent files left out,
+ * tracked deletions reported, skip-worktree/sparse entries neither sent nor pruned.
  */
 import type { Deps } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
-import { decide, type Rule } from "./rules.ts";
+import { decide, matches, type Rule } from "./rules.ts";
 
 export interface Manifest {
   gitRoot: string;
   /** Present files to send, sorted. */
   files: string[];
+  /** Sizes in bytes, aligned with files. */
+  sizes: number[];
   /** Tracked paths deleted locally. */
   deleted: string[];
+  /** Skip-worktree and sparse entries: never sent, never pruned (see pruneList). */
+  skipped: string[];
   bytes: number;
   excludedTrackedSecrets: { path: string; rule: string }[];
   protectedTracked: { path: string; rule: string }[];
+  /** Paths a user rule re-included although a secret rule excluded them (warned about). */
+  reincludedSecrets: string[];
 }
 
 const decoder = new TextDecoder();
+const GITLINK = "160000";
 
 async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promise<string> {
   const result = await deps.proc.run("git", args, { cwd });
   if (result.code !== 0) {
     throw syncError(
-      `git ${args[0]} failed: ${decoder.decode(result.stderr).trim()}`,
+      `git ${args[0]} failed in ${cwd}: ${decoder.decode(result.stderr).trim()}`,
       "check the repository with git status",
     );
   }
@@ -39,44 +47,95 @@ export async function findGitRoot(deps: Pick<Deps, "proc">, cwd: string): Promis
   return decoder.decode(result.stdout).trim();
 }
 
+interface Entry {
+  tracked: boolean;
+  /** `git ls-files -t` tag S: skip-worktree, which also marks paths outside a sparse cone. */
+  skipped: boolean;
+}
+
+/** Every listed path of one repository and its initialized submodules, prefixed from the top. */
+async function listRepo(
+  deps: Pick<Deps, "proc" | "fs">,
+  root: string,
+  prefix: string,
+  into: Map<string, Entry>,
+): Promise<void> {
+  // -s -t: "<tag> <mode> <object> <stage>\t<path>"; unmerged paths repeat once per stage.
+  for (const record of (await git(deps, root, ["ls-files", "-s", "-t", "-z"])).split("\0")) {
+    const match = record.match(/^(\S) (\d+) \S+ \d+\t(.+)$/s);
+    if (!match) continue;
+    const [, tag, mode, path] = match;
+    if (mode === GITLINK) {
+      if (await deps.fs.lstat(`${root}/${path}/.git`)) {
+        await listRepo(deps, `${root}/${path}`, `${prefix}${path}/`, into);
+      }
+      continue;
+    }
+    into.set(prefix + path, { tracked: true, skipped: tag === "S" });
+  }
+  for (
+    const path of (await git(deps, root, ["ls-files", "--others", "--exclude-standard", "-z"])).split("\0")
+  ) {
+    // An untracked nested repository is listed as "dir/"; it is not part of this tree.
+    if (path && !path.endsWith("/")) into.set(prefix + path, { tracked: false, skipped: false });
+  }
+}
+
 export async function buildManifest(
   deps: Pick<Deps, "proc" | "fs">,
   gitRoot: string,
   rules: Rule[],
+  options: { include?: string[] } = {},
 ): Promise<Manifest> {
-  const listed = (await git(deps, gitRoot, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]))
-    .split("\0").filter(Boolean);
-  const tracked = new Set(
-    (await git(deps, gitRoot, ["ls-files", "--cached", "-z"])).split("\0").filter(Boolean),
-  );
+  const listed = new Map<string, Entry>();
+  await listRepo(deps, gitRoot, "", listed);
+  const include = options.include ?? [];
   const manifest: Manifest = {
     gitRoot,
     files: [],
+    sizes: [],
     deleted: [],
+    skipped: [],
     bytes: 0,
     excludedTrackedSecrets: [],
     protectedTracked: [],
+    reincludedSecrets: [],
   };
-  for (const path of [...new Set(listed)].sort()) {
-    const isTracked = tracked.has(path);
-    const verdict = decide(rules, path, isTracked);
+  for (const path of [...listed.keys()].sort()) {
+    const { tracked, skipped } = listed.get(path)!;
+    const verdict = decide(rules, path, tracked);
     if (verdict.excluded) {
-      if (isTracked && verdict.rule?.source === "secret") {
+      if (tracked && verdict.rule?.source === "secret") {
         manifest.excludedTrackedSecrets.push({ path, rule: verdict.rule.pattern });
       }
       continue;
     }
-    if (isTracked && verdict.rule?.ambiguous) {
+    if (include.length > 0 && !include.some((pattern) => matches(pattern, path))) continue;
+    if (skipped) {
+      manifest.skipped.push(path);
+      continue;
+    }
+    if (verdict.reincludedSecret) manifest.reincludedSecrets.push(path);
+    if (tracked && verdict.rule?.ambiguous) {
       manifest.protectedTracked.push({ path, rule: verdict.rule.pattern });
     }
     const info = await deps.fs.lstat(`${gitRoot}/${path}`);
     if (!info) {
-      if (isTracked) manifest.deleted.push(path);
+      if (tracked) manifest.deleted.push(path);
       continue;
     }
-    if (info.isDirectory) continue; // a submodule's gitlink
+    if (info.isDirectory) continue; // an uninitialized submodule, or a file replaced by a directory
     manifest.files.push(path);
+    manifest.sizes.push(info.size);
     manifest.bytes += info.size;
   }
   return manifest;
+}
+
+/**
+ * The list the box-side prune compares against (stdin of pruneScript): what is sent plus the
+ * skip-worktree/sparse paths, so those are never pruned. Sorted, NUL-separated.
+ */
+export function pruneList(manifest: Manifest): string {
+  return [...manifest.files, ...manifest.skipped].sort().map((path) => path + "\0").join("");
 }

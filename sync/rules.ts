@@ -83,9 +83,12 @@ function globToRegExp(glob: string, crossDirs: boolean): RegExp {
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i];
     if (ch === "*" && glob[i + 1] === "*") {
-      out += ".*";
       i++;
-      if (glob[i + 1] === "/") i++;
+      // "**/" is zero or more whole directories; a bare "**" is anything, slashes included.
+      if (glob[i + 1] === "/") {
+        out += "(?:.*/)?";
+        i++;
+      } else out += ".*";
     } else if (ch === "*") out += crossDirs ? ".*" : "[^/]*";
     else if (ch === "?") out += "[^/]";
     else if (ch === "[") {
@@ -130,6 +133,8 @@ export interface Verdict {
   excluded: boolean;
   /** The rule that decided, if any. */
   rule: Rule | null;
+  /** A user rule re-included a path a secret rule excluded (allowed for exact paths; warned about). */
+  reincludedSecret?: boolean;
 }
 
 /** Last matching rule wins; protected always excludes; ambiguous built-ins spare tracked files. */
@@ -142,13 +147,14 @@ export function decide(rules: Rule[], path: string, tracked: boolean): Verdict {
   let verdict: Verdict = { excluded: false, rule: null };
   for (const rule of rules) {
     if (!matches(rule.pattern, path)) continue;
-    if (
-      rule.include && rule.source !== "secret" && verdict.rule?.source === "secret" &&
-      /[*?[]/.test(rule.pattern)
-    ) {
+    const overridesSecret = rule.include && rule.source !== "secret" && verdict.excluded &&
+      verdict.rule?.source === "secret";
+    if (overridesSecret && /[*?[]/.test(rule.pattern)) {
       continue; // a glob cannot re-include a secret pattern; only an exact path can
     }
-    verdict = { excluded: !rule.include, rule };
+    verdict = overridesSecret
+      ? { excluded: false, rule, reincludedSecret: true }
+      : { excluded: !rule.include, rule };
   }
   if (verdict.excluded && verdict.rule?.ambiguous && tracked) return { excluded: false, rule: verdict.rule };
   return verdict;

@@ -58,3 +58,28 @@ Deno.test("last match wins; protected cannot be re-included; globs cannot re-inc
   assert.equal(decide(rules, "certs/ca.pem", false).excluded, false);
   assert.equal(decide(rules, "!odd", false).excluded, true);
 });
+
+Deno.test("** crosses whole directories only", () => {
+  const rows: [string, string, boolean][] = [
+    ["**/fixtures", "fixtures/a", true],
+    ["**/fixtures", "test/unit/fixtures/a", true],
+    ["**/fixtures", "myfixtures/a", false],
+    ["src/**/gen.ts", "src/gen.ts", true],
+    ["src/**/gen.ts", "src/a/b/gen.ts", true],
+    ["src/**", "src/a/b", true],
+    ["/build/", "build/x", true],
+    ["/build/", "sub/build/x", false],
+  ];
+  for (const [pattern, path, expected] of rows) {
+    assert.equal(matches(pattern, path), expected, `${pattern} ~ ${path}`);
+  }
+});
+
+Deno.test("re-included secrets are flagged; built-in keeps and plain re-includes are not", () => {
+  const rules = [...builtinRules(), ...parseRuleLines("!certs/ca.pem\n!.env.example\n!dist\n", "repo")];
+  assert.equal(decide(rules, "certs/ca.pem", true).reincludedSecret, true);
+  assert.equal(decide(rules, ".env.example", true).reincludedSecret, undefined);
+  assert.equal(decide(builtinRules(), ".env.example", true).reincludedSecret, undefined);
+  assert.equal(decide(rules, "dist/x.js", false).excluded, false);
+  assert.equal(decide(rules, "dist/x.js", false).reincludedSecret, undefined);
+});

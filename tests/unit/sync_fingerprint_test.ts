@@ -1,0 +1,95 @@
+/** The sync fingerprint (SPEC §10.5): the exact text hashed, what changes it, and a real repo. */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { fingerprint, type FingerprintInput, localFingerprint } from "../../sync/fingerprint.ts";
+import { buildManifest } from "../../sync/manifest.ts";
+import { builtinRules } from "../../sync/rules.ts";
+import { realFs, realProcess } from "../../core/runtime.ts";
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+const base: FingerprintInput = {
+  head: "0123456789abcdef0123456789abcdef01234567",
+  tree: "89abcdef0123456789abcdef0123456789abcdef",
+  manifest: ["a.txt", "src/b.ts"],
+  deleted: ["gone.txt"],
+  rules: ["node_modules", "!keep"],
+  options: { delete: true, checksum: false },
+  changed: [{ path: "src/b.ts", mode: "100644", size: 3, hash: sha("abc") }],
+};
+
+Deno.test("fingerprint hashes exactly the SPEC text", () => {
+  const text = "crabbox-sync-v1\n" +
+    `head=${base.head}\n` +
+    `tree=${base.tree}\n` +
+    `manifest=${sha("a.txt\0src/b.ts\0")}\n` +
+    `deleted=${sha("gone.txt\0")}\n` +
+    `rules=${sha("node_modules\n!keep")}\n` +
+    "options=delete:true,checksum:false\n" +
+    `src/b.ts\x00100644\x003\x00${sha("abc")}\n`;
+  assert.equal(fingerprint(base), sha(text));
+  assert.equal(fingerprint({ ...base, head: null, tree: null }).length, 64);
+});
+
+Deno.test("every input moves the fingerprint", () => {
+  const variants: [string, FingerprintInput][] = [
+    ["head", { ...base, head: null }],
+    ["tree", { ...base, tree: "x" }],
+    ["manifest", { ...base, manifest: ["a.txt"] }],
+    ["deleted", { ...base, deleted: [] }],
+    ["rules", { ...base, rules: ["node_modules"] }],
+    ["delete option", { ...base, options: { delete: false, checksum: false } }],
+    ["checksum option", { ...base, options: { delete: true, checksum: true } }],
+    ["changed content", { ...base, changed: [{ ...base.changed[0], hash: sha("abd") }] }],
+    ["changed mode", { ...base, changed: [{ ...base.changed[0], mode: "100755" }] }],
+  ];
+  const seen = new Set([fingerprint(base)]);
+  for (const [name, input] of variants) {
+    const value = fingerprint(input);
+    assert.equal(seen.has(value), false, name);
+    seen.add(value);
+  }
+  assert.equal(fingerprint(structuredClone(base)), fingerprint(base), "deterministic");
+});
+
+Deno.test("local fingerprint follows content, not timestamps", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "crabbox-fp-" }));
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+      cwd: root,
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  };
+  await git("init", "-q");
+  await Deno.writeTextFile(`${root}/tracked.txt`, "one");
+  await git("add", ".");
+  await git("commit", "-qm", "init");
+  await Deno.writeTextFile(`${root}/untracked.txt`, "u1");
+
+  const deps = { proc: realProcess, fs: realFs };
+  const options = { delete: true, checksum: false };
+  const current = async () =>
+    (await localFingerprint(deps, await buildManifest(deps, root, builtinRules()), ["r"], options)).value;
+
+  const first = await current();
+  assert.equal(await current(), first, "stable when nothing changed");
+  const later = new Date(Date.now() + 60_000);
+  await Deno.utime(`${root}/tracked.txt`, later, later);
+  assert.equal(await current(), first, "mtime alone is not a change");
+
+  await Deno.writeTextFile(`${root}/tracked.txt`, "two"); // same size, new content
+  const edited = await current();
+  assert.notEqual(edited, first);
+  await Deno.writeTextFile(`${root}/untracked.txt`, "u2");
+  const untrackedEdited = await current();
+  assert.notEqual(untrackedEdited, edited);
+  await Deno.writeTextFile(`${root}/tracked.txt`, "one");
+  await Deno.writeTextFile(`${root}/untracked.txt`, "u1");
+  assert.equal(await current(), first, "back to the same content, back to the same fingerprint");
+  const head =
+    (await localFingerprint(deps, await buildManifest(deps, root, builtinRules()), ["r"], options)).head;
+  assert.match(head!, /^[0-9a-f]{40}$/);
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,114 @@
+/** The sync manifest against a real git repository in a temp dir (SPEC §10.1, §10.2, §16 #24). */
+import assert from "node:assert/strict";
+import { realFs, realProcess } from "../../core/runtime.ts";
+import { CrabboxError } from "../../core/errors.ts";
+import { buildManifest, findGitRoot, pruneList } from "../../sync/manifest.ts";
+import { builtinRules, parseRuleLines } from "../../sync/rules.ts";
+
+const deps = { proc: realProcess, fs: realFs };
+
+async function sh(cwd: string, script: string): Promise<void> {
+  const out = await new Deno.Command("bash", {
+    args: ["-euc", script],
+    cwd,
+    env: {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    },
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
+/** A repo with one of everything the manifest has to sort out. */
+async function fixtureRepo(): Promise<string> {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "crabbox-manifest-" }));
+  await sh(
+    base,
+    `
+    git init -q lib && cd lib && echo lib >lib.txt && git add . && git commit -qm lib && cd ..
+    git init -q repo && cd repo
+    mkdir -p src dist config certs sparse
+    echo 'console.log(1)' >src/a.ts
+    echo '{}' >dist/schema.json
+    echo secret >.env; echo 'A=' >.env.example; echo k >config/dev.key; echo ca >certs/ca.pem
+    echo gone >gone.txt; echo s >sparse/skipped.txt; echo s >sparse/present.txt
+    printf 'x' >'odd name.txt'
+    echo ignored.txt >.gitignore
+    git add -A && git add -f .env config/dev.key certs/ca.pem
+    git -c protocol.file.allow=always submodule -q add ../lib vendor/lib
+    git commit -qm init
+    # Local state after the commit:
+    rm gone.txt
+    git update-index --skip-worktree sparse/skipped.txt sparse/present.txt && rm sparse/skipped.txt
+    echo bundle >dist/bundle.js; echo new >new.txt; echo i >ignored.txt
+    mkdir -p node_modules/pkg && echo m >node_modules/pkg/index.js
+    echo untracked-in-sub >vendor/lib/extra.txt
+    `,
+  );
+  return `${base}/repo`;
+}
+
+Deno.test("manifest: git listing, rules, deletions, skip-worktree and submodules", async () => {
+  const root = await fixtureRepo();
+  assert.equal(await findGitRoot(deps, `${root}/src`), root);
+  const rules = [...builtinRules(), ...parseRuleLines("!certs/ca.pem\n", "crabboxignore")];
+  const manifest = await buildManifest(deps, root, rules);
+
+  assert.deepEqual(manifest.files, [
+    ".env.example",
+    ".gitignore",
+    ".gitmodules",
+    "certs/ca.pem",
+    "dist/schema.json",
+    "new.txt",
+    "odd name.txt",
+    "src/a.ts",
+    "vendor/lib/extra.txt",
+    "vendor/lib/lib.txt",
+  ]);
+  assert.deepEqual(manifest.deleted, ["gone.txt"]);
+  assert.deepEqual(manifest.skipped, ["sparse/present.txt", "sparse/skipped.txt"]);
+  assert.deepEqual(manifest.excludedTrackedSecrets, [
+    { path: ".env", rule: ".env*" },
+    { path: "config/dev.key", rule: "*.key" },
+  ]);
+  assert.deepEqual(manifest.protectedTracked, [{ path: "dist/schema.json", rule: "dist" }]);
+  assert.deepEqual(manifest.reincludedSecrets, ["certs/ca.pem"]);
+  assert.equal(manifest.sizes.length, manifest.files.length);
+  assert.equal(manifest.sizes[manifest.files.indexOf("odd name.txt")], 1);
+  assert.equal(manifest.bytes, manifest.sizes.reduce((a, b) => a + b, 0));
+  // Sparse paths stay in what the prune compares against, so they are never deleted on the box.
+  assert.deepEqual(
+    pruneList(manifest).split("\0").filter(Boolean),
+    [...manifest.files, ...manifest.skipped].sort(),
+  );
+  await Deno.remove(`${root}/..`, { recursive: true });
+});
+
+Deno.test("manifest: sync.include keeps only matching prefixes and globs", async () => {
+  const root = await fixtureRepo();
+  const manifest = await buildManifest(deps, root, builtinRules(), { include: ["src", "*.txt"] });
+  assert.deepEqual(manifest.files, [
+    "new.txt",
+    "odd name.txt",
+    "src/a.ts",
+    "vendor/lib/extra.txt",
+    "vendor/lib/lib.txt",
+  ]);
+  assert.deepEqual(manifest.deleted, ["gone.txt"]);
+  await Deno.remove(`${root}/..`, { recursive: true });
+});
+
+Deno.test("not a git repository: exit 6 with the git init hint, before anything is leased", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "crabbox-nogit-" });
+  const error = await findGitRoot(deps, dir).then(() => null, (e) => e);
+  assert.ok(error instanceof CrabboxError);
+  assert.equal(error.kind, "sync");
+  assert.equal(error.exitCode, 6);
+  assert.equal(error.hint, "run 'git init' or use --no-sync");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -13,6 +13,7 @@ import { sweepCommand } from "./sweep.ts";
 import { heartbeatCommand } from "./heartbeat.ts";
 import { poolCommand } from "./pool.ts";
 import { syncPlanCommand } from "./sync_plan.ts";
+import { jobCommand } from "./job.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -70,6 +71,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(poolCommand(ctx));
   program.addCommand(sweepCommand(ctx));
   program.addCommand(syncPlanCommand(ctx));
+  program.addCommand(jobCommand(ctx));
   program.addCommand(versionCommand(ctx));
 
   program.addHelpCommand(false);

@@ -188,7 +188,13 @@ export async function collectManifest(
   } catch {
     // no .crabboxignore
   }
-  return { gitRoot, rules, manifest: await buildManifest(ctx.deps, gitRoot, rules), crabboxignore };
+  const manifest = await buildManifest(ctx.deps, gitRoot, rules, {
+    include: v<string[]>(settings.config, "sync.include"),
+  });
+  for (const path of manifest.reincludedSecrets) {
+    ctx.out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
+  }
+  return { gitRoot, rules, manifest, crabboxignore };
 }
 
 export interface SyncFlags {
@@ -209,11 +215,7 @@ export async function prepareSync(
   flags: SyncFlags,
 ): Promise<SyncOptions> {
   const { config } = settings;
-  if (!(await ctx.deps.proc.which("rsync"))) {
-    throw new CrabboxError("sync", "rsync not found on PATH", {
-      hint: "install GNU rsync 3.1 or newer, or use --no-sync",
-    });
-  }
+  await checkRsync(ctx);
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
   for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
     ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
@@ -261,6 +263,21 @@ export async function prepareSync(
     hydrate,
     source: `${ctx.deps.system.hostname()}:${gitRoot}`,
   };
+}
+
+/** GNU rsync 3.2.3 or newer (--mkpath); openrsync and older versions fail before anything is leased. */
+async function checkRsync(ctx: CommandContext): Promise<void> {
+  const hint = "install GNU rsync 3.2.3 or newer (apt install rsync / brew install rsync), or use --no-sync";
+  if (!(await ctx.deps.proc.which("rsync"))) {
+    throw new CrabboxError("sync", "rsync not found on PATH", { hint });
+  }
+  const out = new TextDecoder().decode((await ctx.deps.proc.run("rsync", ["--version"])).stdout);
+  const version = out.match(/rsync\s+version\s+v?(\d+)\.(\d+)\.(\d+)/);
+  if (/openrsync/i.test(out) || !version) throw new CrabboxError("sync", "rsync is not GNU rsync", { hint });
+  const [major, minor, patch] = version.slice(1).map(Number);
+  if (major * 10000 + minor * 100 + patch < 30203) {
+    throw new CrabboxError("sync", `rsync ${major}.${minor}.${patch} is too old`, { hint });
+  }
 }
 
 async function gitOutput(ctx: CommandContext, cwd: string, args: string[]): Promise<string | null> {

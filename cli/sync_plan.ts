@@ -19,12 +19,17 @@ export function syncPlanCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       const { gitRoot, rules, manifest, crabboxignore } = await collectManifest(ctx, settings);
       const v = (key: string) => settings.config.values[key] as number;
-      const plan = syncPlan(manifest, {
-        warnFiles: v("sync.warnFiles"),
-        warnBytes: v("sync.warnBytes"),
-        failFiles: v("sync.failFiles"),
-        failBytes: v("sync.failBytes"),
-      }, limit);
+      const plan = syncPlan(
+        manifest,
+        {
+          warnFiles: v("sync.warnFiles"),
+          warnBytes: v("sync.warnBytes"),
+          failFiles: v("sync.failFiles"),
+          failBytes: v("sync.failBytes"),
+        },
+        limit,
+        manifest.reincludedSecrets,
+      );
       if (plan.guardrail.status === "failed") ctx.exitCode = 6;
       if (ctx.globals.json) return ctx.out.json(plan);
       const repo = await repoNameFrom(ctx.deps, gitRoot);

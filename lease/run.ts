@@ -16,7 +16,7 @@ import { leasePaths, readLeaseRecord, writeLeaseRecord } from "./store.ts";
 import { resolveLease } from "./resolve.ts";
 import { touchServer } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
-import { remoteWorkdir, type SyncOptions, syncTree } from "./sync_step.ts";
+import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
 import { runRemoteCommand } from "./exec.ts";
 import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
@@ -43,6 +43,11 @@ export interface RunRequest {
   owner: string;
   /** Forwarded variables (values travel over ssh stdin only) and the allowlist, for the summary line. */
   env: { forward: Record<string, string>; allow: string[] };
+  /** Extra variables (job env.set, CRABBOX_JOB). */
+  envSet?: Record<string, string>;
+  /** Runs after the command on success and failure, under the lock (JUnit and artifacts). */
+  collect?: (box: Box, workdir: string) => Promise<void>;
+  onFinish?: (outcome: RunOutcome) => Promise<void>;
 }
 
 export interface RunContext {
@@ -60,14 +65,40 @@ interface Phases {
   lock: number;
   sync: number;
   command: number;
+  collect: number;
   release: number;
+}
+
+/** Everything a result file needs (SPEC §11.5), handed to request.onFinish before run returns or throws. */
+export interface RunOutcome {
+  runId: string;
+  leaseId: string;
+  server: Server;
+  fresh: boolean;
+  pool: string | null;
+  exitCode: number;
+  /** The remote command ran to an exit status (else the code is crabbox's own). */
+  commandRan: boolean;
+  interrupted: boolean;
+  failure: unknown;
+  released: boolean;
+  releaseError: string | null;
+  phases: Phases;
+  sync: SyncResult | null;
+  startedMs: number;
+  finishedMs: number;
 }
 
 export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Promise<number> {
   const { deps, api, out } = ctx;
   const started = deps.clock.now();
   const runId = newRunId((n) => deps.random.bytes(n));
-  const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, release: 0 };
+  const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, collect: 0, release: 0 };
+  let syncResult: SyncResult | null = null;
+  let commandRan = false;
+  let interrupted = false;
+  let releaseError: string | null = null;
+  let released = false;
 
   const lease = request.id
     ? await reuseLease(ctx, request)
@@ -111,14 +142,15 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
     if (request.sync) {
-      const synced = await syncTree({ deps, out }, box, { ...request.sync, workdir, repo: request.repo });
-      phases.sync = synced.durationMs;
+      syncResult = await syncTree({ deps, out }, box, { ...request.sync, workdir, repo: request.repo });
+      phases.sync = syncResult.durationMs;
     } else {
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
     ctx.signal.throwIfAborted();
     await uploadEnv(box, runId, {
       ...request.env.forward,
+      ...request.envSet,
       CRABBOX_LEASE_ID: leaseId,
       CRABBOX_RUN_ID: runId,
       CRABBOX_SLUG: server.labels.slug ?? "",
@@ -133,8 +165,17 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       runId,
     });
     phases.command = result.durationMs;
+    commandRan = true;
+    interrupted = result.interrupted;
     out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
     exitCode = result.interrupted ? 130 : result.exitCode;
+    if (request.collect) {
+      const collectStarted = deps.clock.now();
+      await request.collect(box, workdir).catch((error) =>
+        out.warn(`collection failed: ${(error as Error).message}`)
+      );
+      phases.collect = deps.clock.now() - collectStarted;
+    }
   } catch (error) {
     failure = error;
     exitCode = error instanceof CrabboxError ? error.exitCode : 1;
@@ -149,10 +190,12 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     await lock?.release();
     await box.closeMaster();
     try {
-      const released = await releaseServer(deps, api, server, AbortSignal.timeout(120_000));
-      out.progress(`released ${leaseId} (server ${server.id} ${released.serverDeleted})`);
+      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000));
+      released = true;
+      out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
     } catch (error) {
-      out.warn(`release of ${leaseId} failed: ${(error as Error).message}; run: crabbox stop ${leaseId}`);
+      releaseError = (error as Error).message;
+      out.warn(`release of ${leaseId} failed: ${releaseError}; run: crabbox stop ${leaseId}`);
     }
   } else if (lock) {
     try {
@@ -180,6 +223,23 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       ms(deps.clock.now() - started)
     } exit=${exitCode}`,
   );
+  await request.onFinish?.({
+    runId,
+    leaseId,
+    server,
+    fresh: lease.fresh,
+    pool: request.pool ?? null,
+    exitCode,
+    commandRan,
+    interrupted,
+    failure,
+    released,
+    releaseError,
+    phases,
+    sync: syncResult,
+    startedMs: started,
+    finishedMs: deps.clock.now(),
+  });
   if (failure) throw failure;
   return exitCode;
 }

@@ -9,7 +9,7 @@ import { syncError } from "../core/errors.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
-import type { Manifest } from "../sync/manifest.ts";
+import { type Manifest, pruneList } from "../sync/manifest.ts";
 import { localFingerprint } from "../sync/fingerprint.ts";
 import {
   commitSyncScript,
@@ -112,7 +112,7 @@ export async function syncTree(
         massDeleteLimit: input.massDeleteLimit,
         allowMassDelete: input.allowMassDelete,
       }),
-      manifestBytes,
+      pruneList(input.manifest),
     );
     const text = decode(prune.stdout);
     if (prune.code === 66) {

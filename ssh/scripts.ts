@@ -234,3 +234,19 @@ export function hydrateScript(
 ): RemoteScript {
   return { script: HYDRATE, args: [input.workdir, input.origin, input.head, input.base] };
 }
+
+const LIST_GLOBS = `cd -- "$1" 2>/dev/null || exit 0
+shift
+shopt -s globstar nullglob dotglob
+IFS=$'\n'
+for pattern in "$@"; do
+  for file in $pattern; do
+    if [ -f "$file" ] && [ ! -L "$file" ]; then printf '%s\\0%s\\0' "$file" "$(stat -c %s -- "$file")"; fi
+  done
+done
+`;
+
+/** NUL pairs `path\0size\0` of regular files matching the globs under the workdir (links not followed). */
+export function listGlobsScript(input: { workdir: string; globs: string[] }): RemoteScript {
+  return { script: LIST_GLOBS, args: [input.workdir, ...input.globs] };
+}

@@ -1,108 +1,283 @@
-/** The remote bookkeeping scripts, run for real with local bash in a temp work root (no ssh needed). */
+/**
+ * The remote scripts run for real: local bash, coreutils, flock and setsid in a temp work root,
+ * started exactly as sshd would start them (the login shell runs the command text of remoteBash).
+ */
 import assert from "node:assert/strict";
 import {
-  commitSyncScript,
+  envUploadScript,
   execScript,
-  pruneScript,
+  killScript,
+  lockScript,
   readExitScript,
   type RemoteScript,
+  renderEnvFile,
 } from "../../ssh/scripts.ts";
+import { remoteBash } from "../../lease/box.ts";
 
-async function run(remote: RemoteScript, stdin = "") {
-  const child = new Deno.Command("bash", {
-    args: ["-c", remote.script, "crabbox-remote", ...remote.args],
+const decoder = new TextDecoder();
+
+function start(remote: RemoteScript): Deno.ChildProcess {
+  return new Deno.Command("bash", {
+    args: ["-c", remoteBash(remote.script, remote.args)],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/** Runs to completion with the given stdin (closed afterwards). */
+async function runWith(remote: RemoteScript, stdin = "") {
+  const child = start(remote);
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(stdin));
   await writer.close();
   const out = await child.output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-/** Like the CLI: the channel's stdin stays open while the command runs (EOF would mean "client gone"). */
-async function runHeld(remote: RemoteScript) {
-  const child = new Deno.Command("bash", {
-    args: ["-c", remote.script, "crabbox-remote", ...remote.args],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const status = await child.status;
-  await child.stdin.close().catch(() => {});
-  return status.code;
+/** Reads stdout until `marker` appears; the rest of the stream stays with the caller. */
+async function readUntil(child: Deno.ChildProcess, marker: string): Promise<string> {
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+  }
+  reader.releaseLock();
+  return text;
 }
 
-Deno.test("prune deletes only what crabbox synced before, and guards against mass deletion", async () => {
-  const root = await Deno.makeTempDir({ prefix: "cbx-prune-" });
+async function workRoot(): Promise<{ root: string; workdir: string }> {
+  const root = await Deno.makeTempDir({ prefix: "crabbox-scripts-" });
   const workdir = `${root}/cbx_0123456789ab/repo`;
-  await Deno.mkdir(`${workdir}/a/b`, { recursive: true });
-  for (const f of ["keep.txt", "a/b/old.txt", "mine.txt"]) await Deno.writeTextFile(`${workdir}/${f}`, "x");
-  await Deno.mkdir(`${workdir}/.git`);
-  const args = { workRoot: root, repo: "repo", workdir, massDeleteLimit: 200, allowMassDelete: false };
-  // First sync: keep.txt and a/b/old.txt were sent (mine.txt was made on the box).
-  assert.equal((await run(pruneScript(args), "keep.txt\0a/b/old.txt\0")).stdout.trim(), "PRUNED 0");
-  await run(commitSyncScript({ workRoot: root, repo: "repo", fingerprint: "f1", source: "s" }));
-  // Second sync: old.txt is gone locally.
-  assert.equal((await run(pruneScript(args), "keep.txt\0")).stdout.trim(), "PRUNED 1");
-  await run(commitSyncScript({ workRoot: root, repo: "repo", fingerprint: "f2", source: "s" }));
-  assert.equal(await Deno.lstat(`${workdir}/a`).catch(() => null), null, "emptied directories are removed");
-  assert.ok(await Deno.lstat(`${workdir}/mine.txt`), "a file crabbox never synced stays");
-  assert.ok(await Deno.lstat(`${workdir}/.git`));
-  // An empty manifest where one existed is refused (exit 66), nothing deleted.
-  const mass = await run(pruneScript(args), "");
-  assert.equal(mass.code, 66);
-  assert.match(mass.stdout, /^MASS 1\nkeep\.txt$/m);
-  assert.ok(await Deno.lstat(`${workdir}/keep.txt`));
-  assert.equal((await run(pruneScript({ ...args, allowMassDelete: true }), "")).stdout.trim(), "PRUNED 1");
-  assert.equal(await Deno.readTextFile(`${root}/.crabbox/sync/repo/fingerprint`), "f2 s\n");
+  await Deno.mkdir(workdir, { recursive: true });
+  return { root, workdir };
+}
+
+const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+
+/** Non-zombie members of a process group (ps lists nothing once all have exited). */
+async function groupMembers(pgid: number): Promise<string[]> {
+  const out = await new Deno.Command("ps", {
+    args: ["-o", "pid=,stat=", "-g", String(pgid)],
+    stdout: "piped",
+  })
+    .output();
+  return decoder.decode(out.stdout).split("\n").map((l) => l.trim()).filter((l) => l && !/\sZ/.test(l));
+}
+
+/** The group gets TERM or KILL in one kill(2); this only waits for the kernel to finish the exits. */
+async function expectGroupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  let members = await groupMembers(pgid);
+  while (members.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    members = await groupMembers(pgid);
+  }
+  assert.deepEqual(members, [], `survivors in process group ${pgid}`);
+}
+
+/** Keeps the channel's stdin open (as the CLI does) until the script ends on its own. */
+async function execHeld(remote: RemoteScript) {
+  const child = start(remote);
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("exec: exit codes 0/1/42/255 pass through and land in the exit file", async () => {
+  const { root, workdir } = await workRoot();
+  for (const code of [0, 1, 42, 255]) {
+    const runId = `run_exit${code}`;
+    const result = await execHeld(
+      execScript({ workRoot: root, workdir, runId, argv: ["bash", "-c", `exit ${code}`] }),
+    );
+    assert.equal(result.code, code);
+    assert.equal(await Deno.readTextFile(`${root}/.crabbox/runs/${runId}.exit`), `${code}\n`);
+    assert.equal(await exists(`${root}/.crabbox/runs/${runId}.pid`), false);
+    const read = await runWith(readExitScript({ workRoot: root, runId }));
+    assert.equal(read.stdout, `${code}\n`);
+  }
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("exec script: exit codes pass through and are recorded; stdin EOF stops the process group", async () => {
-  const root = await Deno.makeTempDir({ prefix: "cbx-exec-" });
-  await Deno.mkdir(`${root}/w`);
-  for (const code of [0, 1, 42, 255]) {
-    const exit = await runHeld(
-      execScript({
-        workRoot: root,
-        workdir: `${root}/w`,
-        runId: `run_${code}`,
-        argv: ["sh", "-c", `exit ${code}`],
-      }),
-    );
-    assert.equal(exit, code);
-    assert.equal(
-      (await run(readExitScript({ workRoot: root, runId: `run_${code}` }))).stdout.trim(),
-      String(code),
-    );
-  }
-  // The client vanishes once the command runs (its stdin closes): the watchdog stops the whole group.
-  const remote = execScript({
-    workRoot: root,
-    workdir: `${root}/w`,
-    runId: "run_lost",
-    shell: "echo started; sleep 30 & sleep 31",
-  });
-  const child = new Deno.Command("bash", {
-    args: ["-c", remote.script, "crabbox-remote", ...remote.args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  assert.equal((await reader.read()).value, "started\n");
+Deno.test("exec: argv words arrive verbatim, shell mode runs one string, cwd is the workdir", async () => {
+  const { root, workdir } = await workRoot();
+  const tricky = ["it's", "$HOME", "a b", "`id`", "*", ""];
+  const argv = await execHeld(
+    execScript({ workRoot: root, workdir, runId: "run_argv", argv: ["printf", "[%s]", ...tricky] }),
+  );
+  assert.equal(argv.stdout, tricky.map((w) => `[${w}]`).join(""));
+  const shell = await execHeld(
+    execScript({ workRoot: root, workdir, runId: "run_shell", shell: "pwd; echo a | tr a b; exit 3" }),
+  );
+  assert.equal(shell.code, 3);
+  assert.equal(shell.stdout, `${await Deno.realPath(workdir)}\nb\n`);
+  const missing = await execHeld(
+    execScript({ workRoot: root, workdir: `${root}/nope`, runId: "run_missing", argv: ["true"] }),
+  );
+  assert.equal(missing.code, 97);
+  assert.match(missing.stderr, /workdir .*nope is missing/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: the command's stdin is /dev/null, not the channel", async () => {
+  const { root, workdir } = await workRoot();
+  const child = start(execScript({ workRoot: root, workdir, runId: "run_stdin", shell: "cat; echo done" }));
+  // The channel stays open and silent; cat must still see EOF at once.
+  const out = await child.output();
+  assert.equal(out.code, 0);
+  assert.equal(decoder.decode(out.stdout), "done\n");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("env: uploaded over stdin into a 0600 file, sourced by exec, deleted afterwards", async () => {
+  const { root, workdir } = await workRoot();
+  const vars = { CI: "1", NASTY: `it's "$HOME" \`id\` $(id)\nline2\\`, EMPTY: "" };
+  const upload = await runWith(envUploadScript({ workRoot: root, runId: "run_env" }), renderEnvFile(vars));
+  assert.equal(upload.code, 0, upload.stderr);
+  const envFile = `${root}/.crabbox/env/run_env.env`;
+  assert.equal((await Deno.stat(envFile)).mode! & 0o777, 0o600);
+  assert.equal((await Deno.stat(`${root}/.crabbox/env`)).mode! & 0o777, 0o700);
+  const result = await execHeld(
+    execScript({
+      workRoot: root,
+      workdir,
+      runId: "run_env",
+      argv: ["bash", "-c", 'printf "%s|%s|%s" "$CI" "$NASTY" "${EMPTY-unset}"'],
+    }),
+  );
+  assert.equal(result.stdout, `1|${vars.NASTY}|`);
+  assert.equal(await exists(envFile), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("env: forwarded names never clobber the exec script's own variables", async () => {
+  const { root, workdir } = await workRoot();
+  const vars = { run: "x", runs: "/nonexistent", mode: "shell", pid: "1", status: "9", env_file: "/tmp/x" };
+  await runWith(envUploadScript({ workRoot: root, runId: "run_names" }), renderEnvFile(vars));
+  const result = await execHeld(
+    execScript({ workRoot: root, workdir, runId: "run_names", argv: ["bash", "-c", 'echo "$mode"; exit 4'] }),
+  );
+  assert.equal(result.code, 4);
+  assert.equal(result.stdout, "shell\n");
+  assert.equal(await Deno.readTextFile(`${root}/.crabbox/runs/run_names.exit`), "4\n");
+  assert.equal(await exists(`${root}/.crabbox/env/run_names.env`), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: closing the channel's stdin stops the whole process group", async () => {
+  const { root, workdir } = await workRoot();
+  const runId = "run_gone";
+  const child = start(
+    execScript({ workRoot: root, workdir, runId, shell: "sleep 300 & sleep 301 & echo started; wait" }),
+  );
+  assert.match(await readUntil(child, "started"), /started/);
+  const pgid = Number(await Deno.readTextFile(`${root}/.crabbox/runs/${runId}.pid`));
+  assert.ok(pgid > 1);
+  assert.equal((await groupMembers(pgid)).length >= 3, true, "bash and both sleeps share the group");
+  const running = await runWith(readExitScript({ workRoot: root, runId }));
+  assert.equal(running.stdout, "running\n");
+  await child.stdin.close(); // the client is gone
+  const status = await child.status;
+  assert.equal(status.code, 143);
+  await expectGroupGone(pgid);
+  assert.equal(await Deno.readTextFile(`${root}/.crabbox/runs/${runId}.exit`), "143\n");
+  // A later reconnect learns that the watchdog, not the command, ended the run.
+  assert.equal((await runWith(readExitScript({ workRoot: root, runId }))).stdout, "lost 143\n");
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a group that ignores TERM is killed 10 s after the client left", async () => {
+  const { root, workdir } = await workRoot();
+  const runId = "run_stubborn";
+  const child = start(
+    execScript({ workRoot: root, workdir, runId, shell: "trap '' TERM; sleep 300 & echo started; wait" }),
+  );
+  await readUntil(child, "started");
+  const pgid = Number(await Deno.readTextFile(`${root}/.crabbox/runs/${runId}.pid`));
+  const closedAt = Date.now();
   await child.stdin.close();
   const status = await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel().catch(() => {});
-  assert.equal(status.code, 143);
-  const survivors = new TextDecoder().decode(
-    (await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output()).stdout,
-  );
-  assert.doesNotMatch(survivors, /^sleep 3[01]$/m, "no process of the group survived");
-  assert.equal((await run(readExitScript({ workRoot: root, runId: "run_lost" }))).stdout.trim(), "lost 143");
+  assert.equal(status.code, 137);
+  assert.ok(Date.now() - closedAt >= 9_500, "KILL comes after the 10 s grace");
+  await expectGroupGone(pgid);
+  await child.stdout.cancel();
+  await child.stderr.cancel();
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("kill: a second channel signals the group; the status is 128+sig", async () => {
+  const { root, workdir } = await workRoot();
+  const runId = "run_kill";
+  const child = start(
+    execScript({ workRoot: root, workdir, runId, argv: ["bash", "-c", "echo started; sleep 300"] }),
+  );
+  await readUntil(child, "started");
+  const pgid = Number(await Deno.readTextFile(`${root}/.crabbox/runs/${runId}.pid`));
+  const kill = await runWith(killScript({ workRoot: root, runId, signal: "TERM" }));
+  assert.equal(kill.code, 0);
+  assert.equal((await child.status).code, 143);
+  await expectGroupGone(pgid);
+  await child.stdin.close();
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  assert.equal((await runWith(readExitScript({ workRoot: root, runId }))).stdout, "143\n");
+  // Unknown runs: kill is a no-op, read-exit says dead.
+  assert.equal((await runWith(killScript({ workRoot: root, runId: "run_none", signal: "KILL" }))).code, 0);
+  assert.equal((await runWith(readExitScript({ workRoot: root, runId: "run_none" }))).stdout, "dead\n");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("lock: exclusive, BUSY names the holder with exit 75, released on stdin EOF", async () => {
+  const { root } = await workRoot();
+  const owner = JSON.stringify({
+    runId: "run_a",
+    owner: "alice",
+    host: "laptop",
+    pid: 1,
+    since: "2026-01-01T00:00:00Z",
+  });
+  const first = start(lockScript({ workRoot: root, ownerJson: owner }));
+  assert.equal(await readUntil(first, "LOCKED\n"), "LOCKED\n");
+  assert.equal(await Deno.readTextFile(`${root}/.crabbox/lock.owner`), `${owner}\n`);
+
+  const second = start(lockScript({ workRoot: root, ownerJson: "{}" }));
+  const busy = await second.output(); // exits at once, without waiting for its stdin
+  assert.equal(busy.code, 75);
+  assert.equal(decoder.decode(busy.stdout), `BUSY ${owner}\n`);
+  assert.equal(await Deno.readTextFile(`${root}/.crabbox/lock.owner`), `${owner}\n`);
+
+  await first.stdin.close();
+  assert.equal((await first.status).code, 0);
+  await first.stdout.cancel();
+  await first.stderr.cancel();
+  assert.equal(await exists(`${root}/.crabbox/lock.owner`), false);
+
+  const third = await runWith(lockScript({ workRoot: root, ownerJson: '{"runId":"run_c"}' }));
+  assert.equal(third.stdout, "LOCKED\n");
+  assert.equal(third.code, 0);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("lock: taking it removes env files older than a day", async () => {
+  const { root } = await workRoot();
+  await Deno.mkdir(`${root}/.crabbox/env`, { recursive: true });
+  await Deno.writeTextFile(`${root}/.crabbox/env/old.env`, "export A='1'\n");
+  await Deno.writeTextFile(`${root}/.crabbox/env/new.env`, "export A='1'\n");
+  const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+  await Deno.utime(`${root}/.crabbox/env/old.env`, twoDaysAgo, twoDaysAgo);
+  assert.equal((await runWith(lockScript({ workRoot: root, ownerJson: "{}" }))).stdout, "LOCKED\n");
+  assert.equal(await exists(`${root}/.crabbox/env/old.env`), false);
+  assert.equal(await exists(`${root}/.crabbox/env/new.env`), true);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("renderEnvFile: export lines with single quotes escaped", () => {
+  assert.equal(
+    renderEnvFile({ CI: "true", Q: "it's" }),
+    "export CI='true'\nexport Q='it'\\''s'\n",
+  );
 });

@@ -1,0 +1,198 @@
+/** `crabbox job list` and `crabbox job run NAME [--dry-run]`: named, bounded work from .crabbox.yaml. */
+import { Command, Option } from "@commander-js/extra-typings";
+import { join } from "node:path";
+import type { CommandContext } from "./context.ts";
+import { CrabboxError, usageError } from "../core/errors.ts";
+import { formatBytes, formatCount, formatIso } from "../core/format.ts";
+import {
+  contractChecks,
+  jobServerTypes,
+  type JobSpec,
+  planSteps,
+  printableCommand,
+  type StopPolicy,
+} from "../jobs/plan.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { collectManifest, loadBaseSettings } from "./settings.ts";
+import { runJob } from "./job_run.ts";
+
+const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
+
+export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
+  const def = config.jobs[name];
+  if (!def) return null;
+  const j = def.values;
+  const c = config.values;
+  const location = (j.location as string | undefined) ?? (c["hetzner.location"] as string);
+  return {
+    name,
+    source: def.source,
+    description: (j.description as string | undefined) ?? "",
+    command: (j.command as string | string[] | undefined) ?? null,
+    syncOnly: !!j.syncOnly,
+    noSync: !!j.noSync,
+    workdir: (j.workdir as string | undefined) ?? null,
+    timeoutSecs: (j.timeout as number | undefined) ?? null,
+    profile: (j.profile as string | undefined) ?? (c.profile as string),
+    className: (j.class as string | undefined) ?? (c.class as string),
+    serverType: (j.serverType as string | undefined) ?? ((c.serverType as string) || null),
+    locations: location ? [location] : (c["hetzner.locations"] as string[]),
+    image: (j.image as string | undefined) ?? (c["hetzner.image"] as string),
+    ttlSecs: (j.ttl as number | undefined) ?? (c.ttl as number),
+    idleSecs: (j.idleTimeout as number | undefined) ?? (c.idleTimeout as number),
+    keep: !!j.keep,
+    pool: (j.pool as string | undefined) ?? null,
+    envAllow: (j["env.allow"] as string[] | undefined) ?? [],
+    envSet: (j["env.set"] as Record<string, string> | undefined) ?? {},
+    junit: (j.junit as string[] | undefined) ?? [],
+    artifacts: (j.artifacts as string[] | undefined) ?? [],
+    stop: (j.stop as StopPolicy | undefined) ?? "auto",
+  };
+}
+
+function summary(job: JobSpec): string {
+  const text = job.description ||
+    (typeof job.command === "string" ? job.command : job.command?.join(" ") ?? "sync only");
+  return text.length > 60 ? text.slice(0, 59) + "…" : text;
+}
+
+export function jobCommand(ctx: CommandContext) {
+  const job = new Command("job").description("named, bounded jobs from .crabbox.yaml (for agents and CI)");
+  job.addCommand(
+    new Command("list").description("the jobs .crabbox.yaml defines (offline)").action(async () => {
+      const settings = await loadBaseSettings(ctx);
+      const names = Object.keys(settings.config.jobs).sort();
+      const specs = names.map((n) => jobSpec(settings.config, n)!);
+      if (ctx.globals.json) {
+        return ctx.out.json(specs.map((s) => ({
+          name: s.name,
+          description: s.description,
+          command: s.command,
+          shell: typeof s.command === "string",
+          syncOnly: s.syncOnly,
+          stop: s.stop,
+          source: s.source,
+        })));
+      }
+      if (specs.length === 0) return ctx.out.notice("no jobs configured (add jobs: to .crabbox.yaml)");
+      const width = Math.max(...names.map((n) => n.length));
+      const stopWidth = Math.max(...specs.map((s) => s.stop.length)) + 5;
+      for (const s of specs) {
+        ctx.out.result(`${s.name.padEnd(width)}  ${`stop=${s.stop}`.padEnd(stopWidth)}  ${summary(s)}`);
+      }
+    }),
+  );
+  job.addCommand(
+    new Command("run")
+      .description("run a named job: warmup (or --id/--pool), sync, command, collect, stop by policy")
+      .argument("<name>", "job name from .crabbox.yaml")
+      .option("--id <id>", "run on an existing lease")
+      .option("--pool [name]", "claim a warm pool box")
+      .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
+      .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
+      .action(async (name, flags) => {
+        const settings = await loadBaseSettings(ctx);
+        const spec = jobSpec(settings.config, name);
+        if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
+        if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);
+        if (!spec) {
+          throw usageError(
+            `job "${name}" is not configured; configured: ${
+              Object.keys(settings.config.jobs).sort().join(", ") || "none"
+            }`,
+            "list them with: crabbox job list",
+          );
+        }
+        await runJob(ctx, settings, spec, { id: flags.id, pool: flags.pool });
+      }),
+  );
+  return job;
+}
+
+async function dryRun(
+  ctx: CommandContext,
+  settings: Awaited<ReturnType<typeof loadBaseSettings>>,
+  name: string,
+  spec: JobSpec | null,
+  flags: { id?: string; pool?: string | true },
+): Promise<void> {
+  const { config } = settings;
+  const jobs = Object.keys(config.jobs).sort();
+  const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
+  const pool = flags.pool === true ? (config.values["pool.name"] as string) : flags.pool;
+  const checks = contractChecks({
+    job: spec,
+    jobName: name,
+    jobs,
+    jobsOnly: !!config.values["policy.jobsOnly"],
+    allowLayers: config.values["env.allow"] as string[],
+    rules,
+  });
+  const steps = spec ? planSteps(spec, { id: flags.id, pool }) : [];
+  const ok = checks.every((c) => c.status === "ok");
+  const resultsDir = join(gitRoot, config.values["results.dir"] as string);
+  const planPath = join(resultsDir, `crabbox-${name}-plan.json`);
+  const plan = {
+    schema: "crabbox.job-plan/v1",
+    job: name,
+    generatedAt: formatIso(ctx.deps.clock.now()),
+    ok,
+    configFiles: config.files.filter((f) => f.exists).map((f) => f.path),
+    lease: spec
+      ? {
+        mode: flags.id ? "existing" : pool || spec.pool ? "pool" : "fresh",
+        id: flags.id ?? null,
+        class: spec.className,
+        serverTypes: jobServerTypes(spec),
+        locations: spec.locations,
+        image: spec.image,
+        ttlSecs: spec.ttlSecs,
+        idleTimeoutSecs: spec.idleSecs,
+        keep: spec.keep,
+      }
+      : null,
+    steps,
+    sync: {
+      enabled: !spec?.noSync,
+      files: manifest.files.length,
+      bytes: manifest.bytes,
+      rules: rules.length,
+    },
+    env: {
+      allow: [...(config.values["env.allow"] as string[]), ...(spec?.envAllow ?? [])],
+      set: Object.keys(spec?.envSet ?? {}),
+    },
+    stop: spec?.stop ?? null,
+    checks,
+  };
+  await ctx.deps.fs.mkdir(resultsDir, { recursive: true, mode: 0o700 });
+  await ctx.deps.fs.writeTextFile(planPath, JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
+  if (ctx.globals.json) ctx.out.json(plan);
+  else {
+    const lines = [`# job ${name} (dry-run: offline, no token used)`];
+    for (const step of steps) {
+      const note = step.name === "stop"
+        ? `    # stop=${spec!.stop}: ${step.when === "always" ? "always" : `on ${step.when}`} for ${
+          flags.id ? "an existing lease" : "a lease this job created"
+        }`
+        : "";
+      lines.push(printableCommand(step.argv) + note);
+    }
+    lines.push(
+      `# sync: ${formatCount(manifest.files.length)} files, ${
+        formatBytes(manifest.bytes)
+      }; ${rules.length} rules`,
+    );
+    lines.push("# checks");
+    for (const check of checks) {
+      lines.push(`${check.status.padEnd(6)}${check.name.padEnd(16)}${check.message}`);
+    }
+    lines.push(`# plan: ${join(config.values["results.dir"] as string, `crabbox-${name}-plan.json`)}`);
+    for (const line of lines) ctx.out.result(line);
+  }
+  if (!ok) {
+    throw new CrabboxError("policy", `dry-run of job "${name}" failed its contract checks`, {
+      hint: `see the fail lines above and ${planPath}`,
+    });
+  }
+}

@@ -14,6 +14,7 @@ import { heartbeatCommand } from "./heartbeat.ts";
 import { poolCommand } from "./pool.ts";
 import { syncPlanCommand } from "./sync_plan.ts";
 import { jobCommand } from "./job.ts";
+import { sshCommand } from "./ssh.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -67,6 +68,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(stopCommand(ctx));
   program.addCommand(listCommand(ctx));
   program.addCommand(statusCommand(ctx));
+  program.addCommand(sshCommand(ctx));
   program.addCommand(heartbeatCommand(ctx));
   program.addCommand(poolCommand(ctx));
   program.addCommand(sweepCommand(ctx));

@@ -51,6 +51,8 @@ export interface ProcessRunner {
   /** Runs to completion and collects output. Throws CrabboxError(kind) only when the binary is missing. */
   run(cmd: string, args: string[], options?: RunOptions): Promise<RunResult>;
   spawn(cmd: string, args: string[], options: SpawnOptions): ChildHandle;
+  /** Runs with the terminal attached (interactive ssh); resolves to the exit code. */
+  interactive(cmd: string, args: string[]): Promise<number>;
   /** Absolute path of a binary on PATH, or null. */
   which(cmd: string): Promise<string | null>;
 }

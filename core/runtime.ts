@@ -128,6 +128,22 @@ export const realProcess: ProcessRunner = {
     };
   },
 
+  async interactive(cmd: string, args: string[]): Promise<number> {
+    try {
+      const status = await new Deno.Command(cmd, {
+        args,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn()
+        .status;
+      return exitOf(status).code;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
+      throw error;
+    }
+  },
+
   async which(cmd: string): Promise<string | null> {
     const path = Deno.env.get("PATH") ?? "";
     for (const dir of path.split(":")) {

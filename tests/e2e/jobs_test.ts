@@ -84,6 +84,9 @@ Deno.test("job list, job run --dry-run offline, job run with results, stop polic
         /policy\.jobsOnly is set in \.crabbox\.yaml: use 'crabbox job list' and 'crabbox job run <name>'/,
       );
       assert.match(result.stderr, /configured jobs: flaky, test/);
+      const ssh = await box.crabbox(["ssh", "anything"]);
+      assert.equal(ssh.code, 2);
+      assert.match(ssh.stderr, /policy\.jobsOnly is set/);
       assert.equal(fake.servers.size, 0);
     });
 

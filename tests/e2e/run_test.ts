@@ -39,6 +39,15 @@ Deno.test("crabbox run, warmup, run --id, list, status, stop on real boxes", asy
       assert.equal(labels.lease, leaseId);
     });
 
+    await t.step("ssh --print gives the pinned ssh command line", async () => {
+      const result = await box.crabbox(["ssh", slug, "--print"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        /^ssh -t -F none -i \S+\/id_ed25519 .*-o HostKeyAlias=cbx_[0-9a-f]{12} .*-p 2222 crabbox@10\.77\.\d+\.2 /,
+      );
+    });
+
     await t.step("run --id shows the synced dirty tree through git status", async () => {
       const result = await box.crabbox(["run", "--id", slug, "--", "git", "status", "--short"]);
       assert.equal(result.code, 0, result.stderr);

@@ -1,0 +1,62 @@
+/** `crabbox ssh <id> [--print] [--workdir <dir>]`: an interactive shell on a lease, in the repo's workdir. */
+import { Command } from "@commander-js/extra-typings";
+import type { CommandContext } from "./context.ts";
+import { CrabboxError, usageError } from "../core/errors.ts";
+import { shellJoin, shellQuote } from "../core/format.ts";
+import { resolveLease } from "../lease/resolve.ts";
+import { hasLocalKey, readLeaseRecord } from "../lease/store.ts";
+import { boxFor } from "../lease/pool.ts";
+import { touchServer } from "../lease/labels_write.ts";
+import { remoteWorkdir } from "../lease/sync_step.ts";
+import { loadRunSettings, startSweep } from "./settings.ts";
+
+export function sshCommand(ctx: CommandContext) {
+  return new Command("ssh")
+    .description("open a shell on a lease's box (in the repo's workdir when it exists)")
+    .argument("[id]", "lease id (cbx_…), slug, server id or server name")
+    .option("--print", "print the ssh command line instead of running it")
+    .option("--workdir <dir>", "directory on the box, relative to the repo's workdir")
+    .action(async (id, flags) => {
+      if (!id) throw usageError("no lease given", "usage: crabbox ssh <lease-id|slug|server-id|name>");
+      const settings = await loadRunSettings(ctx, {});
+      if (settings.config.values["policy.jobsOnly"]) {
+        throw new CrabboxError(
+          "policy",
+          "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
+          { hint: `configured jobs: ${Object.keys(settings.config.jobs).sort().join(", ") || "none"}` },
+        );
+      }
+      await startSweep(ctx, settings, [id]);
+      const api = ctx.hetzner(settings.endpoint);
+      const resolution = await resolveLease(ctx.deps, api, id, ctx.interrupt.signal);
+      if (resolution.kind === "gone") {
+        throw new CrabboxError("not_found", `lease ${resolution.leaseId} no longer exists`);
+      }
+      const server = resolution.server;
+      const leaseId = server.labels.lease;
+      if (!(await hasLocalKey(ctx.deps, leaseId))) {
+        throw usageError(
+          `no SSH key for ${leaseId} on this machine (created by ${
+            server.labels.owner ?? "unknown"
+          }); use a lease created here`,
+        );
+      }
+      if (!server.ipv4) {
+        throw new CrabboxError("remote", `lease ${leaseId} has no IPv4 yet`, {
+          hint: `crabbox status ${leaseId} --wait`,
+        });
+      }
+      const record = await readLeaseRecord(ctx.deps, leaseId);
+      const box = boxFor(ctx.deps, ctx.out, server, settings.shape, record?.sshPort ?? null);
+      await box.prepare();
+      const dir = remoteWorkdir(settings.shape.workRoot, leaseId, settings.repo) +
+        (flags.workdir ? `/${flags.workdir}` : "");
+      const remote = `cd ${shellQuote(dir)} 2>/dev/null || cd ${
+        shellQuote(settings.shape.workRoot)
+      }; exec bash -l`;
+      const argv = ["-t", ...box.sshArgs(), remote];
+      if (flags.print) return ctx.out.result(shellJoin(["ssh", ...argv]));
+      await touchServer(api, server.id, {}, ctx.interrupt.signal);
+      ctx.exitCode = await ctx.deps.proc.interactive("ssh", argv);
+    });
+}

@@ -262,6 +262,7 @@ export async function prepareSync(
     rules: rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`),
     hydrate,
     source: `${ctx.deps.system.hostname()}:${gitRoot}`,
+    timeoutSecs: v<number>(config, "sync.timeout"),
   };
 }
 

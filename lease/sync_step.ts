@@ -34,6 +34,33 @@ export interface SyncOptions {
   hydrate: { origin: string | null; base: string } | null;
   /** Identifies this checkout: a different source on the box forces a checksum pass. */
   source: string;
+  /** Overall limit for the transfer (sync.timeout). */
+  timeoutSecs: number;
+}
+
+const QUIET_MS = 15_000;
+
+/** A line every 15 s while rsync works quietly, so a long sync never looks hung. */
+async function withProgress<T>(
+  ctx: { deps: Deps; out: Output },
+  started: number,
+  work: Promise<T>,
+): Promise<T> {
+  const stop = new AbortController();
+  const ticker = (async () => {
+    while (!stop.signal.aborted) {
+      await ctx.deps.clock.sleep(QUIET_MS, stop.signal).catch(() => {});
+      if (!stop.signal.aborted) {
+        ctx.out.progress(`sync in progress elapsed=${formatDurationMs(ctx.deps.clock.now() - started)}`);
+      }
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    stop.abort();
+    await ticker;
+  }
 }
 
 export interface SyncResult {
@@ -92,7 +119,21 @@ export async function syncTree(
   });
   out.debug(`rsync ${argv.join(" ")}`);
   const manifestBytes = new TextEncoder().encode(input.manifest.files.map((f) => f + "\0").join(""));
-  const result = await deps.proc.run("rsync", argv, { cwd: input.gitRoot, stdin: manifestBytes });
+  const result = await withProgress(
+    ctx,
+    started,
+    deps.proc.run("rsync", argv, {
+      cwd: input.gitRoot,
+      stdin: manifestBytes,
+      signal: AbortSignal.timeout(input.timeoutSecs * 1000),
+    }),
+  );
+  if (result.signal) {
+    throw syncError(
+      `rsync timed out after ${formatDurationMs(input.timeoutSecs * 1000)}`,
+      "raise sync.timeout, or sync less (see crabbox sync-plan)",
+    );
+  }
   if (result.code === 24) out.warn("some files vanished during sync (rsync 24)");
   else if (result.code !== 0) {
     const stalled = result.code === 30 || result.code === 35;

@@ -2,13 +2,13 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
-import { CrabboxError, usageError } from "../core/errors.ts";
+import { usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
-import { leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
+import { leaseIdsFor, loadRunSettings, prepareSync, refuseUnderJobsOnly, startSweep } from "./settings.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
@@ -112,14 +112,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     }
 
     const settings = await loadRunSettings(ctx, flags);
-    if (settings.config.values["policy.jobsOnly"]) {
-      const jobs = Object.keys(settings.config.jobs).sort();
-      throw new CrabboxError(
-        "policy",
-        "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
-        { hint: `configured jobs: ${jobs.join(", ") || "none"}` },
-      );
-    }
+    refuseUnderJobsOnly(settings.config);
     if (flags.fullResync && flags.sync === false) {
       throw usageError("--full-resync cannot be used with --no-sync");
     }

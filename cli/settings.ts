@@ -158,6 +158,16 @@ export async function startSweep(
   if (running) ctx.addBackground(() => running.finish());
 }
 
+/** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */
+export function refuseUnderJobsOnly(config: LoadedConfig): void {
+  if (!config.values["policy.jobsOnly"]) return;
+  throw new CrabboxError(
+    "policy",
+    "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
+    { hint: `configured jobs: ${Object.keys(config.jobs).sort().join(", ") || "none"}` },
+  );
+}
+
 /** The lease ids an --id may name, from the id itself or local records (the sweep must spare them). */
 export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<string[]> {
   const records = await listLeaseRecords(ctx.deps);

@@ -4,11 +4,10 @@ import type { CommandContext } from "./context.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
 import { resolveLease } from "../lease/resolve.ts";
-import { hasLocalKey, readLeaseRecord } from "../lease/store.ts";
-import { boxFor } from "../lease/pool.ts";
+import { openExistingBox } from "../lease/pool.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { remoteWorkdir } from "../lease/sync_step.ts";
-import { loadRunSettings, startSweep } from "./settings.ts";
+import { loadRunSettings, refuseUnderJobsOnly, startSweep } from "./settings.ts";
 
 export function sshCommand(ctx: CommandContext) {
   return new Command("ssh")
@@ -19,13 +18,7 @@ export function sshCommand(ctx: CommandContext) {
     .action(async (id, flags) => {
       if (!id) throw usageError("no lease given", "usage: crabbox ssh <lease-id|slug|server-id|name>");
       const settings = await loadRunSettings(ctx, {});
-      if (settings.config.values["policy.jobsOnly"]) {
-        throw new CrabboxError(
-          "policy",
-          "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
-          { hint: `configured jobs: ${Object.keys(settings.config.jobs).sort().join(", ") || "none"}` },
-        );
-      }
+      refuseUnderJobsOnly(settings.config);
       await startSweep(ctx, settings, [id]);
       const api = ctx.hetzner(settings.endpoint);
       const resolution = await resolveLease(ctx.deps, api, id, ctx.interrupt.signal);
@@ -34,20 +27,7 @@ export function sshCommand(ctx: CommandContext) {
       }
       const server = resolution.server;
       const leaseId = server.labels.lease;
-      if (!(await hasLocalKey(ctx.deps, leaseId))) {
-        throw usageError(
-          `no SSH key for ${leaseId} on this machine (created by ${
-            server.labels.owner ?? "unknown"
-          }); use a lease created here`,
-        );
-      }
-      if (!server.ipv4) {
-        throw new CrabboxError("remote", `lease ${leaseId} has no IPv4 yet`, {
-          hint: `crabbox status ${leaseId} --wait`,
-        });
-      }
-      const record = await readLeaseRecord(ctx.deps, leaseId);
-      const box = boxFor(ctx.deps, ctx.out, server, settings.shape, record?.sshPort ?? null);
+      const { box } = await openExistingBox(ctx.deps, ctx.out, server, settings.shape);
       await box.prepare();
       const dir = remoteWorkdir(settings.shape.workRoot, leaseId, settings.repo) +
         (flags.workdir ? `/${flags.workdir}` : "");

@@ -11,7 +11,8 @@ import { isCrabboxOwned } from "../labels/ownership.ts";
 import { crabboxServers, readyPoolServers } from "../labels/selectors.ts";
 import { Box } from "./box.ts";
 import { type HeldLock, tryLock } from "./box_lock.ts";
-import { hasLocalKey, leasePaths, readLeaseRecord } from "./store.ts";
+import { hasLocalKey, leasePaths, type LeaseRecord, readLeaseRecord } from "./store.ts";
+import { CrabboxError, usageError } from "../core/errors.ts";
 import { touchServer } from "./labels_write.ts";
 import type { LeaseShape } from "./acquire.ts";
 
@@ -44,6 +45,30 @@ export function boxFor(
     controlPersist: shape.controlPersist,
     debug: (line) => out.debug(line),
   });
+}
+
+/** A box for a lease created on this machine: needs its key here and an IPv4 (SPEC §2.11 wording). */
+export async function openExistingBox(
+  deps: Deps,
+  out: Output,
+  server: Server,
+  shape: LeaseShape,
+): Promise<{ box: Box; record: LeaseRecord }> {
+  const leaseId = server.labels.lease;
+  const record = await readLeaseRecord(deps, leaseId);
+  if (!record || !(await hasLocalKey(deps, leaseId))) {
+    throw usageError(
+      `no SSH key for ${leaseId} on this machine (created by ${
+        server.labels.owner ?? "unknown"
+      }); use a lease created here`,
+    );
+  }
+  if (!server.ipv4) {
+    throw new CrabboxError("remote", `lease ${leaseId} has no IPv4 yet`, {
+      hint: `crabbox status ${leaseId} --wait`,
+    });
+  }
+  return { box: boxFor(deps, out, server, shape, record.sshPort), record };
 }
 
 /** Ready pool boxes this machine can use, unexpired, most recently touched first. */

@@ -12,7 +12,7 @@ import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
 import { Box } from "./box.ts";
-import { leasePaths, readLeaseRecord, writeLeaseRecord } from "./store.ts";
+import { writeLeaseRecord } from "./store.ts";
 import { resolveLease } from "./resolve.ts";
 import { touchServer } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
@@ -21,7 +21,7 @@ import { runRemoteCommand } from "./exec.ts";
 import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
-import { claimPoolBox } from "./pool.ts";
+import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { envUploadScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 
@@ -331,39 +331,13 @@ async function reuseLease(ctx: RunContext, request: RunRequest): Promise<HeldLea
       }; it will be swept — start a new lease`,
     );
   }
-  const record = await readLeaseRecord(deps, leaseId);
-  if (!record || !(await deps.fs.lstat(leasePaths(deps, leaseId).clientKey))) {
-    throw usageError(
-      `no SSH key for ${leaseId} on this machine (created by ${
-        server.labels.owner ?? "unknown"
-      }); use a lease created here`,
-    );
-  }
-  if (!server.ipv4) {
-    throw new CrabboxError("remote", `lease ${leaseId} has no IPv4 yet`, {
-      hint: `crabbox status ${leaseId} --wait`,
-    });
-  }
+  const { box, record } = await openExistingBox(deps, out, server, request.shape);
   out.progress(`lease ${leaseId} slug=${server.labels.slug} (existing, state=${state})`);
-  const ports = record.sshPort
-    ? [record.sshPort, ...request.shape.sshPorts.filter((p) => p !== record.sshPort)]
-    : request.shape.sshPorts;
-  const box = new Box(deps, {
-    leaseId,
-    paths: leasePaths(deps, leaseId),
-    user: request.shape.sshUser,
-    host: server.ipv4,
-    ports,
-    workRoot: request.shape.workRoot,
-    connectTimeoutSecs: request.shape.connectTimeoutSecs,
-    controlPersist: request.shape.controlPersist,
-    debug: (line) => out.debug(line),
-  });
   const bootstrapStarted = deps.clock.now();
   const deadline = state === "provisioning"
     ? server.createdMs + request.shape.bootstrapTimeoutSecs * 1000
     : deps.clock.now() + 30_000;
-  const port = await waitForReady({ deps, out, signal: ctx.signal, box, leaseId, ip: server.ipv4 }, deadline);
+  const port = await waitForReady({ deps, out, signal: ctx.signal, box, leaseId, ip: box.host }, deadline);
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return {
     leaseId,

@@ -180,6 +180,23 @@ Deno.test("faults: auth, rate limits, 5xx, capacity, quota, ambiguous create, SS
       empty();
     });
 
+    await t.step(
+      "a box presenting another host key fails at once (exit 7), never a 20-minute wait",
+      async () => {
+        fake.knobs.hostKeyMismatch = true;
+        const result = await box.crabbox(["warmup", "--class", "tiny"]);
+        fake.knobs.hostKeyMismatch = false;
+        assertNoCanary(result);
+        assert.equal(result.code, 7, result.stderr);
+        assert.match(
+          result.stderr,
+          /^crabbox: error: host key mismatch for cbx_\S+ at 10\.77\.\d+\.2:2222$/m,
+        );
+        assert.equal(result.stderr.match(/^crabbox: created server/gm)?.length, 1, "no retry on a mismatch");
+        empty();
+      },
+    );
+
     await t.step("Ctrl-C while waiting for SSH deletes server and key, exit 130", async () => {
       fake.knobs.sshNeverReady = true;
       const running = box.spawn(["warmup", "--class", "tiny"]);

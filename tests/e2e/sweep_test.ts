@@ -170,7 +170,18 @@ Deno.test("sweep: decisions, 1,000 servers, automatic sweep, SIGKILL leftovers",
       await early.waitForStderr("crabbox: lease cbx_");
       early.child.kill("SIGKILL");
       await early.done;
-      assert.ok(fake.servers.size >= 1, "the killed run left its box");
+      // Killed during the sync and during the release as well.
+      await Deno.writeTextFile(`${box.repo}/big.bin`, "x".repeat(8 * 1024 * 1024));
+      const syncing = box.spawn(["run", "--class", "tiny", "--", "true"]);
+      await syncing.waitForStderr("crabbox: sync ");
+      syncing.child.kill("SIGKILL");
+      await syncing.done;
+      await Deno.remove(`${box.repo}/big.bin`);
+      const releasing = box.spawn(["run", "--class", "tiny", "--no-sync", "--", "true"]);
+      await releasing.waitForStderr("crabbox: command exited 0");
+      releasing.child.kill("SIGKILL");
+      await releasing.done;
+      assert.ok(fake.servers.size >= 1, "the killed runs left boxes");
       const running = [...fake.servers.values()].find((s) => s.labels.state === "running");
       assert.ok(running, "the box killed mid-command is labelled running");
       fake.skewMs = 2 * 3600_000; // past idle expiry, the 1h grace and the 1h key age

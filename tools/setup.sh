@@ -25,8 +25,11 @@ fi
 
 for tool in deno prism; do
   if [ -f "tools/$tool/package.json" ] && [ ! -d "tools/$tool/node_modules" ]; then
-    echo "setup: installing tools/$tool from npm (frozen)" >&2
-    npm ci --prefix "tools/$tool" --no-audit --no-fund --loglevel=error >/dev/null
+    echo "setup: installing tools/$tool from npm (pinned by its package-lock.json)" >&2
+    # deno's lock cannot list the other platforms' binaries (the registry we reach lacks them), which
+    # `npm ci` insists on; `npm install --no-save` follows the same lock and leaves it untouched.
+    npm ci --prefix "tools/$tool" --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+      npm install --prefix "tools/$tool" --no-save --no-audit --no-fund --loglevel=error >/dev/null
   fi
 done
 

@@ -92,6 +92,7 @@ export async function runJob(
     owner: settings.owner,
     env: { forward, allow },
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
+    timeoutSecs: job.timeoutSecs ?? undefined,
     collect: (box, workdir) => collect(ctx, box, workdir, job, resultsDir, collected),
     onFinish: (outcome) => writeResult(ctx, job, resultsDir, outcome, collected),
   });

@@ -35,13 +35,16 @@ function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: stri
   return { forward, allow };
 }
 
-function lockTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+function durationOrUsage(flag: string, value: string): number {
   try {
     return parseDuration(value);
   } catch (error) {
-    throw usageError(`--lock-timeout ${value}: ${(error as Error).message}`, "pass a duration like 10m");
+    throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 10m or 1h30m");
   }
+}
+
+function lockTimeout(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : durationOrUsage("--lock-timeout", value);
 }
 
 export function runCommand(ctx: CommandContext) {
@@ -64,6 +67,7 @@ export function runCommand(ctx: CommandContext) {
       .option("--no-hydrate", "do not make the remote copy a git checkout")
       .option("--shell", "run the command under bash -lc")
       .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)")
+      .option("--timeout <duration>", "stop the command after this long (exit 5)")
       .option(
         "--allow-env <names>",
         "also forward these local variables (comma-separated, repeatable; PREFIX_* allowed)",
@@ -104,6 +108,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (flags.keepOnFailure) stop = "success";
     const shell = !!flags.shell || needsShell(argv);
     const lockTimeoutFlag = lockTimeout(flags.lockTimeout);
+    const timeoutSecs = flags.timeout === undefined ? undefined : durationOrUsage("--timeout", flags.timeout);
     for (const entry of flags.allowEnv ?? []) {
       const problem = allowEntryProblem(entry);
       if (problem) {
@@ -145,6 +150,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
       owner: settings.owner,
       env,
+      timeoutSecs,
     });
   });
   return command;

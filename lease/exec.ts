@@ -6,6 +6,7 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import { CrabboxError } from "../core/errors.ts";
+import { formatDuration } from "../core/duration.ts";
 import { execScript, killScript, readExitScript } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
 
@@ -15,6 +16,8 @@ export interface CommandSpec {
   shell: boolean;
   workdir: string;
   runId: string;
+  /** Wall-clock limit (run --timeout, job timeout): TERM, KILL 10 s later, then exit 5. */
+  timeoutSecs?: number;
 }
 
 export interface CommandResult {
@@ -46,17 +49,31 @@ export async function runRemoteCommand(
   const stdinWriter = child.stdin?.getWriter();
 
   let interrupted = false;
+  let timedOut = false;
   const onAbort = () => {
     interrupted = true;
     void stopRemote(deps, box, spec.runId, child.status);
   };
   signal.addEventListener("abort", onAbort, { once: true });
+  const timer = new AbortController();
+  if (spec.timeoutSecs) {
+    void deps.clock.sleep(spec.timeoutSecs * 1000, timer.signal).then(() => {
+      timedOut = true;
+      return stopRemote(deps, box, spec.runId, child.status);
+    }).catch(() => {});
+  }
   let status: { code: number };
   try {
     status = await child.status;
   } finally {
+    timer.abort();
     signal.removeEventListener("abort", onAbort);
     await stdinWriter?.close().catch(() => {});
+  }
+  if (timedOut) {
+    throw new CrabboxError("timeout", `command exceeded timeout ${formatDuration(spec.timeoutSecs!)}`, {
+      hint: "raise --timeout (or the job's timeout), or make the command faster",
+    });
   }
   let exitCode = status.code;
   if (exitCode === 255) exitCode = await settleExit255(box, spec.runId);
@@ -91,8 +108,14 @@ export async function runRemoteCommand(
 /** TERM the remote group over a second channel; KILL if the command channel has not ended 10 s later. */
 async function stopRemote(deps: Deps, box: Box, runId: string, ended: Promise<unknown>): Promise<void> {
   await box.run(killScript({ workRoot: box.workRoot, runId, signal: "TERM" })).catch(() => {});
-  const timer = deps.clock.sleep(KILL_GRACE_MS).then(() => "timeout" as const);
-  if ((await Promise.race([ended.then(() => "ended" as const), timer])) === "timeout") {
+  const grace = new AbortController();
+  const timer = deps.clock.sleep(KILL_GRACE_MS, grace.signal).then(
+    () => "timeout" as const,
+    () => "ended" as const,
+  );
+  const first = await Promise.race([ended.then(() => "ended" as const), timer]);
+  grace.abort();
+  if (first === "timeout") {
     await box.run(killScript({ workRoot: box.workRoot, runId, signal: "KILL" })).catch(() => {});
   }
 }

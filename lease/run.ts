@@ -45,6 +45,8 @@ export interface RunRequest {
   env: { forward: Record<string, string>; allow: string[] };
   /** Extra variables (job env.set, CRABBOX_JOB). */
   envSet?: Record<string, string>;
+  /** Command wall-clock limit in seconds. */
+  timeoutSecs?: number;
   /** Runs after the command on success and failure, under the lock (JUnit and artifacts). */
   collect?: (box: Box, workdir: string) => Promise<void>;
   onFinish?: (outcome: RunOutcome) => Promise<void>;
@@ -163,6 +165,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       shell: request.shell,
       workdir,
       runId,
+      timeoutSecs: request.timeoutSecs,
     });
     phases.command = result.durationMs;
     commandRan = true;

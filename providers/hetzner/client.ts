@@ -1,9 +1,8 @@
 /**
  * crabbox's Hetzner Cloud client (SPEC §6): every list paginates, idempotent calls retry, POST /servers
- * is never retried blindly, and the token lives only in a #private field of HetznerHttp.
+ * is never retried blindly, answers decode leniently, and the token lives only in HetznerHttp's #token.
  */
 import type { Clock } from "../../core/deps.ts";
-import { usageError } from "../../core/errors.ts";
 import type {
   Action,
   CallOptions,
@@ -17,52 +16,31 @@ import type {
 } from "./port.ts";
 import type { paths } from "./schema.d.ts";
 import { HetznerApiError } from "./errors.ts";
-import { HetznerHttp } from "./http.ts";
+import { HetznerHttp, type HttpResponse } from "./http.ts";
 import { decodeAction, decodeLocation, decodeServer, decodeServerType, decodeSshKey } from "./decode.ts";
+import { nextPage, pageProblem, pageUrl } from "./pagination.ts";
+import { createServerSafely } from "./create_server.ts";
 
-export const DEFAULT_ENDPOINT = "https://api.hetzner.cloud/v1";
+export { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.ts";
 
-type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
 type CreateSshKeyBody = paths["/ssh_keys"]["post"]["requestBody"]["content"]["application/json"];
+type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
   token: string;
+  /** Already validated by resolveEndpoint. */
   endpoint: string;
+  /** sleep() paces backoff; now() plus the Date-header offset is Hetzner time. */
   clock: Clock;
+  /** Jitter source in [0, 1). */
   random?: () => number;
   fetch?: typeof fetch;
+  /** User-visible progress and warnings, without the "crabbox: " prefix. */
   notify?: (message: string) => void;
+  /** One line per request for --debug ("GET /servers?… 200 123ms"); never headers or bodies. */
   debug?: (message: string) => void;
   requestTimeoutMs?: number;
 }
-
-/** https anywhere, or http to loopback only (the local harness); trailing "/" trimmed. */
-export function resolveEndpoint(raw: string | undefined): string {
-  const value = (raw ?? "").trim() || DEFAULT_ENDPOINT;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw usageError(`HCLOUD_ENDPOINT is not a URL: ${value}`, `unset it to use ${DEFAULT_ENDPOINT}`);
-  }
-  const loopback = ["localhost", "[::1]", "::1"].includes(url.hostname) || /^127\./.test(url.hostname);
-  if (url.username || url.password) {
-    throw usageError(
-      "HCLOUD_ENDPOINT must not contain credentials",
-      "the token is read from HCLOUD_TOKEN only",
-    );
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw usageError(
-      `HCLOUD_ENDPOINT must use https (http only to loopback): ${value}`,
-      `unset it to use ${DEFAULT_ENDPOINT}`,
-    );
-  }
-  return value.replace(/\/+$/, "");
-}
-
-const PER_PAGE = 50;
-const MAX_PAGES = 200;
 
 export function createHetznerClient(options: HetznerClientOptions): HetznerApi {
   return new HetznerClient(options);
@@ -103,90 +81,33 @@ class HetznerClient implements HetznerApi {
     query: { labelSelector?: string; name?: string },
     options: CallOptions = {},
   ): Promise<Server[]> {
-    return await this.#list("/servers", "servers", decodeServer, {
-      label_selector: query.labelSelector,
-      name: query.name,
-    }, options.signal);
+    const params = { label_selector: query.labelSelector, name: query.name };
+    return await this.#list("/servers", "servers", decodeServer, params, options);
   }
 
   async getServer(id: number, options: CallOptions = {}): Promise<Server | null> {
-    try {
-      const response = await this.#http.idempotent({
-        method: "GET",
-        path: `/servers/${id}`,
-        signal: options.signal,
-      });
-      return decodeServer(response.json?.server);
-    } catch (error) {
-      if (error instanceof HetznerApiError && error.status === 404) return null;
-      throw error;
-    }
+    const response = await this.#getOrNull(`/servers/${id}`, options);
+    return response && this.#decodeOne(response, "GET", `/servers/${id}`, "server", decodeServer);
   }
 
   async createServer(
     request: CreateServerRequest,
     options: CallOptions = {},
   ): Promise<{ server: Server; actionId: number | null }> {
-    const body: CreateServerBody = {
-      name: request.name,
-      server_type: request.serverType,
-      image: request.image,
-      ...(request.location ? { location: request.location } : {}),
-      start_after_create: true,
-      public_net: { enable_ipv4: true, enable_ipv6: false },
-      ssh_keys: request.sshKeys,
-      user_data: request.userData,
-      labels: request.labels,
+    const ports = {
+      http: this.#http,
+      clock: this.#clock,
+      listServers: (query: { labelSelector?: string; name?: string }, o?: CallOptions) =>
+        this.listServers(query, o),
     };
-    const post = async () => {
-      const response = await this.#http.once({
-        method: "POST",
-        path: "/servers",
-        body,
-        signal: options.signal,
-      });
-      const server = decodeServer(response.json?.server);
-      if (!server) throw new Error("hetzner POST /servers answered without a server");
-      return {
-        server,
-        actionId: typeof response.json?.action?.id === "number" ? response.json.action.id : null,
-      };
-    };
-    try {
-      return await post();
-    } catch (error) {
-      if (!(error instanceof HetznerApiError)) throw error;
-      if (error.code === "uniqueness_error") {
-        const [byName] = await this.listServers({ name: request.name }, options);
-        if (byName && byName.labels.lease === request.labels.lease) return { server: byName, actionId: null };
-        throw error;
-      }
-      if (!error.ambiguous) throw error;
-      // The create may have happened: look the lease up (twice, 5 s apart) before posting again.
-      const adopted = await this.#findLease(request.labels.lease, options) ??
-        (await this.#clock.sleep(5_000, options.signal),
-          await this.#findLease(request.labels.lease, options));
-      if (adopted) return { server: adopted, actionId: null };
-      return await post();
-    }
-  }
-
-  async #findLease(lease: string | undefined, options: CallOptions): Promise<Server | null> {
-    if (!lease) return null;
-    const [server] = await this.listServers({ labelSelector: `lease=${lease}` }, options);
-    return server ?? null;
+    return await createServerSafely(ports, request, options);
   }
 
   async replaceServerLabels(id: number, labels: Labels, options: CallOptions = {}): Promise<Server> {
-    const response = await this.#http.idempotent({
-      method: "PUT",
-      path: `/servers/${id}`,
-      body: { labels },
-      signal: options.signal,
-    });
-    const server = decodeServer(response.json?.server);
-    if (!server) throw new Error(`hetzner PUT /servers/${id} answered without a server`);
-    return server;
+    const body: UpdateServerBody = { labels };
+    const path = `/servers/${id}`;
+    const response = await this.#http.idempotent({ method: "PUT", path, body, signal: options.signal });
+    return this.#decodeOne(response, "PUT", path, "server", decodeServer);
   }
 
   async deleteServer(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
@@ -194,29 +115,19 @@ class HetznerClient implements HetznerApi {
   }
 
   async getAction(id: number, options: CallOptions = {}): Promise<Action | null> {
-    try {
-      const response = await this.#http.idempotent({
-        method: "GET",
-        path: `/actions/${id}`,
-        signal: options.signal,
-      });
-      return decodeAction(response.json?.action);
-    } catch (error) {
-      if (error instanceof HetznerApiError && error.status === 404) return null;
-      throw error;
-    }
+    const response = await this.#getOrNull(`/actions/${id}`, options);
+    return response && this.#decodeOne(response, "GET", `/actions/${id}`, "action", decodeAction);
   }
 
   async listSshKeys(
     query: { name?: string; labelSelector?: string },
     options: CallOptions = {},
   ): Promise<SshKey[]> {
-    return await this.#list("/ssh_keys", "ssh_keys", decodeSshKey, {
-      name: query.name,
-      label_selector: query.labelSelector,
-    }, options.signal);
+    const params = { name: query.name, label_selector: query.labelSelector };
+    return await this.#list("/ssh_keys", "ssh_keys", decodeSshKey, params, options);
   }
 
+  /** Sent once: SPEC §5.4 resolves ambiguous failures by a GET by name in the caller. */
   async createSshKey(
     request: { name: string; publicKey: string; labels: Labels },
     options: CallOptions = {},
@@ -232,9 +143,7 @@ class HetznerClient implements HetznerApi {
       body,
       signal: options.signal,
     });
-    const key = decodeSshKey(response.json?.ssh_key);
-    if (!key) throw new Error("hetzner POST /ssh_keys answered without a key");
-    return key;
+    return this.#decodeOne(response, "POST", "/ssh_keys", "ssh_key", decodeSshKey);
   }
 
   async deleteSshKey(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
@@ -242,11 +151,20 @@ class HetznerClient implements HetznerApi {
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {
-    return await this.#list("/server_types", "server_types", decodeServerType, {}, options.signal);
+    return await this.#list("/server_types", "server_types", decodeServerType, {}, options);
   }
 
   async listLocations(options: CallOptions = {}): Promise<Location[]> {
-    return await this.#list("/locations", "locations", decodeLocation, {}, options.signal);
+    return await this.#list("/locations", "locations", decodeLocation, {}, options);
+  }
+
+  async #getOrNull(path: string, options: CallOptions): Promise<HttpResponse | null> {
+    try {
+      return await this.#http.idempotent({ method: "GET", path, signal: options.signal });
+    } catch (error) {
+      if (error instanceof HetznerApiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   async #delete(path: string, options: CallOptions): Promise<"deleted" | "gone"> {
@@ -259,43 +177,74 @@ class HetznerClient implements HetznerApi {
     }
   }
 
-  /** Follows meta.pagination.next_page (else Link rel="next") to the end; skips undecodable items. */
+  /** A single object that does not decode is an error (never "gone": the server may well exist). */
+  #decodeOne<T>(
+    response: HttpResponse,
+    method: string,
+    path: string,
+    key: string,
+    decode: (raw: unknown) => T | null,
+  ): T {
+    const decoded = decode((response.json as Record<string, unknown> | null)?.[key]);
+    if (decoded !== null) return decoded;
+    throw new HetznerApiError({
+      method,
+      path,
+      status: response.status,
+      code: "bad_response",
+      message: `the answer carried no readable ${key.replace("_", " ")}`,
+      details: null,
+      correlationId: response.headers.get("x-correlation-id"),
+      retryAfterMs: null,
+    });
+  }
+
+  /** Every page, 50 per page; an item that does not decode is skipped with a warning. */
   async #list<T>(
     path: string,
     key: string,
     decode: (raw: unknown) => T | null,
     query: Record<string, string | undefined>,
-    signal?: AbortSignal,
+    options: CallOptions,
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<number>();
-    let page: number | null = 1;
-    for (let count = 0; page !== null; count++) {
-      if (count >= MAX_PAGES) throw new Error(`hetzner GET ${path}: more than ${MAX_PAGES} pages`);
-      if (seen.has(page)) throw new Error(`hetzner GET ${path}: page ${page} was returned twice`);
+    for (let page: number | null = 1; page !== null;) {
+      const problem = pageProblem(page, seen);
+      if (problem) throw paginationError(path, problem);
       seen.add(page);
-      const params = new URLSearchParams();
-      for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, value);
-      params.set("page", String(page));
-      params.set("per_page", String(PER_PAGE));
-      const response = await this.#http.idempotent({ method: "GET", path: `${path}?${params}`, signal });
-      const raw = response.json?.[key];
-      for (const item of Array.isArray(raw) ? raw : []) {
+      const response = await this.#http.idempotent({
+        method: "GET",
+        path: pageUrl(path, query, page),
+        signal: options.signal,
+      });
+      const raw = (response.json as Record<string, unknown> | null)?.[key];
+      if (!Array.isArray(raw)) throw paginationError(path, `page ${page} has no "${key}" array`);
+      for (const item of raw) {
         const decoded = decode(item);
-        if (decoded === null) this.#notify(`warning: skipped an undecodable item in ${path}`);
-        else items.push(decoded);
+        if (decoded !== null) items.push(decoded);
+        else this.#notify(`warning: skipped an unreadable item in GET ${path}${describeItem(item)}`);
       }
-      page = nextPage(response.json?.meta?.pagination?.next_page, response.headers.get("link"));
+      page = nextPage(response.json, response.headers.get("link"));
     }
     return items;
   }
 }
 
-function nextPage(fromMeta: unknown, link: string | null): number | null {
-  if (typeof fromMeta === "number") return fromMeta;
-  if (fromMeta === null) return null;
-  const next = link?.split(",").find((part) => /rel="next"/.test(part));
-  const url = next?.match(/<([^>]+)>/)?.[1];
-  const page = url ? new URL(url, "http://x").searchParams.get("page") : null;
-  return page ? Number(page) : null;
+function paginationError(path: string, problem: string): HetznerApiError {
+  return new HetznerApiError({
+    method: "GET",
+    path,
+    status: 200,
+    code: "bad_response",
+    message: problem,
+    details: null,
+    correlationId: null,
+    retryAfterMs: null,
+  });
+}
+
+function describeItem(item: unknown): string {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === "number" ? ` (id ${id})` : "";
 }

@@ -1,76 +1,106 @@
 /**
- * Lenient decoding of Hetzner JSON into crabbox's plain types: unknown fields ignored, null IPs
- * tolerated; an item that does not decode returns null so a list can skip it.
+ * Lenient decoding of Hetzner JSON into crabbox's plain types (SPEC §6, §16 #27): unknown fields are
+ * ignored and null IPs tolerated. Only what crabbox cannot work without (id, name, a valid `created`
+ * for servers and keys) makes an item undecodable: null, which a list skips with a warning.
  */
 import type { Action, Location, Server, ServerType, SshKey } from "./port.ts";
-import type { components, paths } from "./schema.d.ts";
+import type { paths } from "./schema.d.ts";
 
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
 type ApiSshKey = paths["/ssh_keys/{id}"]["get"]["responses"][200]["content"]["application/json"]["ssh_key"];
 type ApiAction = paths["/actions/{id}"]["get"]["responses"][200]["content"]["application/json"]["action"];
-// Kept for readers: the generated module also carries the shared schemas.
-export type { components };
+type ApiServerType =
+  paths["/server_types"]["get"]["responses"][200]["content"]["application/json"]["server_types"][number];
+type ApiLocation =
+  paths["/locations"]["get"]["responses"][200]["content"]["application/json"]["locations"][number];
 
-// deno-lint-ignore no-explicit-any
-type Loose = any;
+/** What the wire may hold: any field of the documented shape may be missing or of another type. */
+type Wire<T> = { [K in keyof T]?: unknown };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-
-function labelsOf(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === "string")) as Record<
-    string,
-    string
-  >;
-}
-
-export function decodeServer(raw: Partial<ApiServer> | Loose): Server | null {
-  if (!isRecord(raw) || typeof raw.id !== "number" || typeof raw.name !== "string") return null;
-  const created = Date.parse(String(raw.created ?? ""));
-  const ipv4 = (raw as Loose).public_net?.ipv4?.ip;
-  return {
-    id: raw.id,
-    name: raw.name,
-    status: typeof raw.status === "string" ? raw.status : "unknown",
-    createdMs: Number.isNaN(created) ? 0 : created,
-    ipv4: typeof ipv4 === "string" ? ipv4 : null,
-    labels: labelsOf(raw.labels),
-    serverType: String((raw as Loose).server_type?.name ?? "unknown"),
-    location: (raw as Loose).location?.name ?? (raw as Loose).datacenter?.location?.name ?? null,
-  };
-}
-
-export function decodeSshKey(raw: Partial<ApiSshKey> | Loose): SshKey | null {
-  if (!isRecord(raw) || typeof raw.id !== "number" || typeof raw.name !== "string") return null;
-  const created = Date.parse(String(raw.created ?? ""));
-  return {
-    id: raw.id,
-    name: raw.name,
-    publicKey: String(raw.public_key ?? ""),
-    fingerprint: String(raw.fingerprint ?? ""),
-    labels: labelsOf(raw.labels),
-    createdMs: Number.isNaN(created) ? 0 : created,
-  };
-}
-
-export function decodeAction(raw: Partial<ApiAction> | Loose): Action | null {
-  if (!isRecord(raw) || typeof raw.id !== "number") return null;
-  const status = raw.status === "success" || raw.status === "error" ? raw.status : "running";
-  const error = isRecord(raw.error)
-    ? { code: String(raw.error.code), message: String(raw.error.message) }
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
     : null;
-  return { id: raw.id, status, error };
 }
 
-export function decodeServerType(raw: Loose): ServerType | null {
-  if (!isRecord(raw) || typeof raw.name !== "string") return null;
+const isId = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value);
+const text = (value: unknown): string | null => typeof value === "string" ? value : null;
+
+function timestamp(value: unknown): number | null {
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Non-string label values are dropped rather than failing the whole item. */
+function labelsOf(value: unknown): Record<string, string> {
+  const entries = Object.entries(record(value) ?? {}).filter(([, v]) => typeof v === "string");
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function nameOf(value: unknown): string | null {
+  return text(record(value)?.name);
+}
+
+export function decodeServer(raw: unknown): Server | null {
+  const server = record(raw) as Wire<ApiServer> | null;
+  if (!server || !isId(server.id) || text(server.name) === null) return null;
+  const createdMs = timestamp(server.created);
+  if (createdMs === null) return null;
+  const ipv4 = text(record(record(server.public_net)?.ipv4)?.ip);
+  const location = nameOf(server.location) ?? nameOf(record(server.datacenter)?.location);
   return {
-    name: raw.name,
-    deprecated: !!raw.deprecated || !!(raw as Loose).deprecation,
-    architecture: typeof raw.architecture === "string" ? raw.architecture : null,
+    id: server.id,
+    name: server.name as string,
+    status: text(server.status) ?? "unknown",
+    createdMs,
+    ipv4,
+    labels: labelsOf(server.labels),
+    serverType: nameOf(server.server_type) ?? "unknown",
+    location,
   };
 }
 
-export function decodeLocation(raw: Loose): Location | null {
-  return isRecord(raw) && typeof raw.name === "string" ? { name: raw.name } : null;
+export function decodeSshKey(raw: unknown): SshKey | null {
+  const key = record(raw) as Wire<ApiSshKey> | null;
+  if (!key || !isId(key.id) || text(key.name) === null) return null;
+  const createdMs = timestamp(key.created);
+  if (createdMs === null) return null;
+  return {
+    id: key.id,
+    name: key.name as string,
+    publicKey: text(key.public_key) ?? "",
+    fingerprint: text(key.fingerprint) ?? "",
+    labels: labelsOf(key.labels),
+    createdMs,
+  };
+}
+
+export function decodeAction(raw: unknown): Action | null {
+  const action = record(raw) as Wire<ApiAction> | null;
+  if (!action || !isId(action.id)) return null;
+  const status = action.status === "success" || action.status === "error" ? action.status : "running";
+  const error = record(action.error);
+  return {
+    id: action.id,
+    status,
+    error: error ? { code: text(error.code) ?? "unknown", message: text(error.message) ?? "" } : null,
+  };
+}
+
+export function decodeServerType(raw: unknown): ServerType | null {
+  const type = record(raw) as Wire<ApiServerType> | null;
+  const name = text(type?.name);
+  if (!type || name === null) return null;
+  return {
+    name,
+    // `deprecated` is a boolean (or null); newer answers also carry a `deprecation` object.
+    deprecated: type.deprecated === true || record(type.deprecation) !== null,
+    architecture: text(type.architecture),
+  };
+}
+
+export function decodeLocation(raw: unknown): Location | null {
+  const name = text((record(raw) as Wire<ApiLocation> | null)?.name);
+  return name === null ? null : { name };
 }

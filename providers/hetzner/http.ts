@@ -1,9 +1,11 @@
 /**
- * One HTTP exchange with Hetzner, and the retry policy around it (SPEC §6): 30 s timeout, Date-header
- * clock offset, retries with backoff for idempotent calls only, 429 waits per RateLimit-Reset/Retry-After.
+ * One HTTP exchange with Hetzner and the retry loop around it (SPEC §6): 30 s timeout per request,
+ * the Date-header clock offset, rate-limit headers, and retries for idempotent calls only.
+ * The token lives only in this class's #private field.
  */
 import type { Clock } from "../../core/deps.ts";
 import { HetznerApiError } from "./errors.ts";
+import { decideRetry, NOTIFY_WAIT_OVER_MS, rateLimitHintMs } from "./retry_policy.ts";
 
 export interface HttpOptions {
   endpoint: string;
@@ -25,24 +27,12 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  // deno-lint-ignore no-explicit-any
-  json: any;
+  /** Parsed JSON body; null for an empty body (204). */
+  json: unknown;
   headers: Headers;
 }
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const RETRYABLE_CODES = new Set([
-  "rate_limit_exceeded",
-  "conflict",
-  "locked",
-  "timeout",
-  "server_error",
-  "unavailable",
-  "bad_gateway",
-]);
-const MAX_ATTEMPTS = 5;
-const MAX_RATE_WAIT_MS = 60_000;
-const MAX_RATE_TOTAL_MS = 120_000;
+const LOW_RATE_LIMIT_REMAINING = 100;
 
 export class HetznerHttp {
   readonly #token: string;
@@ -55,142 +45,153 @@ export class HetznerHttp {
     this.#options = options;
   }
 
-  /** Hetzner's clock: local time plus the latest Date-header offset. */
+  /** Hetzner's clock: local time plus the offset from the latest Date header. */
   now(): number {
     return this.#options.clock.now() + this.#offsetMs;
   }
 
-  /** Sends once; throws HetznerApiError for non-2xx answers and network failures. */
+  /** Sends once; throws HetznerApiError for non-2xx answers, unreadable bodies and network failures. */
   async once(request: HttpRequest): Promise<HttpResponse> {
     const { clock, debug } = this.#options;
     const started = clock.now();
     const timeout = AbortSignal.timeout(this.#options.requestTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    const pathOnly = request.path.split("?")[0];
+    const path = request.path.split("?")[0];
+    const transportError = (error: unknown): unknown => {
+      // The caller's own cancellation is not a Hetzner failure: pass its reason through untouched.
+      if (request.signal?.aborted) return request.signal.reason;
+      debug(`${request.method} ${request.path} failed after ${clock.now() - started}ms`);
+      return this.#transportError(request.method, path, timeout.aborted, error);
+    };
     let response: Response;
+    let text: string;
     try {
       response = await this.#options.fetch(this.#options.endpoint + request.path, {
         method: request.method,
         headers: {
           Authorization: `Bearer ${this.#token}`,
-          ...(request.body === undefined ? {} : { "Content-Type": "application/json" }),
+          Accept: "application/json",
           "User-Agent": "crabbox",
+          ...(request.body === undefined ? {} : { "Content-Type": "application/json" }),
         },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal,
       });
     } catch (error) {
-      if (request.signal?.aborted) throw request.signal.reason;
-      const timedOut = timeout.aborted;
-      debug(`${request.method} ${request.path} failed after ${clock.now() - started}ms`);
-      throw new HetznerApiError({
-        method: request.method,
-        path: pathOnly,
-        status: 0,
-        code: timedOut ? "timeout" : "network_error",
-        message: timedOut
-          ? `no answer within ${Math.round(this.#options.requestTimeoutMs / 1000)}s`
-          : describeNetworkError(error),
-        details: null,
-        correlationId: null,
-        retryAfterMs: null,
-      });
+      throw transportError(error);
     }
     this.#observeHeaders(response.headers);
-    const text = await response.text().catch(() => "");
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw transportError(error);
+    }
     debug(`${request.method} ${request.path} ${response.status} ${clock.now() - started}ms`);
-    let json: unknown = null;
-    let parsed = false;
-    if (text !== "") {
-      try {
-        json = JSON.parse(text);
-        parsed = true;
-      } catch {
-        parsed = false;
-      }
+    const parsed = parseJson(text);
+    if (response.ok && parsed.ok) {
+      return { status: response.status, json: parsed.value, headers: response.headers };
     }
-    if (response.ok && (parsed || text === "")) {
-      return { status: response.status, json, headers: response.headers };
-    }
-    // deno-lint-ignore no-explicit-any
-    const envelope = parsed ? (json as any)?.error : null;
-    throw new HetznerApiError({
-      method: request.method,
-      path: pathOnly,
-      status: response.status,
-      code: typeof envelope?.code === "string" ? envelope.code : "bad_response",
-      message: typeof envelope?.message === "string"
-        ? this.#scrub(envelope.message)
-        : `unexpected ${response.headers.get("content-type") ?? "response"} body`,
-      details: envelope?.details ?? null,
-      correlationId: response.headers.get("x-correlation-id"),
-      retryAfterMs: this.#retryAfterMs(response.headers),
-    });
+    throw this.#answerError(request.method, path, response, parsed);
   }
 
-  /** Retries idempotent requests on rate limits, 5xx, conflict/locked/timeout and network errors. */
+  /** Sends and retries per the SPEC §6 policy; only for GET, label PUT and DELETE. */
   async idempotent(request: HttpRequest): Promise<HttpResponse> {
     let rateWaitedMs = 0;
     for (let attempt = 1;; attempt++) {
       try {
         return await this.once(request);
       } catch (error) {
-        if (!(error instanceof HetznerApiError) || !isRetryable(error)) throw error;
-        const rateLimited = error.status === 429 || error.code === "rate_limit_exceeded";
-        let waitMs: number;
-        if (rateLimited) {
-          waitMs = Math.min(
-            (error.retryAfterMs ?? backoffMs(attempt, this.#options.random)) + this.#options.random() * 1000,
-            MAX_RATE_WAIT_MS,
-          );
-          if (rateWaitedMs + waitMs > MAX_RATE_TOTAL_MS || attempt >= MAX_ATTEMPTS) {
-            throw new HetznerApiError({ ...fieldsOf(error), message: "rate limited by Hetzner" });
-          }
+        if (!(error instanceof HetznerApiError)) throw error;
+        const decision = decideRetry(error, { attempt, rateWaitedMs }, this.#options.random);
+        if (!decision.retry) {
+          throw decision.rateLimited ? error.with({ message: "rate limited by Hetzner" }) : error;
+        }
+        const { waitMs } = decision;
+        if (decision.rateLimited) {
           rateWaitedMs += waitMs;
-          if (waitMs > 2000) {
+          if (waitMs > NOTIFY_WAIT_OVER_MS) {
             this.#options.notify(`hetzner rate limited; retrying in ${Math.round(waitMs / 1000)}s`);
           }
-        } else {
-          if (attempt >= MAX_ATTEMPTS) throw error;
-          waitMs = backoffMs(attempt, this.#options.random);
         }
         this.#options.debug(
-          `retrying ${request.method} ${request.path.split("?")[0]} in ${
-            Math.round(waitMs)
-          }ms (${error.code})`,
+          `retrying ${request.method} ${error.path} in ${Math.round(waitMs)}ms (${error.code})`,
         );
         await this.#options.clock.sleep(waitMs, request.signal);
       }
     }
   }
 
-  /** An API message that echoes credentials must not carry them into our errors. */
+  #transportError(method: string, path: string, timedOut: boolean, error: unknown): HetznerApiError {
+    const limitMs = this.#options.requestTimeoutMs;
+    const limit = limitMs >= 1000 ? `${Math.round(limitMs / 1000)}s` : `${limitMs}ms`;
+    return new HetznerApiError({
+      method,
+      path,
+      status: 0,
+      code: timedOut ? "timeout" : "network_error",
+      message: timedOut ? `no answer within ${limit}` : describeNetworkError(error),
+      details: null,
+      correlationId: null,
+      retryAfterMs: null,
+    });
+  }
+
+  #answerError(method: string, path: string, response: Response, parsed: Parsed): HetznerApiError {
+    const envelope = parsed.ok ? errorEnvelope(parsed.value) : null;
+    const contentType = response.headers.get("content-type")?.split(";")[0] ?? "unknown";
+    const message = envelope?.message ??
+      (parsed.ok
+        ? (response.ok ? "unexpected empty response" : "error response without an error object")
+        : `unreadable ${contentType} body`);
+    return new HetznerApiError({
+      method,
+      path,
+      status: response.status,
+      code: envelope?.code ?? "bad_response",
+      message: this.#scrub(message),
+      details: this.#scrubValue(envelope?.details ?? null),
+      correlationId: response.headers.get("x-correlation-id"),
+      retryAfterMs: response.status === 429 || envelope?.code === "rate_limit_exceeded"
+        ? rateLimitHintMs({
+          reset: response.headers.get("ratelimit-reset"),
+          retryAfter: response.headers.get("retry-after"),
+        }, this.now())
+        : null,
+    });
+  }
+
+  /** API messages may echo credentials ("… for token '6MWq…' reached"): never carry them on. */
   #scrub(text: string): string {
-    return text.split(this.#token).join("***").replace(/Bearer\s+\S+/gi, "Bearer ***");
+    return text.split(this.#token).join("***")
+      .replace(/Bearer\s+\S+/gi, "Bearer ***")
+      .replace(/token '[^']*'/gi, "token '***'");
+  }
+
+  #scrubValue(value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    try {
+      return JSON.parse(this.#scrub(JSON.stringify(value)));
+    } catch {
+      return null;
+    }
   }
 
   #observeHeaders(headers: Headers): void {
     const date = headers.get("date");
-    if (date) {
-      const serverMs = Date.parse(date);
-      if (!Number.isNaN(serverMs)) this.#offsetMs = serverMs - this.#options.clock.now();
-    } else {
-      this.#options.debug("no Date header from Hetzner; using the local clock");
-    }
-    const remaining = Number(headers.get("ratelimit-remaining") ?? NaN);
-    if (!this.#warnedRemaining && !Number.isNaN(remaining) && remaining < 100) {
+    const serverMs = date ? Date.parse(date) : NaN;
+    if (!Number.isNaN(serverMs)) this.#offsetMs = serverMs - this.#options.clock.now();
+    else this.#options.debug("no usable Date header from Hetzner; keeping the previous clock offset");
+    const remainingHeader = headers.get("ratelimit-remaining");
+    const remaining = Number(remainingHeader ?? NaN);
+    if (
+      !this.#warnedRemaining && remainingHeader !== null && Number.isFinite(remaining) &&
+      remaining < LOW_RATE_LIMIT_REMAINING
+    ) {
       this.#warnedRemaining = true;
       this.#options.notify(
-        `warning: hetzner rate limit nearly used up (${remaining} requests left this hour)`,
+        `warning: hetzner rate limit nearly used up (${remaining} requests left; the project allows 3600 per hour)`,
       );
     }
-  }
-
-  #retryAfterMs(headers: Headers): number | null {
-    const reset = Number(headers.get("ratelimit-reset") ?? NaN);
-    if (!Number.isNaN(reset)) return Math.max(0, reset * 1000 - this.now());
-    const retryAfter = Number(headers.get("retry-after") ?? NaN);
-    return Number.isNaN(retryAfter) ? null : retryAfter * 1000;
   }
 
   toJSON(): Record<string, string> {
@@ -198,30 +199,29 @@ export class HetznerHttp {
   }
 }
 
-/** 1, 2, 4, 8 s with ±50 % jitter. */
-export function backoffMs(attempt: number, random: () => number): number {
-  const base = 1000 * 2 ** Math.min(attempt - 1, 3);
-  return base * (0.5 + random());
+type Parsed = { ok: true; value: unknown } | { ok: false };
+
+/** Empty bodies (204) are fine; anything else must be JSON. */
+function parseJson(text: string): Parsed {
+  if (text.trim() === "") return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }
 
-export function isRetryable(error: HetznerApiError): boolean {
-  return error.status === 0 || RETRYABLE_STATUS.has(error.status) || RETRYABLE_CODES.has(error.code);
-}
-
-function fieldsOf(error: HetznerApiError) {
+function errorEnvelope(body: unknown): { code: string; message: string; details: unknown } | null {
+  const error = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (typeof error !== "object" || error === null || typeof error.code !== "string") return null;
   return {
-    method: error.method,
-    path: error.path,
-    status: error.status,
     code: error.code,
-    message: error.message,
-    details: error.details,
-    correlationId: error.correlationId,
-    retryAfterMs: error.retryAfterMs,
+    message: typeof error.message === "string" ? error.message : "",
+    details: error.details ?? null,
   };
 }
 
-/** A short description from the cause chain; never the request itself (headers could carry the token). */
+/** A short description from the cause chain; never the request (its headers carry the token). */
 function describeNetworkError(error: unknown): string {
   const messages: string[] = [];
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -230,7 +230,8 @@ function describeNetworkError(error: unknown): string {
   const text = messages.join(" ");
   if (/refused/i.test(text)) return "connection refused";
   if (/timed? ?out/i.test(text)) return "connection timed out";
-  if (/dns|lookup|resolve/i.test(text)) return "could not resolve the API host";
-  if (/reset|closed|broken pipe|eof/i.test(text)) return "connection closed by the API";
+  if (/dns|lookup|resolve|name or service/i.test(text)) return "could not resolve the API host";
+  if (/reset|closed|broken pipe|eof|incomplete|body/i.test(text)) return "connection closed by the API";
+  if (/certificate|tls|ssl/i.test(text)) return "TLS handshake with the API failed";
   return "network error";
 }

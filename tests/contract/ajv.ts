@@ -1,50 +1,82 @@
-/** Ajv over Hetzner's document: request and response bodies checked in unit tests (HARNESS §2.4). */
+/**
+ * Ajv over Hetzner's OpenAPI 3.0 document (derived by spec.ts): request and response bodies checked in
+ * unit tests. Operations compile lazily, one validator per (direction, method, path, status), because
+ * the document is large. `nullable` is Ajv's built-in OpenAPI keyword; `example`/`discriminator` are
+ * ignored under strict:false.
+ */
 import AjvModule from "ajv";
 import addFormatsModule from "ajv-formats";
 import { loadDerivedSpec, type OpenApiDoc } from "./spec.ts";
 
 // deno-lint-ignore no-explicit-any
-const Ajv = ((AjvModule as any).default ?? AjvModule) as typeof AjvModule;
+const Ajv = ((AjvModule as any).default ?? AjvModule) as any;
 // deno-lint-ignore no-explicit-any
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: unknown) => void;
+
+/** OpenAPI number formats Ajv does not know; their ranges are enforced by minimum/maximum instead. */
+const PERMISSIVE_FORMATS = ["int64", "int32", "decimal", "double", "float", "xfs"];
+
+type Validator = ((data: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null;
+};
 
 let spec: OpenApiDoc | null = null;
 // deno-lint-ignore no-explicit-any
 let ajv: any = null;
-const cache = new Map<string, (data: unknown) => boolean>();
+const validators = new Map<string, Validator>();
 
-function compile(key: string, schema: unknown) {
+function document(): OpenApiDoc {
   spec ??= loadDerivedSpec();
+  return spec;
+}
+
+function validator(key: string, schema: unknown): Validator {
   if (!ajv) {
-    // deno-lint-ignore no-explicit-any
-    ajv = new (Ajv as any)({ strict: false, allErrors: true, logger: false });
+    ajv = new Ajv({ strict: false, allErrors: true, logger: false });
     addFormats(ajv);
-    for (const f of ["int64", "int32", "decimal"]) ajv.addFormat(f, true);
+    for (const format of PERMISSIVE_FORMATS) ajv.addFormat(format, true);
   }
-  if (!cache.has(key)) cache.set(key, ajv.compile(schema));
-  return cache.get(key)!;
+  let compiled = validators.get(key);
+  if (!compiled) {
+    compiled = ajv.compile(schema) as Validator;
+    validators.set(key, compiled);
+  }
+  return compiled;
 }
 
-type Validate = ((data: unknown) => boolean) & {
-  errors?: { instancePath: string; message?: string }[] | null;
-};
-
-function problems(validate: Validate, body: unknown): string[] {
-  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`);
+function problems(validate: Validator, body: unknown): string[] {
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map((e) => {
+    const extra = e.params?.additionalProperty ? ` (${e.params.additionalProperty})` : "";
+    return `${e.instancePath || "/"} ${e.message}${extra}`;
+  });
 }
 
-export function validateRequestBody(method: string, path: string, body: unknown): string[] {
-  spec ??= loadDerivedSpec();
-  const schema = spec.paths[path]?.[method.toLowerCase()]?.requestBody?.content?.["application/json"]?.schema;
-  if (!schema) return [`no request schema for ${method} ${path}`];
-  return problems(compile(`req ${method} ${path}`, schema) as never, body);
+function operation(method: string, pathTemplate: string): OpenApiDoc | null {
+  return document().paths[pathTemplate]?.[method.toLowerCase()] ?? null;
 }
 
-export function validateResponseBody(method: string, path: string, status: number, body: unknown): string[] {
-  spec ??= loadDerivedSpec();
-  const responses = spec.paths[path]?.[method.toLowerCase()]?.responses ?? {};
-  const entry = responses[String(status)] ?? responses[`${String(status)[0]}XX`];
-  const schema = entry?.content?.["application/json"]?.schema;
-  if (!schema) return status === 204 && entry ? [] : [`no response schema for ${method} ${path} ${status}`];
-  return problems(compile(`res ${method} ${path} ${status}`, schema) as never, body);
+/** Problems with a JSON request body; [] when it matches the operation's schema. */
+export function validateRequestBody(method: string, pathTemplate: string, body: unknown): string[] {
+  const schema = operation(method, pathTemplate)?.requestBody?.content?.["application/json"]?.schema;
+  if (!schema) return [`no request schema for ${method} ${pathTemplate}`];
+  return problems(validator(`request ${method} ${pathTemplate}`, schema), body);
+}
+
+/** Problems with a response body for this status (exact key first, then 4XX/5XX); [] when valid. */
+export function validateResponseBody(
+  method: string,
+  pathTemplate: string,
+  status: number,
+  body: unknown,
+): string[] {
+  const responses = operation(method, pathTemplate)?.responses ?? {};
+  const key = String(status) in responses ? String(status) : `${String(status)[0]}XX`;
+  const entry = responses[key];
+  if (!entry) return [`no ${status} response documented for ${method} ${pathTemplate}`];
+  const schema = entry.content?.["application/json"]?.schema;
+  if (!schema) {
+    return body === undefined || body === null ? [] : [`${method} ${pathTemplate} ${status} has no body`];
+  }
+  return problems(validator(`response ${method} ${pathTemplate} ${key}`, schema), body);
 }

@@ -78,6 +78,24 @@ Deno.test("crabbox run, warmup, run --id, list, status, stop on real boxes", asy
       }
     });
 
+    await t.step("--timeout stops the command and exits 5", async () => {
+      const result = await box.crabbox([
+        "run",
+        "--id",
+        leaseId,
+        "--no-sync",
+        "--timeout",
+        "1s",
+        "--",
+        "sleep",
+        "30",
+      ]);
+      assert.equal(result.code, 5, result.stderr);
+      assert.match(result.stderr, /^crabbox: error: command exceeded timeout 1\.0s$/m);
+      const labels = [...harness.fake.servers.values()][0].labels;
+      assert.equal(labels.state, "ready", "the box went back to ready after the timeout");
+    });
+
     await t.step("list --json and status --json describe the lease", async () => {
       const list = await box.crabbox(["list", "--json"]);
       assert.equal(list.code, 0, list.stderr);

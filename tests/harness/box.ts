@@ -3,12 +3,15 @@
  * (HARNESS §5), reachable at 10.77.N.2 only through our veth. Test code, never shipped.
  */
 import { parse as parseYaml } from "yaml";
+import { releaseIndexSync } from "./ip_pool.ts";
 
 export interface BoxKnobs {
   /** Present a different host key than the pinned one (host-key mismatch fault). */
   hostKeyMismatch: boolean;
   /** Never apply cloud-init: sshd stays on port 22 with root keys only. */
   sshNeverReady: boolean;
+  /** Black-hole the server's address from the start: connections time out instead of being refused. */
+  sshBlackhole: boolean;
 }
 
 export interface AppliedUserData {
@@ -22,8 +25,12 @@ const PASSWD_LINE = "crabbox:x:1500:1500::/home/crabbox:/bin/bash\n";
 const GROUP_LINE = "crabbox:x:1500:\n";
 
 async function sh(cmd: string[], options: { allowFail?: boolean } = {}): Promise<string> {
-  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
-    .output();
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success && !options.allowFail) {
     throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
@@ -39,6 +46,9 @@ export class Box {
   readonly ip: string;
   #child: Deno.ChildProcess | null = null;
   userData: AppliedUserData | null = null;
+  /** The network namespace's inode, to find processes that outlive the server. */
+  netnsInode: number | null = null;
+  blackholed = false;
 
   constructor(readonly runId: string, index: number, readonly root: string, readonly name: string) {
     this.index = index;
@@ -102,8 +112,9 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
       { mode: 0o755 },
     );
     await Deno.mkdir("/work", { recursive: true });
-    const peer = `cbx${this.runId}n${this.index}`;
+    const peer = this.peerIf;
     await sh(["ip", "netns", "add", this.netns]);
+    this.netnsInode = (await Deno.stat(`/run/netns/${this.netns}`)).ino;
     await sh(["ip", "link", "add", this.hostIf, "type", "veth", "peer", "name", peer]);
     await sh(["ip", "link", "set", peer, "netns", this.netns]);
     await sh(["ip", "addr", "add", `10.77.${this.index}.1/30`, "dev", this.hostIf]);
@@ -207,10 +218,17 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
     }
     await Deno.writeTextFile(`${d}/var/lib/crabbox/bootstrapped`, "");
     if (knobs.hostKeyMismatch) {
-      await Deno.remove(`${d}/etc/ssh_host_ed25519_key`).catch(() => {});
+      for (const f of ["ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"]) {
+        await Deno.remove(`${d}/etc/${f}`).catch(() => {});
+      }
       await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${d}/etc/ssh_host_ed25519_key`]);
     }
-    const conf = await Deno.readTextFile(`${d}/etc/ssh/sshd_config.d/99-crabbox.conf`).catch(() => "");
+    let conf = "";
+    for await (const entry of Deno.readDir(`${d}/etc/ssh/sshd_config.d`)) {
+      if (entry.name.endsWith(".conf")) {
+        conf += await Deno.readTextFile(`${d}/etc/ssh/sshd_config.d/${entry.name}`);
+      }
+    }
     const ports = [...conf.matchAll(/^Port\s+(\d+)/gm)].map((m) => Number(m[1]));
     this.userData = {
       valid: true,
@@ -243,10 +261,34 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
     return first ? Number(first) : null;
   }
 
-  /** kill -9 the per-connection sshd processes (a hard drop mid-command). */
+  /** kill -9 the per-connection sshd processes (a hard drop mid-command); returns how many died. */
   async dropConnections(): Promise<number> {
-    const result = await this.exec(["pkill", "-KILL", "-f", "sshd: crabbox"]);
-    return result.code === 0 ? 1 : 0;
+    const result = await this.exec(["pkill", "-e", "-KILL", "-f", "^sshd(-session)?: crabbox"]);
+    return result.stdout.split("\n").filter((line) => line.includes("killed")).length;
+  }
+
+  get peerIf(): string {
+    return `cbx${this.runId}n${this.index}`;
+  }
+
+  /**
+   * Silent packet loss (HARNESS §7): pin the server's MAC in the host's neighbour table, then remove
+   * its address inside the namespace, whose kernel then drops every frame without an answer.
+   */
+  async blackhole(): Promise<void> {
+    if (this.blackholed) return;
+    const inNs = ["ip", "netns", "exec", this.netns];
+    const mac = (await sh([...inNs, "cat", `/sys/class/net/${this.peerIf}/address`])).trim();
+    await sh(["ip", "neigh", "replace", this.ip, "lladdr", mac, "dev", this.hostIf, "nud", "permanent"]);
+    await sh([...inNs, "ip", "addr", "del", `${this.ip}/30`, "dev", this.peerIf]);
+    this.blackholed = true;
+  }
+
+  async heal(): Promise<void> {
+    if (!this.blackholed) return;
+    await sh(["ip", "netns", "exec", this.netns, "ip", "addr", "add", `${this.ip}/30`, "dev", this.peerIf]);
+    await sh(["ip", "neigh", "del", this.ip, "dev", this.hostIf], { allowFail: true });
+    this.blackholed = false;
   }
 
   /** For unload handlers: a crashed test run must not leave namespaces or sshds behind. */
@@ -259,12 +301,14 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
     for (const args of [["netns", "del", this.netns], ["link", "del", this.hostIf]]) {
       new Deno.Command("ip", { args, stdout: "null", stderr: "null" }).outputSync();
     }
+    releaseIndexSync(this.index);
   }
 
   async destroy(): Promise<void> {
     await this.powerOff();
     await sh(["ip", "netns", "del", this.netns], { allowFail: true });
     await sh(["ip", "link", "del", this.hostIf], { allowFail: true });
+    releaseIndexSync(this.index);
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }

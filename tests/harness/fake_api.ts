@@ -6,7 +6,31 @@
 import { createHash } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { Box, type BoxKnobs } from "./box.ts";
+import {
+  datacenterJson,
+  datacenterLocationIndex,
+  imageIndex,
+  imageJson,
+  IMAGES,
+  locationIndex,
+  locationJson,
+  LOCATIONS,
+  SERVER_TYPES,
+  serverTypeIndex,
+  serverTypeJson,
+} from "./catalog.ts";
+import {
+  actionJson,
+  architectureOf,
+  type FakeAction,
+  isoTime,
+  paginationJson,
+  serverJson,
+  sortBy,
+} from "./fake_json.ts";
+import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
+import { peakRate, TokenBucket } from "./rate_limit.ts";
 
 export interface Knobs extends BoxKnobs {
   /** ms after create until public_net.ipv4 is set. */
@@ -15,25 +39,29 @@ export interface Knobs extends BoxKnobs {
   tRunning: number;
   /** ms until the image's sshd (port 22, root keys) starts. */
   tSsh22: number;
-  /** ms until cloud-init applies the user-data. */
+  /** ms until cloud-init applies the user-data (then the box power-cycles). */
   tCloudInit: number;
   /** Never assign an IPv4. */
   nullIpv4: boolean;
+  /** The create action ends `error` with this; the server stays off. */
+  createActionError: { code: string; message: string } | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
   tIp: 100,
   tRunning: 200,
   tSsh22: 300,
-  tCloudInit: 500,
+  tCloudInit: 600,
   nullIpv4: false,
   hostKeyMismatch: false,
   sshNeverReady: false,
+  sshBlackhole: false,
+  createActionError: null,
 };
 
 export interface Fault {
   method: string;
-  /** Regular expression over the path (without /v1 and query). */
+  /** Regular expression over the whole path (without /v1 and query). */
   path: string;
   /** How many matching requests get it (default 1). */
   count?: number;
@@ -45,7 +73,9 @@ export interface Fault {
   delayMs?: number;
   /** Reply with an HTML body instead of JSON. */
   html?: boolean;
-  /** POST /servers only: create the server, then answer with this fault (ambiguous create). */
+  /** Close the connection without answering (direct endpoint only; Prism turns it into its own 5xx). */
+  drop?: boolean;
+  /** POST /servers only: create the server, then answer with this fault or drop (ambiguous create). */
   afterCreate?: boolean;
 }
 
@@ -74,6 +104,7 @@ export interface FakeServer {
   box: Box | null;
   paper: boolean;
   timers: ReturnType<typeof setTimeout>[];
+  knobs: Knobs;
 }
 
 export interface FakeKey {
@@ -89,231 +120,215 @@ export interface LoggedRequest {
   method: string;
   path: string;
   query: string;
+  /** 0 when the connection was dropped. */
   status: number;
+  /** Real ms. */
   at: number;
+  /** The Authorization header, redacted to what it was. */
+  auth: "valid" | "missing" | "invalid";
+  correlationId: string;
 }
 
-const SERVER_TYPES = [
-  ["cx23", 2, 4, 40, "shared", "x86"],
-  ["cx33", 4, 8, 80, "shared", "x86"],
-  ["cx53", 16, 32, 320, "shared", "x86"],
-  ["cpx22", 2, 4, 80, "shared", "x86"],
-  ["cpx32", 4, 8, 160, "shared", "x86"],
-  ["cpx62", 16, 32, 640, "shared", "x86"],
-  ["ccx13", 2, 8, 80, "dedicated", "x86"],
-  ["ccx23", 4, 16, 160, "dedicated", "x86"],
-  ["ccx33", 8, 32, 240, "dedicated", "x86"],
-  ["ccx43", 16, 64, 360, "dedicated", "x86"],
-  ["ccx53", 32, 128, 600, "dedicated", "x86"],
-  ["ccx63", 48, 192, 960, "dedicated", "x86"],
-  ["cax11", 2, 4, 40, "shared", "arm"],
-] as const;
-const LOCATIONS = [
-  ["fsn1", "Falkenstein DC Park 1", "DE", "Falkenstein", 50.47612, 12.370071, "eu-central"],
-  ["nbg1", "Nuremberg DC Park 1", "DE", "Nuremberg", 49.452102, 11.076665, "eu-central"],
-  ["hel1", "Helsinki DC Park 1", "FI", "Helsinki", 60.169855, 24.938379, "eu-central"],
-] as const;
+/** Per-request hooks from the transport. */
+export interface RequestContext {
+  /** Closes this request's connection without an answer. */
+  drop?: () => void;
+}
+
+const RFC1123_NAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+const USER_DATA_LIMIT = 32 * 1024;
+const JSON_METHODS = new Set(["POST", "PUT"]);
 
 export class FakeHetzner {
   readonly servers = new Map<number, FakeServer>();
   readonly keys = new Map<number, FakeKey>();
-  readonly actions = new Map<
-    number,
-    { id: number; command: string; started: string; doneAt: number; resourceId: number; type: string }
-  >();
+  readonly actions = new Map<number, FakeAction>();
   readonly log: LoggedRequest[] = [];
   faults: (Fault & { remaining: number })[] = [];
   capacity: CapacityRule[] = [];
+  /** Maximum number of servers (403 `server limit exceeded`); null = only the IP pool limits. */
+  serverLimit: number | null = null;
   knobs: Knobs = { ...DEFAULT_KNOBS };
+  /** Knobs for the next created servers, taken in order, over `knobs`. */
+  nextKnobs: Partial<Knobs>[] = [];
   skewMs = 0;
-  rateLimit = { limit: 3600, remaining: 3600 };
+  readonly bucket = new TokenBucket({ limit: 3600, refillPerSecond: 1 }, Date.now());
+  validateUserData: (yaml: string) => string[] = () => [];
+  /** Inode → name of every network namespace this fake made (the leak check looks for survivors). */
+  readonly namespaces = new Map<number, string>();
   #nextId = 40_000_000;
   #usedIndexes = new Set<number>();
   #runId: string;
   #root: string;
-  validateUserData: (yaml: string) => string[] = () => [];
 
   constructor(readonly token: string, root: string, runId: string) {
     this.#root = root;
     this.#runId = runId;
   }
 
+  /** The fake's own (skewable) clock: `Date`, `created`, action times. */
   now(): number {
     return Date.now() + this.skewMs;
   }
 
-  #iso(ms = this.now()): string {
-    return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "+00:00");
+  peakRequestRate(windowMs = 1000): number {
+    return peakRate(this.log.map((r) => r.at), windowMs);
   }
 
-  async handle(request: Request): Promise<Response> {
+  async handle(request: Request, context: RequestContext = {}): Promise<Response> {
     const url = new URL(request.url);
-    const path = url.pathname.replace(/^\/v1(?=\/)/, "");
+    const path = url.pathname.replace(/^\/v1(?=\/|$)/, "") || "/";
     const method = request.method;
-    const response = await this.#route(request, method, path, url).catch((error) =>
-      this.#error(500, "server_error", `fake: ${(error as Error).message}`)
-    );
-    this.log.push({ method, path, query: url.search, status: response.status, at: Date.now() });
+    const header = request.headers.get("authorization");
+    const auth = header === null ? "missing" : header === `Bearer ${this.token}` ? "valid" : "invalid";
+    const correlationId = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+    const reply = new Replier(this, correlationId);
+    let response: Response | null;
+    try {
+      response = await this.#route(request, method, path, url, auth, reply);
+    } catch (error) {
+      response = reply.error(500, "server_error", `fake: ${(error as Error).message}`);
+    }
+    if (response === null && !context.drop) {
+      response = reply.error(500, "server_error", "fake: a dropped connection needs the direct endpoint");
+    }
+    this.log.push({
+      method,
+      path,
+      query: url.search,
+      status: response?.status ?? 0,
+      at: Date.now(),
+      auth,
+      correlationId,
+    });
+    if (response === null) {
+      context.drop!();
+      // Never delivered: the connection is already closed.
+      return new Response(null, { status: 204 });
+    }
     return response;
   }
 
-  async #route(request: Request, method: string, path: string, url: URL): Promise<Response> {
-    if (request.headers.get("authorization") !== `Bearer ${this.token}`) {
-      return this.#error(401, "unauthorized", "unable to authenticate");
-    }
+  async #route(
+    request: Request,
+    method: string,
+    path: string,
+    url: URL,
+    auth: string,
+    reply: Replier,
+  ): Promise<Response | null> {
+    if (auth !== "valid") return reply.error(401, "unauthorized", "unable to authenticate");
     const fault = this.#takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-    if (fault && !fault.afterCreate) return this.#faultResponse(fault);
-    if (this.rateLimit.remaining <= 0) {
-      return this.#error(429, "rate_limit_exceeded", "Limit of '3600' requests per hour for token reached.");
+    if (fault && !fault.afterCreate) return fault.drop ? null : reply.fault(fault);
+    if (!this.bucket.take(Date.now())) {
+      return reply.error(
+        429,
+        "rate_limit_exceeded",
+        `Limit of '${this.bucket.settings.limit}' requests per hour reached.`,
+      );
     }
-    this.rateLimit.remaining--;
-    const body = method === "POST" || method === "PUT"
-      ? await request.json().catch(() => undefined)
-      : undefined;
-    if ((method === "POST" || method === "PUT") && (body === undefined || typeof body !== "object")) {
-      return this.#error(400, "json_error", "invalid JSON body");
+    let body: Record<string, unknown> = {};
+    if (JSON_METHODS.has(method)) {
+      const parsed = await request.json().catch(() => undefined);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        return reply.error(400, "json_error", "invalid JSON body");
+      }
+      body = parsed;
     }
+    const list = new Lister(url, request.headers.get("x-forwarded-host"), reply);
     let m: RegExpMatchArray | null;
-    if (path === "/servers" && method === "GET") return this.#listServers(url);
+    if (path === "/servers" && method === "GET") return this.#listServers(list, url, reply);
     if (path === "/servers" && method === "POST") {
-      const created = await this.#createServer(body);
-      return fault ? this.#faultResponse(fault) : created;
+      const created = await this.#createServer(body, reply);
+      if (!fault || created.status !== 201) return created;
+      await created.body?.cancel();
+      return fault.drop ? null : reply.fault(fault);
     }
     if ((m = path.match(/^\/servers\/(\d+)$/))) {
       const server = this.servers.get(Number(m[1]));
-      if (!server) return this.#error(404, "not_found", "server not found");
-      if (method === "GET") return this.#json(200, { server: this.#serverJson(server) });
-      if (method === "PUT") return this.#updateServer(server, body);
-      if (method === "DELETE") return this.#deleteServer(server);
+      if (!server) return reply.error(404, "not_found", "server not found");
+      if (method === "GET") return reply.json(200, { server: this.#serverJson(server) });
+      if (method === "PUT") return this.#updateServer(server, body, reply);
+      if (method === "DELETE") return await this.#deleteServer(server, reply);
     }
-    if ((m = path.match(/^\/(?:servers\/\d+\/)?actions\/(\d+)$/)) && method === "GET") {
+    if ((m = path.match(/^\/servers\/(\d+)\/actions\/(\d+)$/)) && method === "GET") {
+      const action = this.actions.get(Number(m[2]));
+      return action && action.resourceId === Number(m[1])
+        ? reply.json(200, { action: this.#actionJson(action) })
+        : reply.error(404, "not_found", "action not found");
+    }
+    if ((m = path.match(/^\/actions\/(\d+)$/)) && method === "GET") {
       const action = this.actions.get(Number(m[1]));
       return action
-        ? this.#json(200, { action: this.#actionJson(action) })
-        : this.#error(404, "not_found", "action not found");
+        ? reply.json(200, { action: this.#actionJson(action) })
+        : reply.error(404, "not_found", "action not found");
     }
     if (path === "/actions" && method === "GET") {
       const ids = url.searchParams.getAll("id").map(Number);
-      if (ids.length === 0) return this.#error(422, "invalid_input", "id is required");
-      const found = ids.map((id) => this.actions.get(id)).filter((a) => a !== undefined).map((a) =>
-        this.#actionJson(a!)
-      );
-      return this.#json(200, { actions: found, meta: { pagination: this.#pagination(1, 25, found.length) } });
+      if (ids.length === 0) return reply.error(422, "invalid_input", "id is required");
+      const found = ids.flatMap((id) => this.actions.get(id) ?? []).map((a) => this.#actionJson(a));
+      return list.page("actions", found);
     }
-    if (path === "/ssh_keys" && method === "GET") return this.#listKeys(url);
-    if (path === "/ssh_keys" && method === "POST") return this.#createKey(body);
+    if (path === "/ssh_keys" && method === "GET") return this.#listKeys(list, url, reply);
+    if (path === "/ssh_keys" && method === "POST") return this.#createKey(body, reply);
     if ((m = path.match(/^\/ssh_keys\/(\d+)$/))) {
       const key = this.keys.get(Number(m[1]));
-      if (!key) return this.#error(404, "not_found", "ssh key not found");
-      if (method === "GET") return this.#json(200, { ssh_key: key });
+      if (!key) return reply.error(404, "not_found", "ssh key not found");
+      if (method === "GET") return reply.json(200, { ssh_key: key });
       if (method === "DELETE") {
         this.keys.delete(key.id);
-        return new Response(null, { status: 204, headers: this.#headers() });
+        return reply.empty(204);
       }
     }
-    if (path === "/server_types" && method === "GET") {
-      return this.#paged(url, "server_types", SERVER_TYPES.map((_, i) => serverTypeJson(i)));
+    if (method === "GET") {
+      const catalog = this.#catalog(path, url, list);
+      if (catalog) return catalog;
     }
-    if (path === "/locations" && method === "GET") {
-      return this.#paged(
-        url,
-        "locations",
-        LOCATIONS.map((l, i) => this.#locationJson(l, i)),
+    return reply.error(404, "not_found", `no route for ${method} ${path}`);
+  }
+
+  #catalog(path: string, url: URL, list: Lister): Response | null {
+    const name = url.searchParams.get("name");
+    const named = <T extends { name: string }>(items: T[]) =>
+      name === null ? items : items.filter((i) => i.name === name);
+    if (path === "/server_types") {
+      return list.page(
+        "server_types",
+        named(SERVER_TYPES.map((_, i) => serverTypeJson(i))),
       );
     }
-    return this.#error(404, "not_found", `no route for ${method} ${path}`);
+    if (path === "/locations") return list.page("locations", named(LOCATIONS.map((_, i) => locationJson(i))));
+    if (path === "/datacenters") {
+      // The schema also requires a recommended datacenter.
+      return list.page("datacenters", named(LOCATIONS.map((_, i) => datacenterJson(i))), {
+        recommendation: 1,
+      });
+    }
+    if (path === "/images") {
+      const arch = url.searchParams.get("architecture");
+      const types = url.searchParams.getAll("type");
+      const images = named(IMAGES.map((_, i) => imageJson(i))).filter((image) =>
+        (arch === null || image.architecture === arch) && (types.length === 0 || types.includes(image.type))
+      );
+      return list.page("images", images);
+    }
+    return null;
   }
 
   #takeFault(method: string, path: string): Fault | null {
-    const index = this.faults.findIndex((f) => f.method === method && new RegExp(`^${f.path}$`).test(path));
+    const index = this.faults.findIndex((f) =>
+      f.method === method && new RegExp(`^(?:${f.path})$`).test(path)
+    );
     if (index < 0) return null;
     const fault = this.faults[index];
     if (--fault.remaining <= 0) this.faults.splice(index, 1);
     return fault;
   }
 
-  #faultResponse(fault: Fault): Response {
-    const status = fault.status ?? 500;
-    if (fault.html) {
-      return new Response(`<html><body><h1>${status} Bad Gateway</h1></body></html>`, {
-        status,
-        headers: { ...this.#headers(), "content-type": "text/html", ...fault.headers },
-      });
-    }
-    const response = this.#error(
-      status,
-      fault.code ?? "server_error",
-      fault.message ?? "injected fault",
-      fault.details,
-    );
-    for (const [k, v] of Object.entries(fault.headers ?? {})) response.headers.set(k, v);
-    if (status === 429 && !fault.headers?.["RateLimit-Remaining"]) {
-      response.headers.set("RateLimit-Remaining", "0");
-    }
-    return response;
-  }
-
-  #headers(): Record<string, string> {
-    return {
-      "Date": new Date(this.now()).toUTCString(),
-      "RateLimit-Limit": String(this.rateLimit.limit),
-      "RateLimit-Remaining": String(Math.max(0, this.rateLimit.remaining)),
-      "RateLimit-Reset": String(
-        Math.floor(this.now() / 1000) + (this.rateLimit.limit - this.rateLimit.remaining),
-      ),
-      "x-correlation-id": crypto.randomUUID().replaceAll("-", "").slice(0, 16),
-    };
-  }
-
-  #json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
-    return new Response(JSON.stringify(body), {
-      status,
-      headers: { ...this.#headers(), "content-type": "application/json", ...extra },
-    });
-  }
-
-  #error(status: number, code: string, message: string, details: unknown = null): Response {
-    return this.#json(status, { error: { code, message, details } });
-  }
-
-  #pagination(page: number, perPage: number, total: number) {
-    const last = Math.max(1, Math.ceil(total / perPage));
-    return {
-      page,
-      per_page: perPage,
-      previous_page: page > 1 ? page - 1 : null,
-      next_page: page < last ? page + 1 : null,
-      last_page: last,
-      total_entries: total,
-    };
-  }
-
-  #paged(url: URL, key: string, items: unknown[]): Response {
-    const page = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
-    const perPage = Math.min(50, Math.max(1, Number(url.searchParams.get("per_page") ?? 25) || 25));
-    const pagination = this.#pagination(page, perPage, items.length);
-    const link = (p: number) => {
-      const u = new URL(url);
-      u.searchParams.set("page", String(p));
-      return u.toString();
-    };
-    const links = [
-      pagination.previous_page ? `<${link(pagination.previous_page)}>; rel="prev"` : null,
-      pagination.next_page ? `<${link(pagination.next_page)}>; rel="next"` : null,
-      `<${link(pagination.last_page)}>; rel="last"`,
-    ].filter(Boolean).join(", ");
-    return this.#json(
-      200,
-      { [key]: items.slice((page - 1) * perPage, page * perPage), meta: { pagination } },
-      { Link: links },
-    );
-  }
-
-  #listServers(url: URL): Response {
-    const selector = url.searchParams.get("label_selector");
-    const match = selector ? parseSelector(selector) : () => true;
-    if (!match) return this.#error(400, "invalid_input", `invalid label_selector`);
+  #listServers(list: Lister, url: URL, reply: Replier): Response {
+    const match = this.#selector(url);
+    if (!match) return reply.error(422, "invalid_input", "invalid label_selector");
     const name = url.searchParams.get("name");
     const statuses = url.searchParams.getAll("status");
     const servers = [...this.servers.values()]
@@ -323,43 +338,43 @@ export class FakeHetzner {
       )
       .sort((a, b) => a.id - b.id)
       .map((s) => this.#serverJson(s));
-    return this.#paged(url, "servers", servers);
+    return list.page("servers", servers);
   }
 
-  #listKeys(url: URL): Response {
+  #selector(url: URL) {
     const selector = url.searchParams.get("label_selector");
-    const match = selector ? parseSelector(selector) : () => true;
-    if (!match) return this.#error(400, "invalid_input", "invalid label_selector");
+    return selector === null ? () => true : parseSelector(selector);
+  }
+
+  #listKeys(list: Lister, url: URL, reply: Replier): Response {
+    const match = this.#selector(url);
+    if (!match) return reply.error(422, "invalid_input", "invalid label_selector");
     const name = url.searchParams.get("name");
     const fingerprint = url.searchParams.get("fingerprint");
     const keys = [...this.keys.values()].filter((k) =>
       match(k.labels) && (name === null || k.name === name) &&
       (fingerprint === null || k.fingerprint === fingerprint)
     );
-    return this.#paged(url, "ssh_keys", keys);
+    return list.page("ssh_keys", keys);
   }
 
-  #createKey(body: Record<string, unknown>): Response {
+  #createKey(body: Record<string, unknown>, reply: Replier): Response {
     const name = body.name, publicKey = body.public_key;
     if (typeof name !== "string" || typeof publicKey !== "string") {
-      return this.#error(422, "invalid_input", "name and public_key are required");
+      return reply.error(422, "invalid_input", "name and public_key are required");
     }
     const labels = (body.labels ?? {}) as Record<string, string>;
     const problem = labelProblem(labels);
-    if (problem) return this.#error(422, "invalid_input", problem);
-    const blob = publicKey.trim().split(/\s+/)[1];
-    if (!blob) return this.#error(422, "invalid_input", "invalid public key");
-    const fingerprint = createHash("md5").update(Uint8Array.from(atob(blob), (c) => c.charCodeAt(0))).digest(
-      "hex",
-    )
-      .match(/../g)!.join(":");
+    if (problem) return reply.error(422, "invalid_input", problem);
+    const fingerprint = md5Fingerprint(publicKey);
+    if (!fingerprint) return reply.error(422, "invalid_input", "invalid public key");
     if ([...this.keys.values()].some((k) => k.name === name)) {
-      return this.#error(409, "uniqueness_error", "SSH key with the same name already exists", {
+      return reply.error(409, "uniqueness_error", "SSH key with the same name already exists", {
         fields: [{ name: "name" }],
       });
     }
     if ([...this.keys.values()].some((k) => k.fingerprint === fingerprint)) {
-      return this.#error(409, "uniqueness_error", "SSH key with the same fingerprint already exists", {
+      return reply.error(409, "uniqueness_error", "SSH key with the same fingerprint already exists", {
         fields: [{ name: "public_key" }],
       });
     }
@@ -369,65 +384,68 @@ export class FakeHetzner {
       public_key: publicKey.trim(),
       fingerprint,
       labels,
-      created: this.#iso(),
+      created: isoTime(this.now()),
     };
     this.keys.set(key.id, key);
-    return this.#json(201, { ssh_key: key });
+    return reply.json(201, { ssh_key: key });
   }
 
-  async #createServer(body: Record<string, unknown>): Promise<Response> {
-    const { name, server_type: type, image } = body as Record<string, unknown>;
-    if (typeof name !== "string" || type === undefined || image === undefined) {
-      return this.#error(422, "invalid_input", "name, server_type and image are required");
+  async #createServer(body: Record<string, unknown>, reply: Replier): Promise<Response> {
+    const { name, server_type: typeRef, image: imageRef } = body;
+    const invalid = (message: string) => reply.error(422, "invalid_input", message);
+    if (typeof name !== "string" || typeRef === undefined || imageRef === undefined) {
+      return invalid("name, server_type and image are required");
     }
-    if (!/^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(name)) {
-      return this.#error(422, "invalid_input", "invalid server name");
-    }
+    if (!RFC1123_NAME.test(name)) return invalid("invalid server name");
     if ([...this.servers.values()].some((s) => s.name === name)) {
-      return this.#error(409, "uniqueness_error", "server name is already used", {});
+      return reply.error(409, "uniqueness_error", "server name is already used", {});
     }
-    const typeName = String(type);
-    if (!SERVER_TYPES.some(([n]) => n === typeName)) {
-      return this.#error(422, "invalid_input", "server type not found");
-    }
-    const location = String(body.location ?? "fsn1");
-    if (!LOCATIONS.some(([n]) => n === location)) {
-      return this.#error(422, "invalid_input", "location not found");
-    }
-    const rule = this.capacity.find((c) =>
-      c.serverType === typeName && (!c.location || c.location === location)
-    );
-    if (rule) return this.#error(rule.status, rule.code, rule.message, rule.details ?? null);
+    const typeIndex = serverTypeIndex(typeRef);
+    if (typeIndex === null) return invalid("server type not found");
+    const serverType = SERVER_TYPES[typeIndex][0];
+    const locIndex = body.datacenter !== undefined
+      ? datacenterLocationIndex(body.datacenter)
+      : locationIndex(body.location ?? "fsn1");
+    if (locIndex === null) return invalid("location not found");
+    const location = LOCATIONS[locIndex][0];
+    const image = imageIndex(imageRef, architectureOf(serverType));
+    if (image === null) return invalid("image not found");
     const labels = (body.labels ?? {}) as Record<string, string>;
     const problem = labelProblem(labels);
-    if (problem) return this.#error(422, "invalid_input", problem);
+    if (problem) return invalid(problem);
     const userData = typeof body.user_data === "string" ? body.user_data : null;
-    if (userData && new TextEncoder().encode(userData).length > 32 * 1024) {
-      return this.#error(422, "invalid_input", "user_data is limited to 32KiB");
+    if (userData && new TextEncoder().encode(userData).length > USER_DATA_LIMIT) {
+      return invalid("user_data is limited to 32KiB");
     }
-    const sshKeys = (body.ssh_keys ?? []) as (string | number)[];
     const rootKeys: string[] = [];
-    for (const ref of sshKeys) {
-      const key = [...this.keys.values()].find((k) => k.name === ref || k.id === ref);
-      if (!key) return this.#error(422, "invalid_input", `ssh key ${ref} not found`);
+    for (const ref of (body.ssh_keys ?? []) as (string | number)[]) {
+      const key = [...this.keys.values()].find((k) => k.name === ref || String(k.id) === String(ref));
+      if (!key) return invalid(`ssh key ${ref} not found`);
       rootKeys.push(key.public_key);
     }
-    const index = this.#allocateIndex();
+    const rule = this.capacity.find((c) =>
+      c.serverType === serverType && (!c.location || c.location === location)
+    );
+    if (rule) return reply.error(rule.status, rule.code, rule.message, rule.details ?? null);
+    const index = this.serverLimit !== null && this.servers.size >= this.serverLimit
+      ? null
+      : await this.#allocateIndex();
     if (index === null) {
-      return this.#error(403, "resource_limit_exceeded", "server limit exceeded", {
-        limits: [{ name: "server" }],
+      return reply.error(403, "resource_limit_exceeded", "server limit exceeded", {
+        limits: [{ name: "server_limit" }],
       });
     }
+    const knobs: Knobs = { ...this.knobs, ...this.nextKnobs.shift() };
     const now = this.now();
     const server: FakeServer = {
       id: this.#nextId++,
       name,
-      created: this.#iso(now),
+      created: isoTime(now),
       createdMs: now,
       labels,
-      serverType: typeName,
+      serverType,
       location,
-      image: String(image),
+      image: IMAGES[image][1],
       status: "initializing",
       ipv4: null,
       index,
@@ -435,78 +453,101 @@ export class FakeHetzner {
       box: null,
       paper: false,
       timers: [],
+      knobs,
     };
     this.servers.set(server.id, server);
-    const action = {
-      id: this.#nextId++,
-      command: "create_server",
-      started: this.#iso(now),
-      doneAt: Date.now() + this.knobs.tRunning,
-      resourceId: server.id,
-      type: "server",
-    };
-    this.actions.set(action.id, action);
-    await this.#boot(server, rootKeys);
-    return this.#json(201, {
+    const create = this.#newAction("create_server", server.id, knobs.tRunning, knobs.createActionError);
+    const start = this.#newAction("start_server", server.id, knobs.tRunning, knobs.createActionError);
+    try {
+      await this.#boot(server, rootKeys);
+    } catch (error) {
+      this.servers.delete(server.id);
+      await server.box?.destroy();
+      releaseIndexSync(index);
+      this.#usedIndexes.delete(index);
+      throw error;
+    }
+    return reply.json(201, {
       server: this.#serverJson(server),
-      action: this.#actionJson(action),
-      next_actions: [],
-      root_password: null,
+      action: this.#actionJson(create),
+      next_actions: [this.#actionJson(start)],
+      root_password: rootKeys.length === 0 ? randomPassword() : null,
     });
   }
 
-  #allocateIndex(): number | null {
-    for (let i = 1; i <= 254; i++) {
-      if (!this.#usedIndexes.has(i)) {
-        this.#usedIndexes.add(i);
-        return i;
-      }
-    }
-    return null;
+  #newAction(
+    command: string,
+    resourceId: number,
+    durationMs: number,
+    error: FakeAction["error"] = null,
+  ): FakeAction {
+    const action: FakeAction = {
+      id: this.#nextId++,
+      command,
+      started: isoTime(this.now()),
+      startedAt: Date.now(),
+      doneAt: Date.now() + durationMs,
+      resourceId,
+      type: "server",
+      error,
+    };
+    this.actions.set(action.id, action);
+    return action;
+  }
+
+  /** A free 10.77.N.2, lowest first (addresses are reused); claimed host-wide against parallel runs. */
+  async #allocateIndex(): Promise<number | null> {
+    const index = await claimIndex((i) => this.#usedIndexes.has(i));
+    if (index !== null) this.#usedIndexes.add(index);
+    return index;
   }
 
   async #boot(server: FakeServer, rootKeys: string[]): Promise<void> {
-    const knobs = { ...this.knobs };
+    const knobs = server.knobs;
     const box = new Box(this.#runId, server.index!, this.#root, server.name);
     server.box = box;
-    const pinned = pinnedHostKey(server.userData);
-    await box.create(pinned, rootKeys);
+    await box.create(pinnedHostKey(server.userData), rootKeys);
+    if (box.netnsInode !== null) this.namespaces.set(box.netnsInode, box.netns);
+    if (knobs.sshBlackhole) await box.blackhole();
     const at = (ms: number, fn: () => void | Promise<void>) => {
       server.timers.push(setTimeout(() => {
         if (this.servers.get(server.id) === server) void Promise.resolve(fn()).catch(() => {});
       }, ms));
     };
     if (!knobs.nullIpv4) at(knobs.tIp, () => void (server.ipv4 = box.ip));
-    at(knobs.tRunning, () => void (server.status = "running"));
+    at(knobs.tRunning, () => void (server.status = knobs.createActionError ? "off" : "running"));
+    if (knobs.createActionError) return;
     at(knobs.tSsh22, () => box.powerOn());
     at(knobs.tCloudInit, () => box.applyUserData(server.userData ?? "", this.validateUserData, knobs));
   }
 
-  #updateServer(server: FakeServer, body: Record<string, unknown>): Response {
+  #updateServer(server: FakeServer, body: Record<string, unknown>, reply: Replier): Response {
     if (body.labels !== undefined) {
       const problem = labelProblem(body.labels);
-      if (problem) return this.#error(422, "invalid_input", problem);
-      server.labels = { ...(body.labels as Record<string, string>) };
+      if (problem) return reply.error(422, "invalid_input", problem);
     }
-    if (typeof body.name === "string") server.name = body.name;
-    return this.#json(200, { server: this.#serverJson(server) });
+    if (body.name !== undefined) {
+      if (typeof body.name !== "string" || !RFC1123_NAME.test(body.name)) {
+        return reply.error(422, "invalid_input", "invalid server name");
+      }
+      if ([...this.servers.values()].some((s) => s.name === body.name && s !== server)) {
+        return reply.error(409, "uniqueness_error", "server name is already used", {});
+      }
+      server.name = body.name;
+    }
+    // PUT replaces the whole label map (spec prose).
+    if (body.labels !== undefined) server.labels = { ...(body.labels as Record<string, string>) };
+    return reply.json(200, { server: this.#serverJson(server) });
   }
 
-  async #deleteServer(server: FakeServer): Promise<Response> {
+  async #deleteServer(server: FakeServer, reply: Replier): Promise<Response> {
     this.servers.delete(server.id);
     server.timers.forEach(clearTimeout);
-    const action = {
-      id: this.#nextId++,
-      command: "delete_server",
-      started: this.#iso(),
-      doneAt: Date.now(),
-      resourceId: server.id,
-      type: "server",
-    };
-    this.actions.set(action.id, action);
+    server.status = "deleting";
+    const action = this.#newAction("delete_server", server.id, 0);
     await server.box?.destroy();
     if (server.index !== null) this.#usedIndexes.delete(server.index);
-    return this.#json(200, { action: this.#actionJson(action) });
+    return reply.json(200, { action: this.#actionJson(action) });
   }
 
   /** API-only servers (no sshd), for list and sweep tests. */
@@ -522,7 +563,7 @@ export class FakeHetzner {
       this.servers.set(id, {
         id,
         name: `paper-${id}`,
-        created: this.#iso(created),
+        created: isoTime(created),
         createdMs: created,
         labels: labels(i),
         serverType: "cx23",
@@ -535,95 +576,19 @@ export class FakeHetzner {
         box: null,
         paper: true,
         timers: [],
+        knobs: { ...this.knobs },
       });
       ids.push(id);
     }
     return ids;
   }
 
-  #actionJson(
-    a: { id: number; command: string; started: string; doneAt: number; resourceId: number; type: string },
-  ) {
-    const done = Date.now() >= a.doneAt;
-    return {
-      id: a.id,
-      command: a.command,
-      status: done ? "success" : "running",
-      progress: done ? 100 : 50,
-      started: a.started,
-      finished: done ? this.#iso() : null,
-      resources: [{ id: a.resourceId, type: a.type }],
-      error: null,
-    };
-  }
-
-  #locationJson(l: readonly [string, string, string, string, number, number, string], i: number) {
-    const [name, description, country, city, latitude, longitude, network_zone] = l;
-    return { id: i + 1, name, description, country, city, latitude, longitude, network_zone };
-  }
-
   #serverJson(s: FakeServer) {
-    const typeIndex = SERVER_TYPES.findIndex(([n]) => n === s.serverType);
-    const [, , , disk, , arch] = SERVER_TYPES[typeIndex];
-    const locIndex = LOCATIONS.findIndex(([n]) => n === s.location);
-    const location = this.#locationJson(LOCATIONS[locIndex], locIndex);
-    return {
-      id: s.id,
-      name: s.name,
-      status: s.status,
-      created: s.created,
-      public_net: {
-        ipv4: s.ipv4
-          ? { id: s.id + 1, ip: s.ipv4, blocked: false, dns_ptr: `static.${s.ipv4}.example.invalid` }
-          : null,
-        ipv6: null,
-        floating_ips: [],
-        firewalls: [],
-      },
-      private_net: [],
-      server_type: serverTypeJson(typeIndex),
-      location,
-      datacenter: {
-        id: locIndex + 1,
-        name: `${s.location}-dc14`,
-        description: `${s.location} DC 14`,
-        location,
-        server_types: { supported: [], available: [], available_for_migration: [] },
-      },
-      image: {
-        id: 161547269,
-        type: "system",
-        status: "available",
-        name: s.image,
-        description: "Ubuntu 24.04",
-        image_size: null,
-        disk_size: 5,
-        created: "2024-04-25T13:45:50+00:00",
-        created_from: null,
-        bound_to: null,
-        os_flavor: "ubuntu",
-        os_version: "24.04",
-        rapid_deploy: true,
-        protection: { delete: false },
-        deprecated: null,
-        deleted: null,
-        labels: {},
-        architecture: arch,
-      },
-      iso: null,
-      rescue_enabled: false,
-      locked: false,
-      backup_window: null,
-      outgoing_traffic: 0,
-      ingoing_traffic: 0,
-      included_traffic: 21990232555520,
-      protection: { delete: false, rebuild: false },
-      labels: s.labels,
-      volumes: [],
-      load_balancers: [],
-      primary_disk_size: disk,
-      placement_group: null,
-    };
+    return serverJson(s);
+  }
+
+  #actionJson(a: FakeAction) {
+    return actionJson(a, Date.now(), this.now());
   }
 
   async shutdown(): Promise<void> {
@@ -634,30 +599,101 @@ export class FakeHetzner {
   }
 }
 
-function serverTypeJson(index: number) {
-  const [name, cores, memory, disk, cpu, arch] = SERVER_TYPES[index];
-  return {
-    id: index + 1,
-    name,
-    description: name.toUpperCase(),
-    cores,
-    memory,
-    disk,
-    deprecated: false,
-    deprecation: null,
-    prices: [],
-    storage_type: "local",
-    cpu_type: cpu,
-    category: cpu === "dedicated" ? "dedicated" : "shared",
-    architecture: arch,
-    locations: LOCATIONS.map(([loc], i) => ({
-      id: i + 1,
-      name: loc,
-      deprecation: null,
-      recommended: true,
-      available: true,
-    })),
-  };
+/** Builds responses with the headers every answer carries. */
+class Replier {
+  constructor(private fake: FakeHetzner, private correlationId: string) {}
+
+  headers(): Record<string, string> {
+    const now = Date.now(), clock = this.fake.now();
+    return {
+      "Date": new Date(clock).toUTCString(),
+      "RateLimit-Limit": String(this.fake.bucket.settings.limit),
+      "RateLimit-Remaining": String(this.fake.bucket.remaining(now)),
+      "RateLimit-Reset": String(this.fake.bucket.resetAt(now, clock)),
+      "x-correlation-id": this.correlationId,
+    };
+  }
+
+  json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { ...this.headers(), "content-type": "application/json", ...extra },
+    });
+  }
+
+  empty(status: number): Response {
+    return new Response(null, { status, headers: this.headers() });
+  }
+
+  error(status: number, code: string, message: string, details: unknown = null): Response {
+    return this.json(status, { error: { code, message, details } });
+  }
+
+  fault(fault: Fault): Response {
+    const status = fault.status ?? 500;
+    if (fault.html) {
+      return new Response(`<html><body><h1>${status} Bad Gateway</h1></body></html>`, {
+        status,
+        headers: { ...this.headers(), "content-type": "text/html", ...fault.headers },
+      });
+    }
+    const extra: Record<string, string> = status === 429 ? { "RateLimit-Remaining": "0" } : {};
+    return this.json(
+      status,
+      {
+        error: {
+          code: fault.code ?? "server_error",
+          message: fault.message ?? "injected fault",
+          details: fault.details ?? null,
+        },
+      },
+      { ...extra, ...fault.headers },
+    );
+  }
+}
+
+/** `page`/`per_page` (default 25, clamped to 1–50), `sort`, `meta.pagination` and the `Link` header. */
+class Lister {
+  constructor(private url: URL, private forwardedHost: string | null, private reply: Replier) {}
+
+  page(key: string, all: object[], extra: Record<string, unknown> = {}): Response {
+    const params = this.url.searchParams;
+    const sorted = params.has("sort") ? sortBy(all, params.getAll("sort")) : all;
+    if (typeof sorted === "string") return this.reply.error(422, "invalid_input", sorted);
+    const page = Math.max(1, Math.floor(Number(params.get("page") ?? 1)) || 1);
+    const perPage = Math.min(50, Math.max(1, Math.floor(Number(params.get("per_page") ?? 25)) || 25));
+    const pagination = paginationJson(page, perPage, sorted.length);
+    // Behind Prism the Host header names the fake; links must name the endpoint the client used.
+    const base = this.forwardedHost ? `http://${this.forwardedHost}` : this.url.origin;
+    const link = (p: number) => {
+      const u = new URL(this.url.pathname + this.url.search, base);
+      u.searchParams.set("page", String(p));
+      return u.toString();
+    };
+    const links = [
+      pagination.previous_page ? `<${link(pagination.previous_page)}>; rel="prev"` : null,
+      pagination.next_page ? `<${link(pagination.next_page)}>; rel="next"` : null,
+      `<${link(pagination.last_page)}>; rel="last"`,
+    ].filter(Boolean).join(", ");
+    return this.reply.json(
+      200,
+      { [key]: sorted.slice((page - 1) * perPage, page * perPage), ...extra, meta: { pagination } },
+      { Link: links },
+    );
+  }
+}
+
+/** MD5 colon-hex of the key blob, as `ssh-keygen -E md5 -lf` prints after `MD5:`. */
+export function md5Fingerprint(publicKey: string): string | null {
+  const blob = publicKey.trim().split(/\s+/)[1];
+  if (!blob || !/^[A-Za-z0-9+/]+=*$/.test(blob)) return null;
+  const bytes = Uint8Array.from(atob(blob), (c) => c.charCodeAt(0));
+  return createHash("md5").update(bytes).digest("hex").match(/../g)!.join(":");
+}
+
+function randomPassword(): string {
+  return [...crypto.getRandomValues(new Uint8Array(15))].map((b) => b.toString(36).padStart(2, "0")).join("")
+    .slice(0, 20);
 }
 
 /** cloud-init's ssh_keys.ed25519_* become the box's host key before sshd first starts. */

@@ -17,9 +17,27 @@ export interface PrismProxy {
   url: string;
   violations(): Violation[];
   stop(): Promise<void>;
+  /** For exit handlers: no awaiting possible there. */
+  killSync(): void;
 }
 
-const PRISM_BIN = fileURLToPath(new URL("../../tools/prism/node_modules/.bin/prism", import.meta.url));
+export const PRISM_DIR = fileURLToPath(new URL("../../tools/prism/", import.meta.url));
+const PRISM_BIN = `${PRISM_DIR}node_modules/.bin/prism`;
+
+/** Installs the pinned Prism from tools/prism's lock file unless it is already there (idempotent). */
+export async function ensurePrism(): Promise<string> {
+  const installed = await Deno.stat(PRISM_BIN).then(() => true, () => false);
+  if (installed) return PRISM_BIN;
+  const out = await new Deno.Command("timeout", {
+    args: ["600", "npm", "ci", "--prefix", PRISM_DIR, "--no-audit", "--no-fund", "--loglevel=error"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`npm ci in tools/prism failed: ${new TextDecoder().decode(out.stderr).slice(0, 500)}`);
+  }
+  return PRISM_BIN;
+}
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -32,8 +50,23 @@ export async function startPrism(upstream: string): Promise<PrismProxy> {
   const specDir = await Deno.makeTempDir({ prefix: "cbx-prism-" });
   const spec = writeDerivedSpec(`${specDir}/cloud.spec.json`);
   const port = freePort();
+  await ensurePrism();
+  // timeout forwards our SIGTERM to Prism; -k covers a Prism that ignores it.
   const child = new Deno.Command("timeout", {
-    args: ["3600", PRISM_BIN, "proxy", "--errors", "-h", "127.0.0.1", "-p", String(port), spec, upstream],
+    args: [
+      "-k",
+      "5",
+      "3600",
+      PRISM_BIN,
+      "proxy",
+      "--errors",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      spec,
+      upstream,
+    ],
     stdout: "null",
     stderr: "null",
     stdin: "null",
@@ -47,7 +80,8 @@ export async function startPrism(upstream: string): Promise<PrismProxy> {
       break;
     } catch {
       if (Date.now() > deadline) {
-        child.kill("SIGKILL");
+        child.kill("SIGTERM");
+        await child.status;
         throw new Error("prism did not start within 30s (is tools/prism installed? run tools/setup.sh)");
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -61,7 +95,21 @@ export async function startPrism(upstream: string): Promise<PrismProxy> {
     const body = request.method === "GET" || request.method === "DELETE"
       ? undefined
       : await request.arrayBuffer();
-    const response = await fetch(target, { method: request.method, headers: request.headers, body });
+    const headers = new Headers(request.headers);
+    // Prism rewrites Host to the fake's; the fake builds Link URLs from this instead.
+    headers.set("x-forwarded-host", url.host);
+    let response: Response;
+    try {
+      response = await fetch(target, { method: request.method, headers, body });
+    } catch (error) {
+      violations.push({
+        method: request.method,
+        path: url.pathname + url.search,
+        status: 0,
+        detail: String(error),
+      });
+      return new Response("prism unreachable", { status: 502 });
+    }
     const text = await response.arrayBuffer();
     const header = response.headers.get("sl-violations");
     const type = response.headers.get("content-type") ?? "";
@@ -81,8 +129,19 @@ export async function startPrism(upstream: string): Promise<PrismProxy> {
   return {
     url: `http://127.0.0.1:${front.addr.port}`,
     violations: () => [...violations],
+    killSync: () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    },
     stop: async () => {
-      child.kill("SIGTERM");
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
       await child.status;
       await front.shutdown();
       await Deno.remove(specDir, { recursive: true }).catch(() => {});

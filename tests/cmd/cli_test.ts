@@ -225,3 +225,27 @@ Deno.test("config mistakes name the file, line and fix; nothing is created", asy
     await Deno.remove(repo, { recursive: true });
   }
 });
+
+Deno.test("config show names every value's source and never the token", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-show-" });
+  await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  await Deno.writeTextFile(`${repo}/.crabbox.yaml`, "class: small\nttl: 2h\n");
+  const cli = await fakeCli({ cwd: repo, env: { CRABBOX_IDLE_TIMEOUT: "20m" } });
+  try {
+    const result = await cli.run("config", "show");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^class=small {2}\(repo \S+\.crabbox\.yaml:1\)$/m);
+    assert.match(result.stdout, /^ttl=2h {2}\(repo \S+\.crabbox\.yaml:2\)$/m);
+    assert.match(result.stdout, /^idleTimeout=20m {2}\(env CRABBOX_IDLE_TIMEOUT\)$/m);
+    assert.match(result.stdout, /^workRoot=\/work\/crabbox {2}\(default\)$/m);
+    assert.match(result.stdout, /^token=set \(\d+ chars, from HCLOUD_TOKEN\)$/m);
+    assert.ok(!result.stdout.includes(CANARY_TOKEN));
+    const json = JSON.parse((await cli.run("config", "show", "--json")).stdout);
+    assert.deepEqual(json.values.ttl, { value: "2h", source: `repo ${repo}/.crabbox.yaml:2` });
+    assert.deepEqual(json.token, { state: "set", source: "HCLOUD_TOKEN" });
+    assert.equal((await cli.run("config", "path", "--repo")).stdout, `${repo}/.crabbox.yaml\n`);
+  } finally {
+    await cli.cleanup();
+    await Deno.remove(repo, { recursive: true });
+  }
+});

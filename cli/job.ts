@@ -46,6 +46,7 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     envSet: (j["env.set"] as Record<string, string> | undefined) ?? {},
     junit: (j.junit as string[] | undefined) ?? [],
     artifacts: (j.artifacts as string[] | undefined) ?? [],
+    requiredArtifacts: (j.requiredArtifacts as string[] | undefined) ?? [],
     stop: (j.stop as StopPolicy | undefined) ?? "auto",
   };
 }

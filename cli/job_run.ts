@@ -23,10 +23,12 @@ interface Collected {
   junit: ({ files: number } & JunitTotals) | null;
   artifacts: { path: string; local: string; bytes: number; sha256: string }[];
   artifactsSkipped: string | null;
+  /** Required artifact globs that matched nothing. */
+  missing: string[];
 }
 
 function checkGlobs(job: JobSpec): void {
-  for (const glob of [...job.junit, ...job.artifacts]) {
+  for (const glob of [...job.junit, ...job.artifacts, ...job.requiredArtifacts]) {
     if (glob.startsWith("/") || glob.split("/").includes("..")) {
       throw usageError(
         `jobs.${job.name}: "${glob}" must be a relative path inside the workdir`,
@@ -57,7 +59,7 @@ export async function runJob(
   const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), new Set());
   for (const warning of warnings) ctx.out.warn(warning);
   for (const value of Object.values(forward)) ctx.redactor.add(value);
-  const collected: Collected = { junit: null, artifacts: [], artifactsSkipped: null };
+  const collected: Collected = { junit: null, artifacts: [], artifactsSkipped: null, missing: [] };
   const command = job.command ?? ["true"];
   const workdirSuffix = job.workdir ? [`cd -- ${JSON.stringify(job.workdir)} &&`] : [];
 
@@ -96,6 +98,12 @@ export async function runJob(
     collect: (box, workdir) => collect(ctx, box, workdir, job, resultsDir, collected),
     onFinish: (outcome) => writeResult(ctx, job, resultsDir, outcome, collected),
   });
+  if (collected.missing.length > 0 && ctx.exitCode === 0) {
+    throw new CrabboxError("remote", `required artifact missing: ${collected.missing.join(", ")}`, {
+      hint:
+        `the job's command must produce them under its workdir; see .crabbox-results/crabbox-${job.name}.json`,
+    });
+  }
 }
 
 async function listRemote(
@@ -163,7 +171,12 @@ async function collect(
       );
     }
   }
-  const artifacts = await listRemote(box, workdir, job.artifacts);
+  for (const glob of job.requiredArtifacts) {
+    if ((await listRemote(box, workdir, [glob])).length === 0) collected.missing.push(glob);
+  }
+  const artifacts = await listRemote(box, workdir, [
+    ...new Set([...job.artifacts, ...job.requiredArtifacts]),
+  ]);
   if (artifacts.length === 0) return;
   const total = artifacts.reduce((sum, f) => sum + f.bytes, 0);
   const maxBytes = await loadMaxArtifactBytes(ctx);
@@ -198,7 +211,10 @@ async function writeResult(
   outcome: RunOutcome,
   collected: Collected,
 ): Promise<void> {
-  const failure = outcome.failure as CrabboxError | null;
+  const missing = collected.missing.length > 0 && !outcome.failure && outcome.exitCode === 0
+    ? new CrabboxError("remote", `required artifact missing: ${collected.missing.join(", ")}`)
+    : null;
+  const failure = (outcome.failure as CrabboxError | null) ?? missing;
   const status = outcome.interrupted || failure?.kind === "interrupted"
     ? "interrupted"
     : failure?.kind === "timeout"
@@ -218,7 +234,7 @@ async function writeResult(
     job: job.name,
     runId: outcome.runId,
     status,
-    exitCode: outcome.exitCode,
+    exitCode: missing ? missing.exitCode : outcome.exitCode,
     exitSource: outcome.commandRan && !failure ? "remote" : "crabbox",
     startedAt: formatIso(outcome.startedMs),
     finishedAt: formatIso(outcome.finishedMs),
@@ -257,7 +273,11 @@ async function writeResult(
     artifacts: collected.artifacts,
     artifactsSkipped: collected.artifactsSkipped,
     error: failure
-      ? { kind: failure.kind ?? "internal", message: String(failure.message), exitCode: outcome.exitCode }
+      ? {
+        kind: failure.kind ?? "internal",
+        message: String(failure.message),
+        exitCode: missing?.exitCode ?? outcome.exitCode,
+      }
       : null,
   };
   await ctx.deps.fs.mkdir(resultsDir, { recursive: true, mode: 0o700 });

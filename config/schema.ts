@@ -119,6 +119,7 @@ export const JOB_KEYS: Record<string, ValueType | "command" | "stop"> = {
   "env.set": "stringMap",
   junit: "stringList",
   artifacts: "stringList",
+  requiredArtifacts: "stringList",
   stop: "stop",
 };
 

@@ -32,6 +32,8 @@ export interface JobSpec {
   envSet: Record<string, string>;
   junit: string[];
   artifacts: string[];
+  /** Globs that must each match at least one file after the command, or the job is an error (exit 7). */
+  requiredArtifacts: string[];
   stop: StopPolicy;
 }
 

@@ -17,6 +17,9 @@ jobs:
   flaky:
     command: [sh, -c, "exit 3"]
     stop: success
+  proof:
+    command: "true"
+    requiredArtifacts: [out/proof-*.json]
 `;
 
 Deno.test("job list, job run --dry-run offline, job run with results, stop policies, jobsOnly", async (t) => {
@@ -34,7 +37,7 @@ Deno.test("job list, job run --dry-run offline, job run with results, stop polic
       assert.equal(list.code, 0, list.stderr);
       assert.equal(
         list.stdout,
-        "flaky  stop=success  sh -c exit 3\ntest   stop=auto     unit tests with a JUnit report\n",
+        "flaky  stop=success  sh -c exit 3\nproof  stop=auto     true\ntest   stop=auto     unit tests with a JUnit report\n",
       );
     });
 
@@ -83,7 +86,7 @@ Deno.test("job list, job run --dry-run offline, job run with results, stop polic
         result.stderr,
         /policy\.jobsOnly is set in \.crabbox\.yaml: use 'crabbox job list' and 'crabbox job run <name>'/,
       );
-      assert.match(result.stderr, /configured jobs: flaky, test/);
+      assert.match(result.stderr, /configured jobs: flaky, proof, test/);
       const ssh = await box.crabbox(["ssh", "anything"]);
       assert.equal(ssh.code, 2);
       assert.match(ssh.stderr, /policy\.jobsOnly is set/);
@@ -115,6 +118,15 @@ Deno.test("job list, job run --dry-run offline, job run with results, stop polic
         "release",
       ]);
       assert.equal(report.lease.released, true, "stop=auto deletes a lease this job created");
+      assert.equal(fake.servers.size, 0);
+    });
+
+    await t.step("a missing required artifact makes a passing command an error (exit 7)", async () => {
+      const result = await box.crabbox(["job", "run", "proof"]);
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(result.stderr, /^crabbox: error: required artifact missing: out\/proof-\*\.json$/m);
+      const report = JSON.parse(await Deno.readTextFile(`${results}/crabbox-proof.json`));
+      assert.deepEqual([report.status, report.exitCode, report.exitSource], ["error", 7, "crabbox"]);
       assert.equal(fake.servers.size, 0);
     });
 

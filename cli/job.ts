@@ -93,6 +93,11 @@ export function jobCommand(ctx: CommandContext) {
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
       .action(async (name, flags) => {
         const settings = await loadBaseSettings(ctx);
+        if (!settings.gitRoot) {
+          throw new CrabboxError("config", `${ctx.deps.fs.cwd()} is not inside a git repository`, {
+            hint: "jobs live in .crabbox.yaml at the root of your repository; cd there and retry",
+          });
+        }
         const spec = jobSpec(settings.config, name);
         if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
         if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);

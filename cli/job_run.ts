@@ -12,7 +12,14 @@ import { addTotals, type JunitTotals, junitTotals } from "../jobs/junit.ts";
 import { runCommandOnBox, type RunOutcome } from "../lease/run.ts";
 import type { Box } from "../lease/box.ts";
 import { listGlobsScript } from "../ssh/scripts.ts";
-import { type BaseSettings, leaseIdsFor, loadRunSettings, prepareSync, startSweep } from "./settings.ts";
+import {
+  type BaseSettings,
+  leaseIdsFor,
+  loadRunSettings,
+  prepareSync,
+  runContext,
+  startSweep,
+} from "./settings.ts";
 import { selectForwardedEnv } from "../config/env_allow.ts";
 
 const JUNIT_MAX_FILES = 50;
@@ -61,17 +68,10 @@ export async function runJob(
   for (const value of Object.values(forward)) ctx.redactor.add(value);
   const collected: Collected = { junit: null, artifacts: [], artifactsSkipped: null, missing: [] };
   const command = job.command ?? ["true"];
-  const workdirSuffix = job.workdir ? [`cd -- ${JSON.stringify(job.workdir)} &&`] : [];
 
-  ctx.exitCode = await runCommandOnBox({
-    deps: ctx.deps,
-    api: ctx.hetzner(settings.endpoint),
-    out: ctx.out,
-    signal: ctx.interrupt.signal,
-    repoRoot: settings.gitRoot,
-    setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
-  }, {
-    argv: typeof command === "string" ? [...workdirSuffix, command] : command,
+  ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
+    argv: typeof command === "string" ? [command] : command,
+    subdir: job.workdir ?? undefined,
     shell: typeof command === "string",
     id: options.id,
     pool,

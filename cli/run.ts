@@ -8,7 +8,14 @@ import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
-import { leaseIdsFor, loadRunSettings, prepareSync, refuseUnderJobsOnly, startSweep } from "./settings.ts";
+import {
+  leaseIdsFor,
+  loadRunSettings,
+  prepareSync,
+  refuseUnderJobsOnly,
+  runContext,
+  startSweep,
+} from "./settings.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
@@ -126,14 +133,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 
     const env = forwardedEnv(ctx, settings.config, flags.allowEnv ?? []);
-    ctx.exitCode = await runCommandOnBox({
-      deps: ctx.deps,
-      api: ctx.hetzner(settings.endpoint),
-      out: ctx.out,
-      signal: ctx.interrupt.signal,
-      repoRoot: settings.gitRoot,
-      setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
-    }, {
+    ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
       argv,
       shell,
       id: flags.id,

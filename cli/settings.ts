@@ -17,6 +17,7 @@ import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
 import { boxOrigin } from "../sync/origin.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import type { SyncOptions } from "../lease/sync_step.ts";
+import type { RunContext } from "../lease/run.ts";
 import { builtinRules, parseRuleLines, type Rule } from "../sync/rules.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 
@@ -156,6 +157,18 @@ export async function startSweep(
     protectLeaseIds: new Set(protect),
   });
   if (running) ctx.addBackground(() => running.finish());
+}
+
+/** What the run use case needs from this invocation. */
+export function runContext(ctx: CommandContext, settings: BaseSettings): RunContext {
+  return {
+    deps: ctx.deps,
+    api: ctx.hetzner(settings.endpoint),
+    out: ctx.out,
+    signal: ctx.interrupt.signal,
+    repoRoot: settings.gitRoot,
+    setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
+  };
 }
 
 /** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */

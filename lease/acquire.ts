@@ -19,7 +19,13 @@ import {
 import { encodeCreateLabels } from "../labels/codec.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
-import { createLeaseDir, type LeasePaths, removeLeaseDir, writeLeaseRecord } from "./store.ts";
+import {
+  createLeaseDir,
+  type LeasePaths,
+  type LeaseRecord,
+  removeLeaseDir,
+  writeLeaseRecord,
+} from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
@@ -155,16 +161,17 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
     );
     server = created.server;
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
-    await writeLeaseRecord(deps, {
+    const record: LeaseRecord = {
       id: leaseId,
       slug,
       serverId: server.id,
       serverName: server.name,
       ipv4: server.ipv4,
       sshPort: null,
-      createdAt: formatIso(api.now()),
+      createdAt: formatIso(server.createdMs || api.now()),
       repoRoot: ctx.repoRoot,
-    });
+    };
+    await writeLeaseRecord(deps, record);
     out.progress(
       `created server ${server.id} ${server.name} type=${created.serverType} location=${
         created.location ?? "auto"
@@ -194,16 +201,7 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
       { deps, out, signal, box, leaseId, ip: server.ipv4! },
       started + shape.bootstrapTimeoutSecs * 1000,
     );
-    await writeLeaseRecord(deps, {
-      id: leaseId,
-      slug,
-      serverId: server.id,
-      serverName: server.name,
-      ipv4: server.ipv4,
-      sshPort: port,
-      createdAt: formatIso(server.createdMs),
-      repoRoot: ctx.repoRoot,
-    });
+    await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
     const bootstrapMs = deps.clock.now() - bootstrapStarted;
     out.progress(
       `ready ssh=${shape.sshUser}@${server.ipv4}:${port} bootstrap=${formatDurationMs(bootstrapMs)}`,

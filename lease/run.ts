@@ -45,6 +45,8 @@ export interface RunRequest {
   env: { forward: Record<string, string>; allow: string[] };
   /** Extra variables (job env.set, CRABBOX_JOB). */
   envSet?: Record<string, string>;
+  /** Where the command runs, relative to the synced tree (job workdir). */
+  subdir?: string;
   /** Command wall-clock limit in seconds. */
   timeoutSecs?: number;
   /** Runs after the command on success and failure, under the lock (JUnit and artifacts). */
@@ -163,7 +165,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
       argv: request.argv,
       shell: request.shell,
-      workdir,
+      workdir: request.subdir ? `${workdir}/${request.subdir}` : workdir,
       runId,
       timeoutSecs: request.timeoutSecs,
     });

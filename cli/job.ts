@@ -13,7 +13,7 @@ import {
   type StopPolicy,
 } from "../jobs/plan.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { collectManifest, loadBaseSettings } from "./settings.ts";
+import { collectManifest, loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { runJob } from "./job_run.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
@@ -92,7 +92,7 @@ export function jobCommand(ctx: CommandContext) {
       .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
       .action(async (name, flags) => {
-        const settings = await loadBaseSettings(ctx);
+        const settings = await loadRunSettings(ctx, {});
         if (!settings.gitRoot) {
           throw new CrabboxError("config", `${ctx.deps.fs.cwd()} is not inside a git repository`, {
             hint: "jobs live in .crabbox.yaml at the root of your repository; cd there and retry",

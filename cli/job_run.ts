@@ -12,14 +12,7 @@ import { addTotals, type JunitTotals, junitTotals } from "../jobs/junit.ts";
 import { runCommandOnBox, type RunOutcome } from "../lease/run.ts";
 import type { Box } from "../lease/box.ts";
 import { listGlobsScript } from "../ssh/scripts.ts";
-import {
-  type BaseSettings,
-  leaseIdsFor,
-  loadRunSettings,
-  prepareSync,
-  runContext,
-  startSweep,
-} from "./settings.ts";
+import { leaseIdsFor, prepareSync, runContext, type RunSettings, startSweep } from "./settings.ts";
 import { selectForwardedEnv } from "../config/env_allow.ts";
 
 const JUNIT_MAX_FILES = 50;
@@ -47,12 +40,11 @@ function checkGlobs(job: JobSpec): void {
 
 export async function runJob(
   ctx: CommandContext,
-  _base: BaseSettings,
+  settings: RunSettings,
   job: JobSpec,
   options: { id?: string; pool?: string | true },
 ): Promise<void> {
   checkGlobs(job);
-  const settings = await loadRunSettings(ctx, {});
   const resultsDir = join(
     settings.gitRoot ?? ctx.deps.fs.cwd(),
     settings.config.values["results.dir"] as string,
@@ -95,7 +87,16 @@ export async function runJob(
     env: { forward, allow },
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
     timeoutSecs: job.timeoutSecs ?? undefined,
-    collect: (box, workdir) => collect(ctx, box, workdir, job, resultsDir, collected),
+    collect: (box, workdir) =>
+      collect(
+        ctx,
+        box,
+        workdir,
+        job,
+        resultsDir,
+        collected,
+        settings.config.values["results.maxArtifactBytes"] as number,
+      ),
     onFinish: (outcome) => writeResult(ctx, job, resultsDir, outcome, collected),
   });
   if (collected.missing.length > 0 && ctx.exitCode === 0) {
@@ -153,6 +154,7 @@ async function collect(
   job: JobSpec,
   resultsDir: string,
   collected: Collected,
+  maxBytes: number,
 ): Promise<void> {
   const base = join(resultsDir, job.name);
   const junit = await listRemote(box, workdir, job.junit);
@@ -179,7 +181,6 @@ async function collect(
   ]);
   if (artifacts.length === 0) return;
   const total = artifacts.reduce((sum, f) => sum + f.bytes, 0);
-  const maxBytes = await loadMaxArtifactBytes(ctx);
   if (artifacts.length > ARTIFACT_MAX_FILES || total > maxBytes) {
     collected.artifactsSkipped = `over the limit (${artifacts.length} files, ${total} bytes)`;
     ctx.out.warn(`artifacts ${collected.artifactsSkipped}; not downloaded`);
@@ -197,11 +198,6 @@ async function collect(
       sha256: createHash("sha256").update(bytes).digest("hex"),
     });
   }
-}
-
-async function loadMaxArtifactBytes(ctx: CommandContext): Promise<number> {
-  const settings = await loadRunSettings(ctx, {});
-  return settings.config.values["results.maxArtifactBytes"] as number;
 }
 
 async function writeResult(

@@ -3,15 +3,44 @@ import { isTokenBearingName } from "./secrets.ts";
 
 const NEVER = new Set(["HCLOUD_TOKEN", "HETZNER_TOKEN"]);
 const INJECTED = new Set(["CRABBOX_LEASE_ID", "CRABBOX_RUN_ID", "CRABBOX_SLUG", "CRABBOX_JOB"]);
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A config or flag entry problem, or null: names, or a trailing-* prefix. */
+/** A problem with one allowlist entry (a name, or a PREFIX_* pattern), or null. */
 export function allowEntryProblem(entry: string): string | null {
   if (entry === "*") return `"*" would forward everything; list the names (or a PREFIX_*)`;
   const name = entry.endsWith("*") ? entry.slice(0, -1) : entry;
   if (name.includes("*")) return `"${entry}" has a "*" inside; only a trailing "*" (prefix match) is allowed`;
-  if (!NAME.test(name)) return `"${entry}" is not a valid environment variable name`;
+  if (!ENV_NAME.test(name)) return `"${entry}" is not a valid environment variable name`;
   return null;
+}
+
+/** The allowlist layers of SPEC §9.4 that come from configuration, each null when not set there. */
+export interface AllowLayers {
+  defaults: string[];
+  user: string[] | null;
+  repo: string[] | null;
+  profile: string[] | null;
+  /** CRABBOX_ENV_ALLOW, already split. */
+  env: string[] | null;
+}
+
+/**
+ * defaults; user replaces; repo replaces; the profile appends (skipped when CRABBOX_ENV_ALLOW is set);
+ * CRABBOX_ENV_ALLOW replaces. Job and --allow-env entries are appended later by resolveEnvAllow.
+ */
+export function layerEnvAllow(layers: AllowLayers): string[] {
+  if (layers.env !== null) return unique(layers.env);
+  const base = layers.repo ?? layers.user ?? layers.defaults;
+  return unique([...base, ...(layers.profile ?? [])]);
+}
+
+/** The effective allowlist for one run: the config layers, then the job's entries, then --allow-env. */
+export function resolveEnvAllow(base: string[], jobAllow: string[] = [], flagAllow: string[] = []): string[] {
+  return unique([...base, ...jobAllow, ...flagAllow]);
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
 }
 
 export interface ForwardResult {
@@ -20,32 +49,35 @@ export interface ForwardResult {
 }
 
 /**
- * Selects variables set locally that match the allowlist. Prefix patterns never forward token-bearing
- * names; only an exact name chosen by a human (user config or --allow-env) does.
+ * Selects the locally set variables that match the allowlist. Prefix patterns never forward token-bearing
+ * names; only an exact name a human chose (user config or --allow-env) does. HCLOUD_TOKEN/HETZNER_TOKEN
+ * and the names crabbox injects are never taken from the local environment.
  */
 export function selectForwardedEnv(
   allow: string[],
   env: Record<string, string>,
-  exactByHuman: Set<string>,
+  human: Set<string> | { exactFromUserOrFlag: Set<string> },
 ): ForwardResult {
+  const exactByHuman = human instanceof Set ? human : human.exactFromUserOrFlag;
   const forward: Record<string, string> = {};
-  const warnings: string[] = [];
+  const warned = new Set<string>();
   for (const entry of allow) {
     const prefix = entry.endsWith("*") ? entry.slice(0, -1) : null;
     const names = prefix === null
-      ? (entry in env ? [entry] : [])
-      : Object.keys(env).filter((n) => n.startsWith(prefix));
-    for (const name of names.sort()) {
-      if (NEVER.has(name) || INJECTED.has(name)) continue;
+      ? (Object.hasOwn(env, entry) ? [entry] : [])
+      : Object.keys(env).filter((n) => n.startsWith(prefix)).sort();
+    for (const name of names) {
+      if (NEVER.has(name) || INJECTED.has(name) || name in forward) continue;
       if (isTokenBearingName(name) && (prefix !== null || !exactByHuman.has(name))) {
-        warnings.push(
-          `not forwarding ${name}: it looks like a secret; name it exactly with --allow-env to send it`,
-        );
+        warned.add(name);
         continue;
       }
       forward[name] = env[name];
     }
   }
+  const warnings = [...warned].filter((n) => !(n in forward)).map((name) =>
+    `not forwarding ${name}: it looks like a secret; name it exactly in your user config or with --allow-env to send it`
+  );
   return { forward, warnings };
 }
 

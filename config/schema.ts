@@ -1,7 +1,8 @@
 /**
- * The configuration keys (SPEC §12.2) as data: type, default, environment variable, where they may be
- * set. Validation, env mapping and `config show` are all driven from this table.
+ * The configuration keys (SPEC §12.2, §11.1) as data: type, default, environment variable, flag, where a
+ * key may be set, ranges and value checks. Validation, env mapping and `config show` all read this table.
  */
+import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint.ts";
 
 export type ValueType =
   | "string"
@@ -11,42 +12,112 @@ export type ValueType =
   | "stringList"
   | "intList"
   | "size"
-  | "stringMap";
+  | "stringMap"
+  | "command";
 
 export interface KeySpec {
   type: ValueType;
   default: unknown;
   env?: string;
-  /** May only be set in the user config (a cloned repo must never redirect the token). */
+  /** The command-line flag that overrides it (sources read `flag --ttl`). */
+  flag?: string;
+  /** May only be set in the user config (a cloned repo must never redirect the token or run local commands). */
   userOnly?: boolean;
+  /** Inclusive bounds for numbers (seconds for durations, bytes for sizes, each element of an intList). */
   min?: number;
   max?: number;
-  choices?: string[];
+  choices?: readonly string[];
+  /** A list that must keep at least one element. */
+  nonEmpty?: boolean;
+  /** Extra rule on the parsed value: a problem ("must be …") or null. */
+  check?: (value: unknown) => string | null;
 }
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
+const HOUR = 3600;
+const LEASE_BOUNDS = { min: 60, max: 168 * HOUR };
 
+const nonEmptyString = (v: unknown) => (v === "" ? "must not be empty" : null);
+const absolutePath = (v: unknown) =>
+  typeof v === "string" && v.startsWith("/") && !v.split("/").includes("..")
+    ? null
+    : "must be an absolute path without ..";
+/** A path relative to the repo (or job workdir) that cannot climb out of it. */
+export const relativeInside = (v: unknown) =>
+  typeof v === "string" && v !== "" && !v.startsWith("/") && !v.split("/").includes("..")
+    ? null
+    : "must be a relative path inside the repo (no leading / and no ..)";
+const eachRelativeInside = (v: unknown) =>
+  (v as string[]).map(relativeInside).find((p) => p !== null)?.replace("must be", "entries must be") ?? null;
+
+export { DEFAULT_ENDPOINT };
+
+export const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
+export type StopPolicy = typeof STOP_POLICIES[number];
+
+/** SPEC §6: https, or http to loopback; never credentials in the URL (the message must not echo it). */
+const endpointUrl = (v: unknown) => {
+  try {
+    resolveEndpoint(v as string);
+    return null;
+  } catch {
+    return "must be an https URL (http only to a loopback address) without credentials, query or fragment";
+  }
+};
+
+/** Every top-level key by its dotted name. `owner`'s real default (`<user>@<short host>`) is filled in by load. */
 export const KEYS: Record<string, KeySpec> = {
   owner: { type: "string", default: "", env: "CRABBOX_OWNER", userOnly: true },
-  profile: { type: "string", default: "default", env: "CRABBOX_PROFILE" },
-  class: { type: "string", default: "beast", env: "CRABBOX_CLASS" },
-  serverType: { type: "string", default: "", env: "CRABBOX_SERVER_TYPE" },
-  ttl: { type: "duration", default: 5400, env: "CRABBOX_TTL", min: 60, max: 168 * 3600 },
-  idleTimeout: { type: "duration", default: 1800, env: "CRABBOX_IDLE_TIMEOUT", min: 60, max: 168 * 3600 },
-  workRoot: { type: "string", default: "/work/crabbox", env: "CRABBOX_WORK_ROOT" },
+  profile: {
+    type: "string",
+    default: "default",
+    env: "CRABBOX_PROFILE",
+    flag: "--profile",
+    check: nonEmptyString,
+  },
+  class: { type: "string", default: "beast", env: "CRABBOX_CLASS", flag: "--class", check: nonEmptyString },
+  serverType: { type: "string", default: "", env: "CRABBOX_SERVER_TYPE", flag: "--type" },
+  ttl: { type: "duration", default: 90 * 60, env: "CRABBOX_TTL", flag: "--ttl", ...LEASE_BOUNDS },
+  idleTimeout: {
+    type: "duration",
+    default: 30 * 60,
+    env: "CRABBOX_IDLE_TIMEOUT",
+    flag: "--idle-timeout",
+    ...LEASE_BOUNDS,
+  },
+  workRoot: { type: "string", default: "/work/crabbox", env: "CRABBOX_WORK_ROOT", check: absolutePath },
   "hetzner.locations": {
     type: "stringList",
     default: ["fsn1", "nbg1", "hel1"],
     env: "CRABBOX_HETZNER_LOCATIONS",
+    nonEmpty: true,
   },
-  "hetzner.location": { type: "string", default: "", env: "CRABBOX_HETZNER_LOCATION" },
-  "hetzner.image": { type: "string", default: "ubuntu-24.04", env: "CRABBOX_HETZNER_IMAGE" },
-  "hetzner.endpoint": { type: "string", default: "", userOnly: true },
-  "lease.bootstrapTimeout": { type: "duration", default: 1200, env: "CRABBOX_BOOTSTRAP_TIMEOUT", min: 1 },
-  "lease.ipTimeout": { type: "duration", default: 300, min: 1 },
+  "hetzner.location": { type: "string", default: "", env: "CRABBOX_HETZNER_LOCATION", flag: "--location" },
+  "hetzner.image": {
+    type: "string",
+    default: "ubuntu-24.04",
+    env: "CRABBOX_HETZNER_IMAGE",
+    flag: "--image",
+    check: nonEmptyString,
+  },
+  "hetzner.endpoint": {
+    type: "string",
+    default: DEFAULT_ENDPOINT,
+    env: "HCLOUD_ENDPOINT",
+    userOnly: true,
+    check: endpointUrl,
+  },
+  "lease.bootstrapTimeout": {
+    type: "duration",
+    default: 20 * 60,
+    env: "CRABBOX_BOOTSTRAP_TIMEOUT",
+    flag: "--bootstrap-timeout",
+    min: 1,
+  },
+  "lease.ipTimeout": { type: "duration", default: 5 * 60, min: 1 },
   "lease.createAttempts": { type: "int", default: 2, min: 1, max: 3 },
-  "ssh.user": { type: "string", default: "crabbox", env: "CRABBOX_SSH_USER" },
+  "ssh.user": { type: "string", default: "crabbox", env: "CRABBOX_SSH_USER", check: nonEmptyString },
   "ssh.port": { type: "int", default: 2222, env: "CRABBOX_SSH_PORT", min: 1, max: 65535 },
   "ssh.fallbackPorts": {
     type: "intList",
@@ -56,8 +127,8 @@ export const KEYS: Record<string, KeySpec> = {
     max: 65535,
   },
   "ssh.connectTimeout": { type: "duration", default: 10, min: 1 },
-  "ssh.controlPersist": { type: "duration", default: 600, min: 0 },
-  "ssh.configFile": { type: "string", default: "none", userOnly: true },
+  "ssh.controlPersist": { type: "duration", default: 10 * 60, min: 0 },
+  "ssh.configFile": { type: "string", default: "none", userOnly: true, check: nonEmptyString },
   "sync.exclude": { type: "stringList", default: [] },
   "sync.include": { type: "stringList", default: [] },
   "sync.delete": { type: "bool", default: true, env: "CRABBOX_SYNC_DELETE" },
@@ -65,7 +136,7 @@ export const KEYS: Record<string, KeySpec> = {
   "sync.fingerprint": { type: "bool", default: true, env: "CRABBOX_SYNC_FINGERPRINT" },
   "sync.hydrate": { type: "bool", default: true, env: "CRABBOX_SYNC_HYDRATE" },
   "sync.baseRef": { type: "string", default: "", env: "CRABBOX_SYNC_BASE_REF" },
-  "sync.timeout": { type: "duration", default: 900, env: "CRABBOX_SYNC_TIMEOUT", min: 1 },
+  "sync.timeout": { type: "duration", default: 15 * 60, env: "CRABBOX_SYNC_TIMEOUT", min: 1 },
   "sync.warnFiles": { type: "int", default: 50_000, min: 1 },
   "sync.warnBytes": { type: "size", default: 5 * GiB, min: 1 },
   "sync.failFiles": { type: "int", default: 150_000, min: 1 },
@@ -74,18 +145,18 @@ export const KEYS: Record<string, KeySpec> = {
   "sync.massDeleteLimit": { type: "int", default: 200, min: 1 },
   "env.allow": { type: "stringList", default: ["CI", "NODE_OPTIONS"], env: "CRABBOX_ENV_ALLOW" },
   "env.set": { type: "stringMap", default: {} },
-  "run.lockTimeout": { type: "duration", default: 600, min: 1 },
+  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1 },
   "sweep.auto": { type: "bool", default: true },
-  "sweep.grace": { type: "duration", default: 3600, env: "CRABBOX_SWEEP_GRACE", min: 0 },
+  "sweep.grace": { type: "duration", default: HOUR, env: "CRABBOX_SWEEP_GRACE", min: 0 },
   "sweep.budget": { type: "duration", default: 10, min: 1 },
-  "sweep.minInterval": { type: "duration", default: 300, min: 0 },
-  "results.dir": { type: "string", default: ".crabbox-results" },
+  "sweep.minInterval": { type: "duration", default: 5 * 60, min: 0 },
+  "results.dir": { type: "string", default: ".crabbox-results", check: relativeInside },
   "results.maxArtifactBytes": { type: "size", default: 256 * MiB, min: 1 },
-  "pool.name": { type: "string", default: "default", env: "CRABBOX_POOL" },
+  "pool.name": { type: "string", default: "default", env: "CRABBOX_POOL", check: nonEmptyString },
   "policy.jobsOnly": { type: "bool", default: false },
 };
 
-/** Keys a profile may overlay (SPEC §12.2). */
+/** Keys a profile may overlay (SPEC §12.2); their types come from KEYS. */
 export const PROFILE_KEYS = [
   "class",
   "serverType",
@@ -96,43 +167,149 @@ export const PROFILE_KEYS = [
   "env.allow",
   "env.set",
   "sync.exclude",
-];
+] as const;
 
-/** Job keys (SPEC §11.1) and their types. */
-export const JOB_KEYS: Record<string, ValueType | "command" | "stop"> = {
-  description: "string",
-  command: "command",
-  syncOnly: "bool",
-  noSync: "bool",
-  workdir: "string",
-  timeout: "duration",
-  profile: "string",
-  class: "string",
-  serverType: "string",
-  location: "string",
-  image: "string",
-  ttl: "duration",
-  idleTimeout: "duration",
-  keep: "bool",
-  pool: "string",
-  "env.allow": "stringList",
-  "env.set": "stringMap",
-  junit: "stringList",
-  artifacts: "stringList",
-  requiredArtifacts: "stringList",
-  stop: "stop",
+const jobString = { type: "string", default: undefined } as const;
+const jobGlobs = { type: "stringList", default: [], check: eachRelativeInside } as const;
+
+/** Job keys (SPEC §11.1). Lease-shape keys share the top-level bounds. */
+export const JOB_KEYS: Record<string, KeySpec> = {
+  description: { type: "string", default: "" },
+  command: { type: "command", default: null },
+  syncOnly: { type: "bool", default: false },
+  noSync: { type: "bool", default: false },
+  workdir: { type: "string", default: null, check: relativeInside },
+  timeout: { type: "duration", default: null, min: 1 },
+  profile: { ...jobString, check: nonEmptyString },
+  class: { ...jobString, check: nonEmptyString },
+  serverType: jobString,
+  location: jobString,
+  image: { ...jobString, check: nonEmptyString },
+  ttl: { type: "duration", default: undefined, ...LEASE_BOUNDS },
+  idleTimeout: { type: "duration", default: undefined, ...LEASE_BOUNDS },
+  keep: { type: "bool", default: false },
+  pool: { ...jobString, check: nonEmptyString },
+  "env.allow": { type: "stringList", default: [] },
+  "env.set": { type: "stringMap", default: {} },
+  junit: jobGlobs,
+  artifacts: jobGlobs,
+  requiredArtifacts: jobGlobs,
+  stop: { type: "string", default: "auto", choices: STOP_POLICIES },
 };
 
-/** Environment variables crabbox knows besides the KEYS' own (unknown CRABBOX_* only warn). */
-export const OTHER_ENV = [
-  "CRABBOX_CONFIG",
-  "CRABBOX_PROVIDER",
-  "CRABBOX_DEBUG",
-  "CRABBOX_NO_SWEEP",
-  "CRABBOX_ALLOW_MASS_DELETIONS",
-  "CRABBOX_INSTALL_DIR",
-  "CRABBOX_VERSION",
-  "CRABBOX_BASE_URL",
-  "CRABBOX_OS",
-  "CRABBOX_ARCH",
-];
+export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** CRABBOX_* variables that are not a key's own; read elsewhere, validated here when boolean. */
+export const OTHER_ENV: Record<string, "bool" | "string"> = {
+  CRABBOX_CONFIG: "string",
+  CRABBOX_PROVIDER: "string",
+  CRABBOX_DEBUG: "bool",
+  CRABBOX_NO_SWEEP: "bool",
+  CRABBOX_ALLOW_MASS_DELETIONS: "bool",
+  CRABBOX_INSTALL_DIR: "string",
+  CRABBOX_VERSION: "string",
+  CRABBOX_BASE_URL: "string",
+  CRABBOX_OS: "string",
+  CRABBOX_ARCH: "string",
+  // Injected on the box; harmless if set locally (and dropped when forwarding).
+  CRABBOX_LEASE_ID: "string",
+  CRABBOX_RUN_ID: "string",
+  CRABBOX_SLUG: "string",
+  CRABBOX_JOB: "string",
+};
+
+/** The effective configuration, nested as in the YAML. Durations are seconds, sizes bytes. */
+export interface CrabboxConfig {
+  owner: string;
+  profile: string;
+  class: string;
+  serverType: string;
+  ttl: number;
+  idleTimeout: number;
+  workRoot: string;
+  hetzner: { locations: string[]; location: string; image: string; endpoint: string };
+  lease: { bootstrapTimeout: number; ipTimeout: number; createAttempts: number };
+  ssh: {
+    user: string;
+    port: number;
+    fallbackPorts: number[];
+    connectTimeout: number;
+    controlPersist: number;
+    configFile: string;
+  };
+  sync: {
+    exclude: string[];
+    include: string[];
+    delete: boolean;
+    checksum: boolean;
+    fingerprint: boolean;
+    hydrate: boolean;
+    baseRef: string;
+    timeout: number;
+    warnFiles: number;
+    warnBytes: number;
+    failFiles: number;
+    failBytes: number;
+    allowLarge: boolean;
+    massDeleteLimit: number;
+  };
+  env: { allow: string[]; set: Record<string, string> };
+  run: { lockTimeout: number };
+  sweep: { auto: boolean; grace: number; budget: number; minInterval: number };
+  results: { dir: string; maxArtifactBytes: number };
+  pool: { name: string };
+  policy: { jobsOnly: boolean };
+}
+
+/** A profile overlay: only the PROFILE_KEYS, by dotted name. */
+export type ProfileConfig = Partial<Record<typeof PROFILE_KEYS[number], unknown>>;
+
+/** One job (SPEC §11.1). Unset lease-shape keys are inherited from the effective config. */
+export interface JobConfig {
+  description: string;
+  command: string | string[] | null;
+  syncOnly: boolean;
+  noSync: boolean;
+  workdir: string | null;
+  /** Seconds, or null for no limit. */
+  timeout: number | null;
+  profile?: string;
+  class?: string;
+  serverType?: string;
+  location?: string;
+  image?: string;
+  ttl?: number;
+  idleTimeout?: number;
+  keep: boolean;
+  pool?: string;
+  env: { allow: string[]; set: Record<string, string> };
+  junit: string[];
+  artifacts: string[];
+  requiredArtifacts: string[];
+  stop: StopPolicy;
+}
+
+/** Builds a nested object from dotted keys: {"ssh.port": 1} → {ssh: {port: 1}}. */
+export function nest(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1)!] = value;
+  }
+  return out;
+}
+
+export function toCrabboxConfig(values: Record<string, unknown>): CrabboxConfig {
+  return nest(values) as unknown as CrabboxConfig;
+}
+
+export function toJobConfig(values: Record<string, unknown>): JobConfig {
+  const withDefaults: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(JOB_KEYS)) {
+    const value = key in values ? values[key] : structuredClone(spec.default);
+    if (value !== undefined) withDefaults[key] = value;
+  }
+  return nest(withDefaults) as unknown as JobConfig;
+}

@@ -54,7 +54,7 @@ Deno.test("usage mistakes exit 2 with one error line and a hint, before any API 
       [["run", "--ttl", "90", "--", "ls"], /^crabbox: error: --ttl 90: invalid duration "90"/],
       [
         ["run", "--ttl", "10m", "--idle-timeout", "20m", "--", "ls"],
-        /^crabbox: error: idleTimeout \(flag --idleTimeout\) is longer than ttl/,
+        /^crabbox: error: idleTimeout 20m \(flag --idle-timeout\) is longer than ttl 10m \(flag --ttl\)/,
       ],
       [
         ["stop"],

@@ -1,0 +1,119 @@
+/**
+ * Strict validation of one config file (SPEC §12.3, §12.4): unknown keys, wrong types, bad durations and
+ * sizes, ranges, enums, user-only keys, secrets. Pure: text in, typed layer out, or a CrabboxError (exit 2)
+ * whose message starts with `file:line:col`. Driven by the key tables in schema.ts.
+ */
+import type { Node } from "yaml";
+import { configError } from "../core/errors.ts";
+import { KEYS, PROFILE_KEYS } from "./schema.ts";
+import { findSecrets } from "./secrets.ts";
+import { type ParsedYaml, parseYaml } from "./yaml_doc.ts";
+import { type JobLayer, readJobs } from "./validate_jobs.ts";
+import {
+  checkEnvEntries,
+  type Entry,
+  type FileKind,
+  keyName,
+  readSection,
+  SECRETS_HINT,
+  sectionMap,
+} from "./sections.ts";
+
+export type { FileKind } from "./sections.ts";
+export type { JobLayer } from "./validate_jobs.ts";
+
+export interface Setting {
+  value: unknown;
+  line: number;
+}
+
+/** What one file contributes. */
+export interface FileLayer {
+  path: string;
+  kind: FileKind;
+  settings: Record<string, Setting>;
+  profiles: Record<string, Record<string, Setting>>;
+  jobs: Record<string, JobLayer>;
+  warnings: string[];
+}
+
+export function validateFile(text: string, path: string, kind: FileKind): FileLayer {
+  const yaml = parseYaml(text, path);
+  const layer: FileLayer = { path, kind, settings: {}, profiles: {}, jobs: {}, warnings: [] };
+  for (const finding of findSecrets(yaml.root, yaml.resolve)) {
+    const message = `${yaml.at(finding.node)}: ${finding.path} ${finding.problem}`;
+    if (kind === "repo") {
+      throw configError(`${message}; secrets may not be stored in the repo config`, SECRETS_HINT);
+    }
+    layer.warnings.push(`${message}; keep secrets in the environment, not in config files`);
+  }
+  if (yaml.root === null) return layer;
+  const special: Record<string, (entry: Entry) => void> = {
+    profiles: (entry) => (layer.profiles = readProfiles(yaml, entry, kind)),
+    jobs: (entry) => {
+      if (kind === "user") {
+        throw configError(
+          `${yaml.at(entry.keyNode)}: jobs may only be defined in the repo config (.crabbox.yaml)`,
+          "move the jobs: section to .crabbox.yaml at the git root",
+        );
+      }
+      layer.jobs = readJobs(yaml, entry);
+    },
+  };
+  const entries = readSection(yaml, yaml.root, KEYS, { label: "", special });
+  for (const [key, entry] of Object.entries(entries)) {
+    const spec = KEYS[key];
+    if (spec.userOnly && kind === "repo") {
+      throw configError(
+        `${yaml.at(entry.keyNode)}: ${key} may only be set in the user config`,
+        "a cloned repo must never redirect the token or run local commands; move it to your user config " +
+          "(crabbox config path)",
+      );
+    }
+    if (key === "policy.jobsOnly" && kind === "user") {
+      throw configError(
+        `${yaml.at(entry.keyNode)}: policy.jobsOnly is effective only in the repo config`,
+        "set it in .crabbox.yaml at the git root",
+      );
+    }
+    layer.settings[key] = { value: entry.value, line: yaml.line(entry.keyNode) };
+  }
+  if (entries["hetzner.location"] && entries["hetzner.locations"]) {
+    throw configError(
+      `${yaml.at(entries["hetzner.location"].keyNode)}: hetzner.location and hetzner.locations are both set`,
+      "keep one: location (one exact location) or locations (an ordered fallback list)",
+    );
+  }
+  checkEnvEntries(yaml, entries, "", kind);
+  return layer;
+}
+
+function readProfiles(
+  yaml: ParsedYaml,
+  entry: Entry,
+  kind: FileKind,
+): Record<string, Record<string, Setting>> {
+  const profiles: Record<string, Record<string, Setting>> = {};
+  const map = sectionMap(yaml, entry, "profiles");
+  const specs = Object.fromEntries(PROFILE_KEYS.map((k) => [k, KEYS[k]]));
+  for (const pair of map?.items ?? []) {
+    const name = keyName(yaml, pair.key as Node);
+    const label = `profiles.${name}`;
+    const body = sectionMap(yaml, {
+      value: null,
+      keyNode: pair.key as Node,
+      valueNode: yaml.resolve(pair.value),
+    }, label);
+    const entries = body
+      ? readSection(yaml, body, specs, {
+        label,
+        unknownHint: `a profile may set only ${PROFILE_KEYS.join(", ")}`,
+      })
+      : {};
+    checkEnvEntries(yaml, entries, `${label}.`, kind);
+    profiles[name] = Object.fromEntries(
+      Object.entries(entries).map(([k, e]) => [k, { value: e.value, line: yaml.line(e.keyNode) }]),
+    );
+  }
+  return profiles;
+}

@@ -5,7 +5,8 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import type { Command } from "@commander-js/extra-typings";
 import type { Deps } from "./core/deps.ts";
-import { asCrabboxError, CrabboxError, interruptedError } from "./core/errors.ts";
+import { type CrabboxError, finalFailure, interruptedError, interruptExitCode } from "./core/errors.ts";
+import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
 import { buildProgram } from "./cli/program.ts";
@@ -29,9 +30,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error, ctx);
-    const failure = ctx.interrupt.signal.aborted && !(error instanceof CrabboxError)
-      ? interruptedError(ctx.interruptSignal ?? "SIGINT")
-      : asCrabboxError(error);
+    const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
   } finally {
@@ -82,20 +81,29 @@ function helpPath(command: Command): string {
   return names.length ? names.join(" ") + " " : "";
 }
 
-/** First Ctrl-C/SIGTERM aborts the command's work (which cleans up); a second exits at once. */
+/**
+ * The first SIGINT/SIGTERM/SIGHUP, or a closed stdout/stderr (SIGPIPE's stand-in), aborts the command's
+ * work, which then cleans up by its stop policy. A second signal exits at once with that signal's code,
+ * after the use case has printed what may remain. Later EPIPEs never force an exit: they are not a user.
+ */
 function installSignalHandlers(ctx: CommandContext): () => void {
-  const handler = (signal: "SIGINT" | "SIGTERM") => () => {
-    if (!ctx.interrupt.signal.aborted) {
-      ctx.interruptSignal = signal;
-      ctx.interrupt.abort(interruptedError(signal));
-      return;
-    }
+  const interrupt = (cause: InterruptCause) => {
+    if (ctx.interrupt.signal.aborted) return false;
+    const error = interruptedError(cause);
+    ctx.interrupt.abort(error);
+    ctx.out.notice(`${error.message}; cleaning up (a second signal exits at once)`);
+    return true;
+  };
+  const onSignal = (signal: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
+    if (interrupt(signal)) return;
     ctx.onSecondInterrupt?.();
-    ctx.deps.signals.exitNow(signal === "SIGTERM" ? 143 : 130);
+    ctx.deps.signals.exitNow(interruptExitCode(signal));
   };
   const offs = [
-    ctx.deps.signals.on("SIGINT", handler("SIGINT")),
-    ctx.deps.signals.on("SIGTERM", handler("SIGTERM")),
+    ctx.deps.signals.on("SIGINT", onSignal("SIGINT")),
+    ctx.deps.signals.on("SIGTERM", onSignal("SIGTERM")),
+    ctx.deps.signals.on("SIGHUP", onSignal("SIGHUP")),
+    ctx.deps.io.onClosed(() => interrupt("SIGPIPE")),
   ];
   return () => offs.forEach((off) => off());
 }

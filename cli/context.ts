@@ -17,12 +17,11 @@ export interface GlobalFlags {
 export class CommandContext {
   readonly deps: Deps;
   readonly redactor: Redactor;
-  /** Aborted by the first Ctrl-C / SIGTERM. */
+  /** Aborted by the first Ctrl-C / SIGTERM / SIGHUP or a closed stdout/stderr; the reason is the typed error. */
   readonly interrupt: AbortController = new AbortController();
-  interruptSignal: "SIGINT" | "SIGTERM" | null = null;
   /** Set by commands whose exit code is not 0 without an error (run passes the remote code through). */
   exitCode = 0;
-  /** Set by a use case while it cleans up: prints what may remain. A second Ctrl-C then exits 130. */
+  /** Set by a use case while it holds resources: prints what may remain when a second signal exits at once. */
   onSecondInterrupt: (() => void) | null = null;
   #output: Output | null = null;
   #globals: GlobalFlags = {};

@@ -9,6 +9,10 @@ export const EXIT_CODES_HELP = `Exit codes:
   6        sync: not a git repo, rsync missing, sync too large or failed
   7        remote: host key mismatch, SSH connection lost during the command
   8        provider: capacity/quota exhausted, Hetzner API error, retries exhausted
-  130/143  interrupted by SIGINT/SIGTERM
+  129      interrupted by SIGHUP (the terminal closed)
+  130      interrupted by SIGINT (Ctrl-C)
+  141      stdout or stderr closed by its reader (crabbox run … | head), as SIGPIPE would
+  143      interrupted by SIGTERM
+           each stops the remote command and releases the box by its stop policy
   N        run and job run: the remote command's own exit status, verbatim
 `;

@@ -23,7 +23,7 @@ export function stopCommand(ctx: CommandContext) {
       await startSweep(ctx, settings, [all[0]]);
       const result = await stopLease(
         { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
-        { id: all[0], force: !!flags.force, localOwner: settings.owner },
+        { id: all[0], force: !!flags.force, localOwner: settings.owner, box: settings.status },
       );
       if (ctx.globals.json) {
         ctx.out.json(result);

@@ -64,6 +64,8 @@ export interface FileInfo {
   size: number;
   mode: number | null;
   mtimeMs: number | null;
+  /** Owner's uid (null on Windows). */
+  uid: number | null;
 }
 
 export interface FileSystem {
@@ -91,12 +93,17 @@ export interface Env {
 }
 
 export interface Terminal {
-  /** Written as-is: remote command output and results. */
+  /** Written as-is: remote command output and results. Never throws: a closed reader drops the bytes. */
   writeStdout(chunk: Uint8Array | string): void;
-  /** crabbox's own lines go through here (redacted by the implementation). */
+  /** crabbox's own lines go through here (redacted by the implementation). Never throws either. */
   writeStderr(chunk: Uint8Array | string): void;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
+  /**
+   * Called once per stream when its reader went away (EPIPE: `crabbox run … | head`). crabbox then
+   * behaves as if SIGPIPE had arrived. Returns an unsubscribe function.
+   */
+  onClosed(handler: (stream: "stdout" | "stderr") => void): () => void;
 }
 
 export interface Net {
@@ -104,9 +111,12 @@ export interface Net {
   tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean>;
 }
 
+/** What cuts a command short: a signal, or SIGPIPE's stand-in, a closed stdout/stderr. */
+export type InterruptCause = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGPIPE";
+
 export interface Signals {
-  /** Subscribe to SIGINT/SIGTERM. Returns an unsubscribe function. */
-  on(signal: "SIGINT" | "SIGTERM", handler: () => void): () => void;
+  /** Subscribe to SIGINT/SIGTERM/SIGHUP. Returns an unsubscribe function. */
+  on(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
   /** Leave at once (second Ctrl-C). */
   exitNow(code: number): never;
 }
@@ -122,6 +132,8 @@ export interface SystemInfo {
   tmpDir(): string;
   homeDir(): string;
   pid(): number;
+  /** Whether a local process with this pid still exists (a box lock's holder on this host). */
+  processAlive(pid: number): boolean;
   /** Deno version and build target, for `version --json`. */
   runtime(): { deno: string; target: string };
 }

@@ -1,4 +1,5 @@
 /** Typed errors: every failure carries its exit code and a next action; main.ts renders them once. */
+import type { InterruptCause } from "./deps.ts";
 
 export type ErrorKind =
   | "internal"
@@ -64,10 +65,32 @@ export const remoteError = (message: string, hint?: string) => new CrabboxError(
 export const providerError = (message: string, hint?: string, cause?: unknown) =>
   new CrabboxError("provider", message, { hint, cause });
 
-export function interruptedError(signal: "SIGINT" | "SIGTERM" = "SIGINT"): CrabboxError {
-  return new CrabboxError("interrupted", `interrupted by ${signal}`, {
-    exitCode: signal === "SIGTERM" ? 143 : 130,
-  });
+/** 128 + the signal number, as a shell reports a process killed by that signal. */
+const INTERRUPT_EXIT_CODES: Record<InterruptCause, number> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGPIPE: 141,
+  SIGTERM: 143,
+};
+
+export function interruptExitCode(cause: InterruptCause): number {
+  return INTERRUPT_EXIT_CODES[cause];
+}
+
+export function interruptedError(cause: InterruptCause = "SIGINT"): CrabboxError {
+  const message = cause === "SIGPIPE" ? "output closed (broken pipe)" : `interrupted by ${cause}`;
+  return new CrabboxError("interrupted", message, { exitCode: INTERRUPT_EXIT_CODES[cause] });
+}
+
+/**
+ * The one failure an invocation ends with: once interrupted, the interruption wins over whatever the
+ * cancelled work threw (an aborted fetch, a killed rsync), so the exit code is always the signal's.
+ */
+export function finalFailure(error: unknown, interrupt: AbortSignal): CrabboxError {
+  if (interrupt.aborted && interrupt.reason instanceof CrabboxError) {
+    if (!(error instanceof CrabboxError) || error.kind !== "interrupted") return interrupt.reason;
+  }
+  return asCrabboxError(error);
 }
 
 /** Anything that is not already a CrabboxError becomes an internal error (exit 1). */

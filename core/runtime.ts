@@ -3,6 +3,7 @@
  */
 import { homedir, hostname, tmpdir, userInfo } from "node:os";
 import { connect } from "node:net";
+import process from "node:process";
 import { dirname, join } from "node:path";
 import type {
   ChildHandle,
@@ -54,8 +55,13 @@ function exitOf(status: Deno.CommandStatus): { code: number; signal: string | nu
   return { code: status.code, signal: null };
 }
 
+/** Never rejects: a failing sink must not become an unhandled rejection while the child still runs. */
 async function pump(stream: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array) => void): Promise<void> {
-  for await (const chunk of stream) sink(chunk);
+  try {
+    for await (const chunk of stream) sink(chunk);
+  } catch {
+    // for-await has cancelled the stream already; the child's status still settles the handle.
+  }
 }
 
 export const realProcess: ProcessRunner = {
@@ -193,6 +199,7 @@ export const realFs: FileSystem = {
         size: info.size,
         mode: info.mode,
         mtimeMs: info.mtime?.getTime() ?? null,
+        uid: info.uid,
       };
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
@@ -222,16 +229,31 @@ export const realEnv: Env = {
 };
 
 export function realTerminal(redact: (text: string) => string): Terminal {
-  const write = (fd: typeof Deno.stdout, chunk: Uint8Array | string, filter: boolean) => {
-    const bytes = typeof chunk === "string" ? encoder.encode(filter ? redact(chunk) : chunk) : chunk;
-    let offset = 0;
-    while (offset < bytes.length) offset += fd.writeSync(bytes.subarray(offset));
+  const closed = { stdout: false, stderr: false };
+  const listeners = new Set<(stream: "stdout" | "stderr") => void>();
+  const write = (stream: "stdout" | "stderr", chunk: Uint8Array | string) => {
+    if (closed[stream]) return;
+    const fd = stream === "stdout" ? Deno.stdout : Deno.stderr;
+    const bytes = typeof chunk === "string" ? encoder.encode(redact(chunk)) : chunk;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += fd.writeSync(bytes.subarray(offset));
+    } catch {
+      // The reader went away (EPIPE from `| head`, EIO from a hung-up terminal): drop this and every
+      // later write, and say so once.
+      closed[stream] = true;
+      for (const listener of listeners) listener(stream);
+    }
   };
   return {
-    writeStdout: (chunk) => write(Deno.stdout, chunk, true),
-    writeStderr: (chunk) => write(Deno.stderr, chunk, true),
+    writeStdout: (chunk) => write("stdout", chunk),
+    writeStderr: (chunk) => write("stderr", chunk),
     stdoutIsTTY: Deno.stdout.isTerminal(),
     stderrIsTTY: Deno.stderr.isTerminal(),
+    onClosed(handler) {
+      listeners.add(handler);
+      return () => listeners.delete(handler);
+    },
   };
 }
 
@@ -281,5 +303,14 @@ export const realSystem: SystemInfo = {
   tmpDir: () => tmpdir(),
   homeDir: () => homedir(),
   pid: () => Deno.pid,
+  processAlive: (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      // EPERM: it exists, under another user.
+      return (error as { code?: string }).code === "EPERM";
+    }
+  },
   runtime: () => ({ deno: Deno.version.deno, target: Deno.build.target }),
 };

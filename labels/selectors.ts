@@ -2,5 +2,4 @@
 export const crabboxServers = () => "crabbox=true";
 export const leaseServer = (leaseId: string) => `crabbox=true,lease=${leaseId}`;
 export const slugServers = (slug: string) => `crabbox=true,slug=${slug}`;
-export const readyPoolServers = (pool: string) => `crabbox=true,pool=${pool},state=ready`;
 export const crabboxKeys = () => "crabbox=true,created_by=crabbox";

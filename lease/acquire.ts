@@ -23,6 +23,7 @@ import {
   createLeaseDir,
   type LeasePaths,
   type LeaseRecord,
+  pinHostKey,
   removeLeaseDir,
   writeLeaseRecord,
 } from "./store.ts";
@@ -32,6 +33,7 @@ import { ensureSshKey } from "./ssh_key.ts";
 import { Box } from "./box.ts";
 import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
 import { rollback } from "./rollback.ts";
+import type { LeaseResources } from "./leftovers.ts";
 
 export interface LeaseShape {
   className: string;
@@ -76,9 +78,7 @@ export interface AcquireContext {
   signal: AbortSignal;
   repoRoot: string | null;
   /** Called as soon as a server exists, so a second Ctrl-C can say what may remain. */
-  onResources?: (
-    resources: { leaseId: string; serverId: number | null; serverName: string; keyId: number | null },
-  ) => void;
+  onResources?: (resources: LeaseResources) => void;
 }
 
 /** SPEC §5.1 step 9: a bootstrap timeout is retried with a fresh lease (the first was rolled back). */
@@ -116,6 +116,8 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
   let createAttempted = false;
   try {
     await generateKeys(deps, paths, leaseId);
+    // Pinned before the server exists, so a lease cut short here can still be opened later.
+    await pinHostKey(deps, leaseId);
     const clientPublicKey = (await deps.fs.readTextFile(paths.clientPub)).trim();
     keyId = (await ensureSshKey(api, {
       name: keyName,
@@ -182,8 +184,6 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
 
     const acquireMs = deps.clock.now() - started;
     server = await waitForIp(ctx, server, created.actionId, shape.ipTimeoutSecs);
-    const hostPub = (await deps.fs.readTextFile(paths.hostPub)).trim();
-    await deps.fs.writeTextFile(paths.knownHosts, knownHostsLine(leaseId, hostPub), { mode: 0o600 });
 
     const box = new Box(deps, {
       leaseId,
@@ -240,11 +240,6 @@ function keyLabels(leaseId: string, owner: string, nowSecs: number): Labels {
     created_at: String(nowSecs),
     owner,
   };
-}
-
-export function knownHostsLine(leaseId: string, hostPub: string): string {
-  const [type, key] = hostPub.split(/\s+/);
-  return `${leaseId} ${type} ${key}\n`;
 }
 
 async function generateKeys(deps: Deps, paths: LeasePaths, leaseId: string): Promise<void> {

@@ -3,6 +3,7 @@
  * the streamed command, and the ControlMaster. Argv and scripts come from ssh/; this only runs them.
  */
 import type { ChildHandle, Deps, RunResult } from "../core/deps.ts";
+import { CrabboxError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
 import { controlSocketDir, controlSocketPath, sshBaseArgs } from "../ssh/args.ts";
 import type { RemoteScript } from "../ssh/scripts.ts";
@@ -46,17 +47,9 @@ export class Box {
     this.#port = options.ports[0];
   }
 
-  /** Creates the ControlMaster socket directory (0700) before the first multiplexed connection. */
+  /** Creates or checks the ControlMaster socket directory before the first multiplexed connection. */
   async prepare(): Promise<void> {
-    if (!this.#options.controlPersist) return;
-    const dir = controlSocketDir({
-      runtimeDir: this.#deps.env.get("XDG_RUNTIME_DIR") ?? null,
-      tmpDir: this.#deps.system.tmpDir(),
-      uid: this.#deps.system.uid(),
-    });
-    const info = await this.#deps.fs.lstat(dir);
-    if (info?.isSymlink) throw new Error(`${dir} is a symlink; refusing to use it for ssh control sockets`);
-    if (!info) await this.#deps.fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (this.#options.controlPersist) await prepareControlSocketDir(this.#deps);
   }
 
   get port(): number {
@@ -170,6 +163,45 @@ export class Box {
     return await this.#deps.proc.run("ssh", options.stdin === undefined ? ["-n", ...argv] : argv, {
       stdin: options.stdin,
     });
+  }
+}
+
+/**
+ * SPEC §9.3: the socket directory is ours alone — a real directory, owned by this uid, mode 0700.
+ * Anyone else who could write there could plant a socket and receive the session. Checked before
+ * any paid step (run/warmup call this before leasing) and again before the first connection.
+ */
+export async function prepareControlSocketDir(deps: Pick<Deps, "env" | "fs" | "system">): Promise<void> {
+  const uid = deps.system.uid();
+  const dir = controlSocketDir({
+    runtimeDir: deps.env.get("XDG_RUNTIME_DIR") ?? null,
+    tmpDir: deps.system.tmpDir(),
+    uid,
+  });
+  const info = await deps.fs.lstat(dir);
+  if (!info) {
+    await deps.fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return;
+  }
+  const fix = `remove ${dir} (crabbox recreates it) or turn multiplexing off with ssh.controlPersist: 0`;
+  if (info.isSymlink || !info.isDirectory) {
+    throw new CrabboxError("config", `ssh control-socket directory ${dir} is not a real directory`, {
+      hint: fix,
+    });
+  }
+  if (uid !== null && info.uid !== null && info.uid !== uid) {
+    throw new CrabboxError(
+      "config",
+      `ssh control-socket directory ${dir} is owned by uid ${info.uid}, not by you (uid ${uid})`,
+      { hint: fix },
+    );
+  }
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    throw new CrabboxError(
+      "config",
+      `ssh control-socket directory ${dir} has mode ${(info.mode & 0o777).toString(8)}; it must be 700`,
+      { hint: `chmod 700 ${dir}` },
+    );
   }
 }
 

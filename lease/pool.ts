@@ -6,16 +6,17 @@ import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
-import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCrabboxOwned } from "../labels/ownership.ts";
-import { crabboxServers, readyPoolServers } from "../labels/selectors.ts";
+import { crabboxServers } from "../labels/selectors.ts";
+import { type PoolCandidate, rankPoolCandidates } from "./pool_rank.ts";
 import { Box } from "./box.ts";
 import { type HeldLock, tryLock } from "./box_lock.ts";
-import { hasLocalKey, leasePaths, type LeaseRecord, readLeaseRecord } from "./store.ts";
+import { hasLocalKey, leasePaths, type LeaseRecord, pinHostKey, readLeaseRecord } from "./store.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { touchServer } from "./labels_write.ts";
 import type { LeaseShape } from "./acquire.ts";
 
+/** SPEC §8.3: at most five lock tries per claim, ready boxes first. */
 const MAX_CANDIDATES = 5;
 const TERMINAL = new Set(["released", "failed", "expired"]);
 
@@ -26,11 +27,17 @@ export interface ClaimedBox {
   lock: HeldLock;
 }
 
+/** What opening a box over ssh needs from the lease shape (or from status settings). */
+export type BoxShape = Pick<
+  LeaseShape,
+  "sshUser" | "sshPorts" | "workRoot" | "connectTimeoutSecs" | "controlPersist"
+>;
+
 export function boxFor(
   deps: Deps,
   out: Output,
   server: Server,
-  shape: LeaseShape,
+  shape: BoxShape,
   sshPort: number | null,
 ): Box {
   const leaseId = server.labels.lease;
@@ -68,31 +75,23 @@ export async function openExistingBox(
       hint: `crabbox status ${leaseId} --wait`,
     });
   }
+  await pinHostKey(deps, leaseId);
   return { box: boxFor(deps, out, server, shape, record.sshPort), record };
 }
 
-/** Ready pool boxes this machine can use, unexpired, most recently touched first. */
+/** Pool boxes this machine can use (it holds their keys), in claim order. One list request. */
 export async function poolCandidates(
   deps: Deps,
   api: HetznerApi,
   pool: string,
   signal?: AbortSignal,
-): Promise<Server[]> {
-  const now = api.now();
-  const servers = await api.listServers({ labelSelector: readyPoolServers(pool) }, { signal });
-  const usable: Server[] = [];
-  for (const server of servers) {
-    const labels = decodeLeaseLabels(server.labels);
-    if (!isCrabboxOwned(server.labels) || !server.ipv4) continue;
-    if (labels.expiresAtSecs !== null && labels.expiresAtSecs * 1000 <= now) continue;
-    if (labels.ttlSecs !== null && server.createdMs + labels.ttlSecs * 1000 <= now) continue;
-    if (!(await hasLocalKey(deps, server.labels.lease))) continue;
-    usable.push(server);
+): Promise<PoolCandidate[]> {
+  const ranked = rankPoolCandidates(await poolServers(api, pool, signal), pool, api.now());
+  const usable: PoolCandidate[] = [];
+  for (const candidate of ranked) {
+    if (await hasLocalKey(deps, candidate.server.labels.lease)) usable.push(candidate);
   }
-  return usable.sort((a, b) =>
-    (decodeLeaseLabels(b.labels).lastTouchedAtSecs ?? 0) -
-    (decodeLeaseLabels(a.labels).lastTouchedAtSecs ?? 0)
-  );
+  return usable;
 }
 
 /** Tries up to five candidates without waiting; null when none could be claimed. */
@@ -102,7 +101,7 @@ export async function claimPoolBox(
 ): Promise<ClaimedBox | null> {
   const { deps, api, out } = ctx;
   const candidates = (await poolCandidates(deps, api, input.pool, ctx.signal)).slice(0, MAX_CANDIDATES);
-  for (const candidate of candidates) {
+  for (const { server: candidate, reclaim } of candidates) {
     const leaseId = candidate.labels.lease;
     const record = await readLeaseRecord(deps, leaseId);
     const box = boxFor(deps, out, candidate, input.shape, record?.sshPort ?? null);
@@ -131,7 +130,13 @@ export async function claimPoolBox(
       continue;
     }
     const server = await touchServer(api, fresh.id, { state: "leased", run: input.runId }, ctx.signal);
-    out.progress(`claimed pool box ${leaseId} slug=${server.labels.slug} (pool ${input.pool})`);
+    out.progress(
+      reclaim
+        ? `reclaimed pool box ${leaseId} slug=${server.labels.slug} (pool ${input.pool}; ${
+          candidate.labels.run ?? "its last run"
+        } is gone)`
+        : `claimed pool box ${leaseId} slug=${server.labels.slug} (pool ${input.pool})`,
+    );
     return { leaseId, server, box, lock: attempt.lock };
   }
   return null;

@@ -53,7 +53,7 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
       if (state === "hostkey") {
         throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {
           hint:
-            "the box presented a key other than the one crabbox pinned; it was deleted — start a new lease",
+            `nothing was sent to a box presenting a key other than the one crabbox pinned; start a new lease (crabbox stop ${ctx.leaseId} removes this one if it remains)`,
         });
       }
       if (state === "ok") {
@@ -70,7 +70,7 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
       throw new BootstrapTimeoutError(
         `timed out after ${formatDurationMs(elapsed)} waiting for ${ctx.leaseId} to become ready (ports=${
           describePorts(states)
-        }); the server was deleted`,
+        })`,
       );
     }
     if (now - lastProgress >= PROGRESS_EVERY_MS) {

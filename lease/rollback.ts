@@ -45,6 +45,7 @@ export async function rollback(
     try {
       await api.deleteServer(target.serverId, { signal });
       serverGone = true;
+      out.progress(`rolled back ${target.leaseId}: server ${target.serverId} deleted`);
     } catch (error) {
       out.warn(`could not delete server ${target.serverId}: ${(error as Error).message}`);
       await markFailed(api, target.serverId, signal);

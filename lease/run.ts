@@ -5,13 +5,13 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
-import { CrabboxError, usageError } from "../core/errors.ts";
+import { CrabboxError, finalFailure, usageError } from "../core/errors.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { formatClock, formatIso } from "../core/format.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
-import { Box } from "./box.ts";
+import { Box, prepareControlSocketDir } from "./box.ts";
 import { writeLeaseRecord } from "./store.ts";
 import { resolveLease } from "./resolve.ts";
 import { touchServer } from "./labels_write.ts";
@@ -24,6 +24,7 @@ import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { envUploadScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
+import { leftoversNote } from "./leftovers.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -97,6 +98,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const { deps, api, out } = ctx;
   const started = deps.clock.now();
   const runId = newRunId((n) => deps.random.bytes(n));
+  if (request.shape.controlPersist) await prepareControlSocketDir(deps);
   const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, collect: 0, release: 0 };
   let syncResult: SyncResult | null = null;
   let commandRan = false;
@@ -113,9 +115,14 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   phases.bootstrap = lease.bootstrapMs;
   const { box, leaseId } = lease;
   let server = lease.server;
+  const deletesByPolicy = request.stop !== "never" && lease.fresh && !request.pool;
   ctx.setSecondInterruptNote(() =>
     out.notice(
-      `server ${server.id} (${server.name}) and its ssh key may remain; the sweep deletes them after expiry, or run: crabbox stop ${leaseId}`,
+      deletesByPolicy
+        ? leftoversNote({ leaseId, serverId: server.id, serverName: server.name, keyId: null })
+        : `lease ${leaseId} is kept but may still be labelled ${
+          server.labels.state ?? "running"
+        }; its next run takes it over, or release it: crabbox stop ${leaseId}`,
     )
   );
 
@@ -173,7 +180,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     commandRan = true;
     interrupted = result.interrupted;
     out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
-    exitCode = result.interrupted ? 130 : result.exitCode;
+    exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
     if (request.collect) {
       const collectStarted = deps.clock.now();
       await request.collect(box, workdir).catch((error) =>
@@ -182,8 +189,9 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       phases.collect = deps.clock.now() - collectStarted;
     }
   } catch (error) {
-    failure = error;
-    exitCode = error instanceof CrabboxError ? error.exitCode : 1;
+    // Normalised here so the summary's exit= is the code the process ends with.
+    failure = finalFailure(error, ctx.signal);
+    exitCode = (failure as CrabboxError).exitCode;
   }
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
@@ -220,6 +228,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     await lock?.release();
   }
   ctx.setSecondInterruptNote(null);
+  // A signal or a closed pipe during release still ends the process with the signal's code.
+  if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
   phases.release = deps.clock.now() - releaseStarted;
   out.progress(
     `summary lease=${leaseId} acquire=${ms(phases.acquire)} bootstrap=${ms(phases.bootstrap)} lock=${
@@ -308,6 +318,7 @@ async function freshLease(ctx: RunContext, shape: LeaseShape): Promise<HeldLease
     out: ctx.out,
     signal: ctx.signal,
     repoRoot: ctx.repoRoot,
+    onResources: (resources) => ctx.setSecondInterruptNote(() => ctx.out.notice(leftoversNote(resources))),
   }, shape);
   return { ...lease, fresh: true };
 }

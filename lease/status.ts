@@ -12,7 +12,7 @@ import type { LeaseObject } from "../labels/lease_view.ts";
 import { resolveLease } from "./resolve.ts";
 import { leaseView } from "./inspect.ts";
 import { Box } from "./box.ts";
-import { leasePaths } from "./store.ts";
+import { leasePaths, pinHostKey } from "./store.ts";
 
 export type StatusView = LeaseObject & { ready: boolean; readyCheck: string; idleForSecs: number | null };
 
@@ -88,6 +88,7 @@ async function observe(
   if (!lease.localKey) {
     return { ...base, ready: lease.state !== "provisioning", readyCheck: "no_local_key" };
   }
+  await pinHostKey(deps, lease.id);
   const box = new Box(deps, {
     leaseId: lease.id,
     paths: leasePaths(deps, lease.id),

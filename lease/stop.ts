@@ -7,6 +7,8 @@ import { resolveLease } from "./resolve.ts";
 import { deleteLeaseKey, releaseServer } from "./release.ts";
 import { removeLeaseDir } from "./store.ts";
 import { sshKeyName } from "../labels/ids.ts";
+import type { StatusSettings } from "./status.ts";
+import { probeBoxLock } from "./box_lock_probe.ts";
 
 export interface StopResult {
   id: string;
@@ -18,7 +20,7 @@ export interface StopResult {
 
 export async function stopLease(
   ctx: { deps: Deps; api: HetznerApi; out: Output; signal: AbortSignal },
-  request: { id: string; force: boolean; localOwner: string },
+  request: { id: string; force: boolean; localOwner: string; box: StatusSettings },
 ): Promise<StopResult> {
   const { deps, api } = ctx;
   const resolution = await resolveLease(deps, api, request.id, ctx.signal);
@@ -43,12 +45,17 @@ export async function stopLease(
     );
   }
   if (!request.force && (state === "leased" || state === "running")) {
-    throw usageError(
-      `lease ${server.labels.lease} is ${state}${
-        server.labels.run ? ` by ${server.labels.run}` : ""
-      }; someone may be using it`,
-      `pass --force to stop it anyway: crabbox stop ${server.labels.lease} --force`,
-    );
+    // The label is advisory; the box lock says whether anyone is really using it (SPEC §8.1).
+    const lock = await probeBoxLock(ctx, server, request.box);
+    if (lock.kind !== "free") {
+      throw usageError(
+        `lease ${server.labels.lease} is ${state}${server.labels.run ? ` by ${server.labels.run}` : ""} and ${
+          lock.kind === "held" ? `its box lock is held by ${lock.holder}` : lock.reason
+        }`,
+        `pass --force to stop it anyway: crabbox stop ${server.labels.lease} --force`,
+      );
+    }
+    ctx.out.progress(`lease ${server.labels.lease} is labelled ${state} but nobody holds its box lock`);
   }
   const released = await releaseServer(deps, api, server, ctx.signal);
   return {

@@ -92,6 +92,24 @@ export async function readLeaseRecord(deps: StoreDeps, leaseId: string): Promise
   }
 }
 
+/** The known_hosts line pinning the box's host key under its lease id (HostKeyAlias), never its IP. */
+export function knownHostsLine(leaseId: string, hostPub: string): string {
+  const [type, key] = hostPub.trim().split(/\s+/);
+  return `${leaseId} ${type} ${key}\n`;
+}
+
+/**
+ * Writes known_hosts from the stored host public key when it is missing: a lease whose creator was
+ * killed before it got that far can still be made ready by `status --wait` or `run --id`.
+ */
+export async function pinHostKey(deps: StoreDeps, leaseId: string): Promise<void> {
+  const paths = leasePaths(deps, leaseId);
+  if (await deps.fs.lstat(paths.knownHosts)) return;
+  if (!(await deps.fs.lstat(paths.hostPub))?.isFile) return;
+  const hostPub = await deps.fs.readTextFile(paths.hostPub);
+  await deps.fs.writeTextFile(paths.knownHosts, knownHostsLine(leaseId, hostPub), { mode: 0o600 });
+}
+
 export async function hasLocalKey(deps: StoreDeps, leaseId: string): Promise<boolean> {
   return (await deps.fs.lstat(leasePaths(deps, leaseId).clientKey))?.isFile ?? false;
 }

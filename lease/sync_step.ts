@@ -78,7 +78,7 @@ export function remoteWorkdir(workRoot: string, leaseId: string, repo: string): 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
 
 export async function syncTree(
-  ctx: { deps: Deps; out: Output },
+  ctx: { deps: Deps; out: Output; signal?: AbortSignal },
   box: Box,
   input: SyncOptions & { workdir: string; repo: string },
 ): Promise<SyncResult> {
@@ -125,9 +125,13 @@ export async function syncTree(
     deps.proc.run("rsync", argv, {
       cwd: input.gitRoot,
       stdin: manifestBytes,
-      signal: AbortSignal.timeout(input.timeoutSecs * 1000),
+      // A signal to crabbox alone (SIGTERM, SIGHUP, a closed pipe) must stop rsync too, at once.
+      signal: ctx.signal
+        ? AbortSignal.any([ctx.signal, AbortSignal.timeout(input.timeoutSecs * 1000)])
+        : AbortSignal.timeout(input.timeoutSecs * 1000),
     }),
   );
+  ctx.signal?.throwIfAborted();
   if (result.signal) {
     throw syncError(
       `rsync timed out after ${formatDurationMs(input.timeoutSecs * 1000)}`,

@@ -4,20 +4,17 @@ import { type AcquireContext, acquireLease, type LeaseShape } from "./acquire.ts
 import { touchServer } from "./labels_write.ts";
 import { leaseView } from "./inspect.ts";
 import { rollback } from "./rollback.ts";
+import { prepareControlSocketDir } from "./box.ts";
+import { type LeaseResources, leftoversNote } from "./leftovers.ts";
 
 export async function warmupLease(
   ctx: AcquireContext & { setSecondInterruptNote: (note: (() => void) | null) => void },
   shape: LeaseShape,
 ): Promise<LeaseObject> {
-  let resources:
-    | { leaseId: string; serverId: number | null; serverName: string; keyId: number | null }
-    | null = null;
+  if (shape.controlPersist) await prepareControlSocketDir(ctx.deps);
+  let resources: LeaseResources | null = null;
   ctx.setSecondInterruptNote(() => {
-    if (resources?.serverId) {
-      ctx.out.notice(
-        `server ${resources.serverId} (${resources.serverName}) may remain; the sweep deletes it after its deadline, or run: crabbox stop ${resources.leaseId}`,
-      );
-    }
+    if (resources) ctx.out.notice(leftoversNote(resources));
   });
   try {
     const lease = await acquireLease({ ...ctx, onResources: (r) => (resources = r) }, shape);

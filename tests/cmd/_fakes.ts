@@ -24,12 +24,52 @@ export class CapturedIo implements Terminal {
   stderr = "";
   readonly stdoutIsTTY = false;
   readonly stderrIsTTY = false;
+  /** Like `| head -c N`: after this many characters stdout's reader is gone. */
+  stdoutLimit: number | null = null;
+  #stdoutClosed = false;
+  readonly #listeners = new Set<(stream: "stdout" | "stderr") => void>();
   writeStdout(chunk: Uint8Array | string): void {
-    this.stdout += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+    if (this.#stdoutClosed) return;
+    const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+    if (this.stdoutLimit !== null && this.stdout.length + text.length > this.stdoutLimit) {
+      this.stdout += text.slice(0, this.stdoutLimit - this.stdout.length);
+      this.#stdoutClosed = true;
+      for (const listener of this.#listeners) listener("stdout");
+      return;
+    }
+    this.stdout += text;
   }
   writeStderr(chunk: Uint8Array | string): void {
     this.stderr += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
   }
+  onClosed(handler: (stream: "stdout" | "stderr") => void): () => void {
+    this.#listeners.add(handler);
+    return () => this.#listeners.delete(handler);
+  }
+  reset(): void {
+    this.stdout = "";
+    this.stderr = "";
+    this.#stdoutClosed = false;
+  }
+}
+
+/** Signals a test can raise; exitNow records the code and throws (a real exit ends the process). */
+export class FakeSignals {
+  readonly handlers = new Map<string, Set<() => void>>();
+  exits: number[] = [];
+  on(signal: string, handler: () => void): () => void {
+    const set = this.handlers.get(signal) ?? new Set();
+    set.add(handler);
+    this.handlers.set(signal, set);
+    return () => set.delete(handler);
+  }
+  raise(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void {
+    for (const handler of this.handlers.get(signal) ?? []) handler();
+  }
+  exitNow = (code: number): never => {
+    this.exits.push(code);
+    throw new Error(`exitNow(${code})`);
+  };
 }
 
 export class ManualClock {
@@ -145,6 +185,7 @@ export class MemoryHetzner implements HetznerApi {
 
 export interface Harnessed {
   io: CapturedIo;
+  signals: FakeSignals;
   clock: ManualClock;
   hetzner: MemoryHetzner;
   deps: Deps;
@@ -163,6 +204,7 @@ export async function fakeCli(
   const io = new CapturedIo();
   const clock = new ManualClock();
   const hetzner = new MemoryHetzner(clock);
+  const signals = new FakeSignals();
   const env: Record<string, string> = {
     HOME: home,
     XDG_CONFIG_HOME: `${home}/.config`,
@@ -185,12 +227,7 @@ export async function fakeCli(
     random: { bytes: (n) => new Uint8Array(n).map((_, i) => (i * 37 + 11) & 0xff) },
     io,
     net: { tcpProbe: () => Promise.resolve(false) },
-    signals: {
-      on: () => () => {},
-      exitNow: (code) => {
-        throw new Error(`exitNow(${code})`);
-      },
-    },
+    signals,
     system: {
       user: () => "alice",
       hostname: () => "laptop",
@@ -198,18 +235,19 @@ export async function fakeCli(
       tmpDir: () => "/tmp",
       homeDir: () => home,
       pid: () => 4242,
+      processAlive: (pid) => pid === 4242,
       runtime: () => ({ deno: "2.9.6", target: "x86_64-unknown-linux-gnu" }),
     },
   };
   return {
     io,
+    signals,
     clock,
     hetzner,
     deps,
     home,
     async run(...argv: string[]) {
-      io.stdout = "";
-      io.stderr = "";
+      io.reset();
       const code = await main(argv, deps, new Redactor());
       return { code, stdout: io.stdout, stderr: io.stderr };
     },

@@ -35,7 +35,31 @@ Deno.test("no arguments prints help to stderr and exits 2; --help goes to stdout
     assert.match(runHelp.stdout, /^Usage: crabbox run \[options\] \[command\.\.\.\]/);
     const codes = await cli.run("help", "exit-codes");
     assert.match(codes.stdout, /^ {2}8 {8}provider: /m);
+    assert.match(codes.stdout, /^ {2}141 {6}stdout or stderr closed by its reader/m);
     assert.deepEqual(cli.hetzner.calls, [], "help never calls the API");
+  } finally {
+    await cli.cleanup();
+  }
+});
+
+Deno.test("a reader that goes away (| head) never crashes help or output; later writes are dropped", async () => {
+  const cli = await fakeCli();
+  try {
+    cli.io.stdoutLimit = 20;
+    const help = await cli.run("--help");
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stdout, "Usage: crabbox [opti");
+    assert.doesNotMatch(help.stderr, /Uncaught|this is a bug/);
+    for (
+      const [id, lease, slug] of [[8, "cbx_cccccccccccc", "coral-crab"], [9, "cbx_dddddddddddd", "dune-crab"]]
+    ) {
+      cli.hetzner.addServer({ id: id as number, labels: leaseLabels(lease as string, slug as string) });
+    }
+    cli.io.stdoutLimit = 30;
+    const list = await cli.run("list");
+    assert.equal(list.stdout.length, 30);
+    assert.doesNotMatch(list.stderr, /Uncaught|this is a bug/);
+    assert.match(list.stderr, /^crabbox: output closed \(broken pipe\); cleaning up/m);
   } finally {
     await cli.cleanup();
   }
@@ -150,7 +174,10 @@ Deno.test("stop: refuses foreign servers, asks --force for busy or other owners,
     });
     const busy = await cli.run("stop", "cbx_bbbbbbbbbbbb");
     assert.equal(busy.code, 2);
-    assert.match(busy.stderr, /is running by run_1; someone may be using it/);
+    assert.match(
+      busy.stderr,
+      /is running by run_1 and its box lock cannot be checked from this machine \(no lease key here\)\ncrabbox: hint: pass --force/,
+    );
     const forced = await cli.run("stop", "blue-crab", "--force", "--json");
     assert.equal(forced.code, 0, forced.stderr);
     const stopped = JSON.parse(forced.stdout);

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Harness } from "../harness/harness.ts";
 
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-const PERMISSIONS = [
+export const PERMISSIONS = [
   "--allow-run",
   "--allow-env",
   "--allow-read",

@@ -165,9 +165,10 @@ Deno.test("faults: auth, rate limits, 5xx, capacity, quota, ambiguous create, SS
       assert.equal(result.code, 5, result.stderr);
       assert.match(
         result.stderr,
-        /timed out after \S+ waiting for cbx_\S+ to become ready \(ports=2222:\w+,22:auth\); the server was deleted/,
+        /timed out after \S+ waiting for cbx_\S+ to become ready \(ports=2222:\w+,22:auth\)$/m,
       );
       assert.match(result.stderr, /^crabbox: rolling back cbx_/m);
+      assert.match(result.stderr, /^crabbox: rolled back cbx_\S+: server \d+ deleted$/m);
       assert.match(
         result.stderr,
         /^crabbox: warning: bootstrap timed out on cbx_\S+; retrying once with a fresh lease$/m,

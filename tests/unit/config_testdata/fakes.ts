@@ -11,6 +11,7 @@ export function memoryFs(files: Record<string, string>): FileSystem {
         size: files[path].length,
         mode: 0o600,
         mtimeMs: 0,
+        uid: 1000,
       }
       : null;
   const unused = () => Promise.reject(new Error("not used by config loading"));
@@ -41,6 +42,7 @@ export const system: SystemInfo = {
   tmpDir: () => "/tmp",
   homeDir: () => "/home/alice",
   pid: () => 42,
+  processAlive: () => false,
   runtime: () => ({ deno: "2.9.6", target: "x86_64-unknown-linux-gnu" }),
 };
 

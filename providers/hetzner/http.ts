@@ -11,7 +11,10 @@ export interface HttpOptions {
   endpoint: string;
   clock: Clock;
   random: () => number;
+  /** Pooled: GET, label PUT and DELETE, which may be sent twice. */
   fetch: typeof fetch;
+  /** A new connection per request that is never re-sent by the transport: every POST (a create). */
+  fetchUnpooled: typeof fetch;
   notify: (message: string) => void;
   debug: (message: string) => void;
   requestTimeoutMs: number;
@@ -66,7 +69,10 @@ export class HetznerHttp {
     let response: Response;
     let text: string;
     try {
-      response = await this.#options.fetch(this.#options.endpoint + request.path, {
+      // A create must reach Hetzner at most once per call: never over a connection the transport may
+      // silently re-send on (ISSUE 8 #13); ambiguity is resolved by the caller's lease lookup.
+      const send = request.method === "POST" ? this.#options.fetchUnpooled : this.#options.fetch;
+      response = await send(this.#options.endpoint + request.path, {
         method: request.method,
         headers: {
           Authorization: `Bearer ${this.#token}`,

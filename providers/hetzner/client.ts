@@ -76,6 +76,10 @@ class HetznerClient implements HetznerApi {
     return this.#http.now();
   }
 
+  async clockSynced(options: CallOptions = {}): Promise<void> {
+    await this.#http.clockSynced(options.signal);
+  }
+
   toJSON(): string {
     return "[HetznerClient]";
   }

@@ -42,6 +42,7 @@ export class HetznerHttp {
   readonly #options: HttpOptions;
   #offsetMs = 0;
   #warnedRemaining = false;
+  readonly #answered = Promise.withResolvers<void>();
 
   constructor(token: string, options: HttpOptions) {
     this.#token = token;
@@ -51,6 +52,22 @@ export class HetznerHttp {
   /** Hetzner's clock: local time plus the offset from the latest Date header. */
   now(): number {
     return this.#options.clock.now() + this.#offsetMs;
+  }
+
+  /** Resolves at the first answer of any request (now() is then Hetzner's); rejects when signal aborts. */
+  async clockSynced(signal?: AbortSignal): Promise<void> {
+    if (!signal) return await this.#answered.promise;
+    signal.throwIfAborted();
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#answered.promise, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Sends once; throws HetznerApiError for non-2xx answers, unreadable bodies and network failures. */
@@ -187,6 +204,7 @@ export class HetznerHttp {
     const serverMs = date ? Date.parse(date) : NaN;
     if (!Number.isNaN(serverMs)) this.#offsetMs = serverMs - this.#options.clock.now();
     else this.#options.debug("no usable Date header from Hetzner; keeping the previous clock offset");
+    this.#answered.resolve();
     const remainingHeader = headers.get("ratelimit-remaining");
     const remaining = Number(remainingHeader ?? NaN);
     if (

@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import { authError } from "./errors.ts";
 import type { Redactor } from "./redact.ts";
 import {
+  fetchOnFreshConnection,
   realClock,
   realEnv,
   realFs,
@@ -25,6 +26,8 @@ export function buildRealDeps(redactor: Redactor): Deps {
         endpoint: resolveEndpoint(realEnv.get("HCLOUD_ENDPOINT") ?? options.endpoint),
         clock: realClock,
         random: Math.random,
+        fetch,
+        fetchUnpooled: fetchOnFreshConnection,
         notify: options.notify,
         debug: options.debug,
       });

@@ -314,3 +314,31 @@ export const realSystem: SystemInfo = {
   },
   runtime: () => ({ deno: Deno.version.deno, target: Deno.build.target }),
 };
+
+/** Statuses whose Response must have a null body (the constructor throws otherwise). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * fetch over a connection of its own, closed once the answer is read. Deno's fetch transparently
+ * re-sends a request whose *pooled* connection closed before the answer (a stale keep-alive
+ * connection, or a server that read the request and then died): harmless for a GET, a second server
+ * for a POST /servers. A connection that was never pooled is never re-sent, so every non-idempotent
+ * Hetzner call goes through here. The body is read before the client closes.
+ */
+export async function fetchOnFreshConnection(
+  input: string | URL | Request,
+  init: RequestInit = {},
+): Promise<Response> {
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  try {
+    const response = await fetch(input, { ...init, client });
+    const body = await response.arrayBuffer();
+    return new Response(NULL_BODY_STATUS.has(response.status) ? null : body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -34,7 +34,13 @@ export interface HetznerClientOptions {
   clock: Clock;
   /** Jitter source in [0, 1). */
   random?: () => number;
+  /** For idempotent calls; may pool connections. */
   fetch?: typeof fetch;
+  /**
+   * For POSTs (creates): must open a fresh connection per request and never re-send it (main.ts wires
+   * core/runtime.ts fetchOnFreshConnection). Defaults to `fetch`, which is only right for test fakes.
+   */
+  fetchUnpooled?: typeof fetch;
   /** User-visible progress and warnings, without the "crabbox: " prefix. */
   notify?: (message: string) => void;
   /** One line per request for --debug ("GET /servers?… 200 123ms"); never headers or bodies. */
@@ -59,6 +65,7 @@ class HetznerClient implements HetznerApi {
       clock: options.clock,
       random: options.random ?? Math.random,
       fetch: options.fetch ?? fetch,
+      fetchUnpooled: options.fetchUnpooled ?? options.fetch ?? fetch,
       notify: this.#notify,
       debug: options.debug ?? (() => {}),
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -67,6 +74,10 @@ class HetznerClient implements HetznerApi {
 
   now(): number {
     return this.#http.now();
+  }
+
+  async clockSynced(options: CallOptions = {}): Promise<void> {
+    await this.#http.clockSynced(options.signal);
   }
 
   toJSON(): string {

@@ -11,7 +11,10 @@ export interface HttpOptions {
   endpoint: string;
   clock: Clock;
   random: () => number;
+  /** Pooled: GET, label PUT and DELETE, which may be sent twice. */
   fetch: typeof fetch;
+  /** A new connection per request that is never re-sent by the transport: every POST (a create). */
+  fetchUnpooled: typeof fetch;
   notify: (message: string) => void;
   debug: (message: string) => void;
   requestTimeoutMs: number;
@@ -39,6 +42,7 @@ export class HetznerHttp {
   readonly #options: HttpOptions;
   #offsetMs = 0;
   #warnedRemaining = false;
+  readonly #answered = Promise.withResolvers<void>();
 
   constructor(token: string, options: HttpOptions) {
     this.#token = token;
@@ -48,6 +52,22 @@ export class HetznerHttp {
   /** Hetzner's clock: local time plus the offset from the latest Date header. */
   now(): number {
     return this.#options.clock.now() + this.#offsetMs;
+  }
+
+  /** Resolves at the first answer of any request (now() is then Hetzner's); rejects when signal aborts. */
+  async clockSynced(signal?: AbortSignal): Promise<void> {
+    if (!signal) return await this.#answered.promise;
+    signal.throwIfAborted();
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#answered.promise, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Sends once; throws HetznerApiError for non-2xx answers, unreadable bodies and network failures. */
@@ -66,7 +86,10 @@ export class HetznerHttp {
     let response: Response;
     let text: string;
     try {
-      response = await this.#options.fetch(this.#options.endpoint + request.path, {
+      // A create must reach Hetzner at most once per call: never over a connection the transport may
+      // silently re-send on (ISSUE 8 #13); ambiguity is resolved by the caller's lease lookup.
+      const send = request.method === "POST" ? this.#options.fetchUnpooled : this.#options.fetch;
+      response = await send(this.#options.endpoint + request.path, {
         method: request.method,
         headers: {
           Authorization: `Bearer ${this.#token}`,
@@ -181,6 +204,7 @@ export class HetznerHttp {
     const serverMs = date ? Date.parse(date) : NaN;
     if (!Number.isNaN(serverMs)) this.#offsetMs = serverMs - this.#options.clock.now();
     else this.#options.debug("no usable Date header from Hetzner; keeping the previous clock offset");
+    this.#answered.resolve();
     const remainingHeader = headers.get("ratelimit-remaining");
     const remaining = Number(remainingHeader ?? NaN);
     if (

@@ -82,4 +82,9 @@ export interface HetznerApi {
   listLocations(options?: CallOptions): Promise<Location[]>;
   /** Hetzner's clock: local time plus the offset from the latest response's Date header (epoch ms). */
   now(): number;
+  /**
+   * Resolves once some answer has set now() (from its Date header, or the local clock when it had
+   * none); rejects with the signal's reason if it aborts first. Sends no request itself.
+   */
+  clockSynced(options?: CallOptions): Promise<void>;
 }

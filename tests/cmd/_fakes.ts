@@ -181,6 +181,9 @@ export class MemoryHetzner implements HetznerApi {
   now(): number {
     return this.clock.nowMs;
   }
+  clockSynced(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export interface Harnessed {

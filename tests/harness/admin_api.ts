@@ -75,6 +75,7 @@ async function route(fake: FakeHetzner, hooks: AdminHooks, method: string, url: 
       return { ids: fake.addPaperServers(Number(body.count ?? 0), pick, body.createdMs) };
     }
     case "GET /state":
+      fake.settle();
       return { servers: [...fake.servers.values()].map(serverState), sshKeys: [...fake.keys.values()] };
     case "GET /log":
       return fake.log;

@@ -32,14 +32,18 @@ import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
 import { peakRate, TokenBucket } from "./rate_limit.ts";
 
+/**
+ * A server's timeline, in ms from the moment its machine exists (netns and disk made: "booted"), never
+ * from the POST: a slow host must not make the create action finish before the server runs.
+ */
 export interface Knobs extends BoxKnobs {
-  /** ms after create until public_net.ipv4 is set. */
+  /** ms after boot until public_net.ipv4 is set. */
   tIp: number;
-  /** ms until the create action succeeds and status is running. */
+  /** ms after boot until the create action succeeds and, at the same instant, status is running. */
   tRunning: number;
-  /** ms until the image's sshd (port 22, root keys) starts. */
+  /** ms after boot until the image's sshd (port 22, root keys) starts. */
   tSsh22: number;
-  /** ms until cloud-init applies the user-data (then the box power-cycles). */
+  /** ms after boot until cloud-init applies the user-data (then the box power-cycles). */
   tCloudInit: number;
   /** Never assign an IPv4. */
   nullIpv4: boolean;
@@ -103,6 +107,9 @@ export interface FakeServer {
   userData: string | null;
   box: Box | null;
   paper: boolean;
+  /** Real ms when the machine was booted (t=0 of its timeline); null while booting and for paper. */
+  bootedAt: number | null;
+  /** The timeline's side effects (sshd start, cloud-init); status and IP are derived by settle(). */
   timers: ReturnType<typeof setTimeout>[];
   knobs: Knobs;
 }
@@ -171,6 +178,14 @@ export class FakeHetzner {
     return Date.now() + this.skewMs;
   }
 
+  /**
+   * Brings every server's status and IP to real time `now` on its timeline. Derived on read, not by
+   * timers, so one `now` decides both an action's status and its server's: they never disagree.
+   */
+  settle(now = Date.now()): void {
+    for (const server of this.servers.values()) settleServer(server, now);
+  }
+
   peakRequestRate(windowMs = 1000): number {
     return peakRate(this.log.map((r) => r.at), windowMs);
   }
@@ -221,7 +236,10 @@ export class FakeHetzner {
     const fault = this.#takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && !fault.afterCreate) return fault.drop ? null : reply.fault(fault);
-    if (!this.bucket.take(Date.now())) {
+    // One instant per request: the state it answers with and its actions' progress agree.
+    const now = Date.now();
+    this.settle(now);
+    if (!this.bucket.take(now)) {
       return reply.error(
         429,
         "rate_limit_exceeded",
@@ -250,24 +268,24 @@ export class FakeHetzner {
       if (!server) return reply.error(404, "not_found", "server not found");
       if (method === "GET") return reply.json(200, { server: this.#serverJson(server) });
       if (method === "PUT") return this.#updateServer(server, body, reply);
-      if (method === "DELETE") return await this.#deleteServer(server, reply);
+      if (method === "DELETE") return await this.#deleteServer(server, reply, now);
     }
     if ((m = path.match(/^\/servers\/(\d+)\/actions\/(\d+)$/)) && method === "GET") {
       const action = this.actions.get(Number(m[2]));
       return action && action.resourceId === Number(m[1])
-        ? reply.json(200, { action: this.#actionJson(action) })
+        ? reply.json(200, { action: this.#actionJson(action, now) })
         : reply.error(404, "not_found", "action not found");
     }
     if ((m = path.match(/^\/actions\/(\d+)$/)) && method === "GET") {
       const action = this.actions.get(Number(m[1]));
       return action
-        ? reply.json(200, { action: this.#actionJson(action) })
+        ? reply.json(200, { action: this.#actionJson(action, now) })
         : reply.error(404, "not_found", "action not found");
     }
     if (path === "/actions" && method === "GET") {
       const ids = url.searchParams.getAll("id").map(Number);
       if (ids.length === 0) return reply.error(422, "invalid_input", "id is required");
-      const found = ids.flatMap((id) => this.actions.get(id) ?? []).map((a) => this.#actionJson(a));
+      const found = ids.flatMap((id) => this.actions.get(id) ?? []).map((a) => this.#actionJson(a, now));
       return list.page("actions", found);
     }
     if (path === "/ssh_keys" && method === "GET") return this.#listKeys(list, url, reply);
@@ -452,14 +470,14 @@ export class FakeHetzner {
       userData,
       box: null,
       paper: false,
+      bootedAt: null,
       timers: [],
       knobs,
     };
     this.servers.set(server.id, server);
-    const create = this.#newAction("create_server", server.id, knobs.tRunning, knobs.createActionError);
-    const start = this.#newAction("start_server", server.id, knobs.tRunning, knobs.createActionError);
+    let bootedAt: number;
     try {
-      await this.#boot(server, rootKeys);
+      bootedAt = await this.#boot(server, rootKeys);
     } catch (error) {
       this.servers.delete(server.id);
       await server.box?.destroy();
@@ -467,10 +485,15 @@ export class FakeHetzner {
       this.#usedIndexes.delete(index);
       throw error;
     }
+    const error = knobs.createActionError;
+    const create = this.#newAction("create_server", server.id, bootedAt, knobs.tRunning, error);
+    const start = this.#newAction("start_server", server.id, bootedAt, knobs.tRunning, error);
+    // The answer describes t=0 of the timeline, however long the boot took.
+    settleServer(server, bootedAt);
     return reply.json(201, {
       server: this.#serverJson(server),
-      action: this.#actionJson(create),
-      next_actions: [this.#actionJson(start)],
+      action: this.#actionJson(create, bootedAt),
+      next_actions: [this.#actionJson(start, bootedAt)],
       root_password: rootKeys.length === 0 ? randomPassword() : null,
     });
   }
@@ -478,15 +501,16 @@ export class FakeHetzner {
   #newAction(
     command: string,
     resourceId: number,
+    startedAt: number,
     durationMs: number,
     error: FakeAction["error"] = null,
   ): FakeAction {
     const action: FakeAction = {
       id: this.#nextId++,
       command,
-      started: isoTime(this.now()),
-      startedAt: Date.now(),
-      doneAt: Date.now() + durationMs,
+      started: isoTime(startedAt + this.skewMs),
+      startedAt,
+      doneAt: startedAt + durationMs,
       resourceId,
       type: "server",
       error,
@@ -502,23 +526,25 @@ export class FakeHetzner {
     return index;
   }
 
-  async #boot(server: FakeServer, rootKeys: string[]): Promise<void> {
+  /** Makes the machine; returns its boot time, t=0 of the timeline (status and IP: settleServer). */
+  async #boot(server: FakeServer, rootKeys: string[]): Promise<number> {
     const knobs = server.knobs;
     const box = new Box(this.#runId, server.index!, this.#root, server.name);
     server.box = box;
     await box.create(pinnedHostKey(server.userData), rootKeys);
     if (box.netnsInode !== null) this.namespaces.set(box.netnsInode, box.netns);
     if (knobs.sshBlackhole) await box.blackhole();
+    const bootedAt = Date.now();
+    server.bootedAt = bootedAt;
     const at = (ms: number, fn: () => void | Promise<void>) => {
       server.timers.push(setTimeout(() => {
         if (this.servers.get(server.id) === server) void Promise.resolve(fn()).catch(() => {});
-      }, ms));
+      }, Math.max(0, bootedAt + ms - Date.now())));
     };
-    if (!knobs.nullIpv4) at(knobs.tIp, () => void (server.ipv4 = box.ip));
-    at(knobs.tRunning, () => void (server.status = knobs.createActionError ? "off" : "running"));
-    if (knobs.createActionError) return;
+    if (knobs.createActionError) return bootedAt;
     at(knobs.tSsh22, () => box.powerOn());
     at(knobs.tCloudInit, () => box.applyUserData(server.userData ?? "", this.validateUserData, knobs));
+    return bootedAt;
   }
 
   #updateServer(server: FakeServer, body: Record<string, unknown>, reply: Replier): Response {
@@ -540,14 +566,14 @@ export class FakeHetzner {
     return reply.json(200, { server: this.#serverJson(server) });
   }
 
-  async #deleteServer(server: FakeServer, reply: Replier): Promise<Response> {
+  async #deleteServer(server: FakeServer, reply: Replier, now: number): Promise<Response> {
     this.servers.delete(server.id);
     server.timers.forEach(clearTimeout);
     server.status = "deleting";
-    const action = this.#newAction("delete_server", server.id, 0);
+    const action = this.#newAction("delete_server", server.id, now, 0);
     await server.box?.destroy();
     if (server.index !== null) this.#usedIndexes.delete(server.index);
-    return reply.json(200, { action: this.#actionJson(action) });
+    return reply.json(200, { action: this.#actionJson(action, now) });
   }
 
   /** API-only servers (no sshd), for list and sweep tests. */
@@ -575,6 +601,7 @@ export class FakeHetzner {
         userData: null,
         box: null,
         paper: true,
+        bootedAt: null,
         timers: [],
         knobs: { ...this.knobs },
       });
@@ -587,8 +614,8 @@ export class FakeHetzner {
     return serverJson(s);
   }
 
-  #actionJson(a: FakeAction) {
-    return actionJson(a, Date.now(), this.now());
+  #actionJson(a: FakeAction, now: number) {
+    return actionJson(a, now, this.skewMs);
   }
 
   async shutdown(): Promise<void> {
@@ -596,6 +623,18 @@ export class FakeHetzner {
       server.timers.forEach(clearTimeout);
       await server.box?.destroy();
     }
+  }
+}
+
+/** A booted server's status and IP at real time `now`: the same comparisons as its actions' status. */
+function settleServer(server: FakeServer, now: number): void {
+  if (server.bootedAt === null || !server.box) return;
+  const { knobs } = server;
+  if (server.status === "initializing" && now >= server.bootedAt + knobs.tRunning) {
+    server.status = knobs.createActionError ? "off" : "running";
+  }
+  if (server.ipv4 === null && !knobs.nullIpv4 && now >= server.bootedAt + knobs.tIp) {
+    server.ipv4 = server.box.ip;
   }
 }
 

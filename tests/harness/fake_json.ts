@@ -86,8 +86,11 @@ export function serverJson(s: ServerFields) {
   };
 }
 
-/** Progress follows the real clock between start and done; a failed action ends `error`. */
-export function actionJson(a: FakeAction, nowMs: number, clockMs: number) {
+/**
+ * The action at real time `nowMs`: progress runs from start to done, a failed action ends `error`;
+ * `started`/`finished` are on the fake's clock, `skewMs` ahead of real time.
+ */
+export function actionJson(a: FakeAction, nowMs: number, skewMs: number) {
   const done = nowMs >= a.doneAt;
   const span = Math.max(1, a.doneAt - a.startedAt);
   return {
@@ -96,7 +99,7 @@ export function actionJson(a: FakeAction, nowMs: number, clockMs: number) {
     status: done ? (a.error ? "error" : "success") : "running",
     progress: done ? 100 : Math.min(99, Math.floor(((nowMs - a.startedAt) / span) * 100)),
     started: a.started,
-    finished: done ? isoTime(clockMs) : null,
+    finished: done ? isoTime(a.doneAt + skewMs) : null,
     resources: [{ id: a.resourceId, type: a.type }],
     error: done ? a.error : null,
   };

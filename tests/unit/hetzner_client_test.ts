@@ -202,3 +202,26 @@ Deno.test("endpoint rule: https, or http to loopback only; trailing / trimmed; e
     });
   }
 });
+
+Deno.test("clockSynced waits for the first answer (an error answer too), sends nothing, honours abort", async () => {
+  const date = "Fri, 01 May 2026 12:10:00 GMT";
+  const { api, script } = clientFor([
+    { method: "GET", path: "/servers/1", ...notFound, headers: { date } },
+  ]);
+  const early = new AbortController();
+  const aborted = api.clockSynced({ signal: early.signal }).then(() => "synced", () => "aborted");
+  early.abort();
+  assert.equal(await aborted, "aborted");
+  let synced = false;
+  const waiting = api.clockSynced().then(() => synced = true);
+  await Promise.resolve();
+  assert.equal(synced, false, "no answer yet");
+  assert.equal(await api.getServer(1), null);
+  await waiting;
+  assert.equal(api.now(), Date.parse(date), "now() is Hetzner's once it resolves");
+  await api.clockSynced({ signal: AbortSignal.abort() }).then(
+    () => assert.fail("an aborted signal rejects"),
+    () => {},
+  );
+  script.done();
+});

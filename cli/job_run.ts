@@ -139,7 +139,12 @@ async function pull(
     `${box.destination}:${workdir}/`,
     `${dest}/`,
   ];
-  const result = await ctx.deps.proc.run("rsync", args, { stdin: paths.map((p) => p + "\0").join("") });
+  // Stopped with crabbox: a signal or a closed pipe ends the collection too, never a hang.
+  const result = await ctx.deps.proc.run("rsync", args, {
+    stdin: paths.map((p) => p + "\0").join(""),
+    signal: ctx.interrupt.signal,
+  });
+  ctx.interrupt.signal.throwIfAborted();
   if (result.code !== 0 && result.code !== 24) {
     throw new CrabboxError("remote", `could not fetch results (rsync ${result.code})`, {
       hint: "re-run the job",

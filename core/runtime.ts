@@ -238,11 +238,12 @@ export function realTerminal(redact: (text: string) => string): Terminal {
     try {
       let offset = 0;
       while (offset < bytes.length) offset += fd.writeSync(bytes.subarray(offset));
-    } catch {
-      // The reader went away (EPIPE from `| head`, EIO from a hung-up terminal): drop this and every
-      // later write, and say so once.
+    } catch (error) {
+      // Drop this and every later write. Only a reader that went away (EPIPE from `| head`) stops the
+      // run, as SIGPIPE would; EIO from a hung-up terminal comes with its own SIGHUP, and a stream closed
+      // from the start (`2>&-`) is the user's choice to see nothing.
       closed[stream] = true;
-      for (const listener of listeners) listener(stream);
+      if (error instanceof Deno.errors.BrokenPipe) { for (const listener of listeners) listener(stream); }
     }
   };
   return {

@@ -9,10 +9,20 @@ import { type CliResult, MAIN, PERMISSIONS, type Sandbox, sandbox } from "./_cli
 
 const NO_TRACE = /Uncaught|error: Uncaught|^\s+at .*:\d+:\d+/m;
 
-/** Runs crabbox in a real shell pipeline into `head -n1`; stderr carries the pipeline's statuses. */
-async function pipedIntoHead(box: Sandbox, args: string[]): Promise<CliResult & { head: string }> {
-  const script = `"$0" run --quiet ${PERMISSIONS.join(" ")} "$1" "\${@:2}" | head -n1
-echo "pipestatus=\${PIPESTATUS[0]}" >&2`;
+/**
+ * Runs crabbox in a real shell pipeline into `head -n1`: its stdout, or (with stdout to /dev/null)
+ * its stderr. The pipeline's status for crabbox comes back on fd 4.
+ */
+async function pipedIntoHead(
+  box: Sandbox,
+  args: string[],
+  stream: "stdout" | "stderr" = "stdout",
+): Promise<CliResult & { head: string }> {
+  const crabbox = `"$0" run --quiet ${PERMISSIONS.join(" ")} "$1" "\${@:2}"`;
+  const pipeline = stream === "stdout"
+    ? `${crabbox} | head -n1`
+    : `{ ${crabbox} 2>&1 1>/dev/null | head -n1; } 2>/dev/null`;
+  const script = `${pipeline}\necho "pipestatus=\${PIPESTATUS[0]}" >&2`;
   const out = await new Deno.Command("bash", {
     args: ["-c", script, Deno.execPath(), MAIN, ...args],
     cwd: box.repo,
@@ -77,6 +87,18 @@ Deno.test("closed pipes and signals release by the stop policy and exit like the
       assert.equal(again.code, 0, again.stderr);
       const stop = await box.crabbox(["stop", leaseId]);
       assert.equal(stop.code, 0, stop.stderr);
+      nothingLeft();
+    });
+
+    await t.step("run … 2>&1 >/dev/null | head -n1 (stderr closed): exit 141, nothing left", async () => {
+      const box = await fresh();
+      const result = await pipedIntoHead(
+        box,
+        ["run", "--class", "tiny", "--", "seq", "1", "300000"],
+        "stderr",
+      );
+      assert.match(result.head, /^crabbox: lease cbx_/);
+      assert.equal(result.code, 141, result.stderr);
       nothingLeft();
     });
 

@@ -3,6 +3,7 @@
  * key may be set, ranges and value checks. Validation, env mapping and `config show` all read this table.
  */
 import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint.ts";
+import { globProblem } from "../sync/rules.ts";
 
 export type ValueType =
   | "string"
@@ -50,6 +51,15 @@ export const relativeInside = (v: unknown) =>
     : "must be a relative path inside the repo (no leading / and no ..)";
 const eachRelativeInside = (v: unknown) =>
   (v as string[]).map(relativeInside).find((p) => p !== null)?.replace("must be", "entries must be") ?? null;
+
+/** Rule lines as .crabboxignore takes them ("!" re-includes, "\\!" is a literal "!"). */
+const syncPatterns = (v: unknown) => {
+  for (const entry of v as string[]) {
+    const problem = globProblem(entry.startsWith("!") || entry.startsWith("\\!") ? entry.slice(1) : entry);
+    if (problem) return `has an invalid pattern "${entry}": ${problem}`;
+  }
+  return null;
+};
 
 export { DEFAULT_ENDPOINT };
 
@@ -129,8 +139,8 @@ export const KEYS: Record<string, KeySpec> = {
   "ssh.connectTimeout": { type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": { type: "duration", default: 10 * 60, min: 0 },
   "ssh.configFile": { type: "string", default: "none", userOnly: true, check: nonEmptyString },
-  "sync.exclude": { type: "stringList", default: [] },
-  "sync.include": { type: "stringList", default: [] },
+  "sync.exclude": { type: "stringList", default: [], check: syncPatterns },
+  "sync.include": { type: "stringList", default: [], check: syncPatterns },
   "sync.delete": { type: "bool", default: true, env: "CRABBOX_SYNC_DELETE" },
   "sync.checksum": { type: "bool", default: false, env: "CRABBOX_SYNC_CHECKSUM" },
   "sync.fingerprint": { type: "bool", default: true, env: "CRABBOX_SYNC_FINGERPRINT" },

@@ -1,0 +1,86 @@
+/**
+ * Hostile and mistaken input (issue 8 §5, §6, §12): each is one error line plus a hint, exit 2 (4 for
+ * ids), before any API call, creating nothing.
+ */
+import assert from "node:assert/strict";
+import { fakeCli } from "./_fakes.ts";
+
+async function gitRepo(files: Record<string, string> = {}): Promise<string> {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-bounds-" });
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(`${repo}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
+    await Deno.writeTextFile(`${repo}/${path}`, text);
+  }
+  const out = await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  assert.ok(out.success);
+  return repo;
+}
+
+/** Runs each argv in `repo`, expecting exactly one error line and one hint line on stderr. */
+async function expectRefused(
+  repo: string,
+  rows: [string[], number, RegExp][],
+  env: Record<string, string> = {},
+): Promise<void> {
+  const cli = await fakeCli({ cwd: repo, env });
+  try {
+    for (const [argv, code, error] of rows) {
+      const result = await cli.run(...argv);
+      const label = `${argv.join(" ")}: ${result.stderr}`;
+      assert.equal(result.code, code, label);
+      assert.equal(result.stdout, "", label);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 2, label);
+      assert.match(lines[0], error, label);
+      assert.match(lines[1], /^crabbox: hint: \S/, label);
+      assert.ok(!result.stderr.includes("this is a bug"), label);
+    }
+    assert.deepEqual(cli.hetzner.calls, [], "no API call");
+  } finally {
+    await cli.cleanup();
+  }
+}
+
+Deno.test(".crabboxignore: an invalid pattern is an error at file:line; a backtracking one is fast", async () => {
+  const repo = await gitRepo({
+    "a.txt": "a",
+    ".crabboxignore": `# ok\n${"*".repeat(25)}x\nbuild/\n[z-a]\n`,
+  });
+  try {
+    const error = new RegExp(
+      `^crabbox: error: ${repo}/\\.crabboxignore:4: invalid pattern "\\[z-a\\]": character range "z-a" is reversed$`,
+    );
+    await expectRefused(repo, [[["sync-plan"], 2, error], [["run", "--", "ls"], 2, error]]);
+    await Deno.writeTextFile(`${repo}/.crabboxignore`, `${"*".repeat(25)}q*\n${"*a".repeat(25)}*b*\n`);
+    await Deno.writeTextFile(`${repo}/${"a".repeat(120)}`, "long name");
+    const cli = await fakeCli({ cwd: repo, env: { HCLOUD_TOKEN: "" } });
+    try {
+      const started = performance.now();
+      const plan = await cli.run("sync-plan", "--json");
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.ok(performance.now() - started < 5000);
+      assert.deepEqual(JSON.parse(plan.stdout).candidate.files, 3);
+    } finally {
+      await cli.cleanup();
+    }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("config sync.exclude / sync.include: an invalid pattern is an error at file:line", async () => {
+  for (const key of ["exclude", "include"]) {
+    const repo = await gitRepo({ ".crabbox.yaml": `sync:\n  ${key}: [ok/, "x[]"]\n` });
+    try {
+      await expectRefused(repo, [[
+        ["sync-plan"],
+        2,
+        new RegExp(
+          `^crabbox: error: ${repo}/\\.crabbox\\.yaml:2:\\d+: sync\\.${key} has an invalid pattern "x\\[\\]": empty character class \\[\\]$`,
+        ),
+      ]]);
+    } finally {
+      await Deno.remove(repo, { recursive: true });
+    }
+  }
+});

@@ -5,7 +5,7 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import { formatIso } from "../core/format.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
-import { resolveLease } from "../lease/resolve.ts";
+import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
@@ -32,6 +32,7 @@ export function heartbeatCommand(ctx: CommandContext) {
       if (!idArg) {
         throw usageError("no lease given", "usage: crabbox heartbeat <lease-id|slug|server-id|name>");
       }
+      checkLeaseRef(idArg);
       const idleSecs = duration("--idle-timeout", flags.idleTimeout, 60);
       const everySecs = duration("--every", flags.every, 1);
       const settings = await loadBaseSettings(ctx);

@@ -4,6 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { parseDuration } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
+import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
 export function statusCommand(ctx: CommandContext) {
@@ -16,6 +17,7 @@ export function statusCommand(ctx: CommandContext) {
     .action(async (idArg, flags) => {
       const id = idArg ?? flags.id;
       if (!id) throw usageError("no lease given", "usage: crabbox status <lease-id|slug|server-id|name>");
+      checkLeaseRef(id);
       let waitTimeoutSecs: number;
       try {
         waitTimeoutSecs = parseDuration(flags.waitTimeout);

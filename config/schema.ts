@@ -4,6 +4,7 @@
  */
 import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint.ts";
 import { globProblem } from "../sync/rules.ts";
+import { classProblem } from "../lease/classes.ts";
 
 export type ValueType =
   | "string"
@@ -32,6 +33,8 @@ export interface KeySpec {
   nonEmpty?: boolean;
   /** Extra rule on the parsed value: a problem ("must be …") or null. */
   check?: (value: unknown) => string | null;
+  /** The hint for a bad flag value, when "pass a valid --x" says too little. */
+  hint?: string;
 }
 
 const GiB = 1024 ** 3;
@@ -40,6 +43,7 @@ const HOUR = 3600;
 const LEASE_BOUNDS = { min: 60, max: 168 * HOUR };
 
 const nonEmptyString = (v: unknown) => (v === "" ? "must not be empty" : null);
+const classValue = (v: unknown) => nonEmptyString(v) ?? classProblem(v as string);
 const absolutePath = (v: unknown) =>
   typeof v === "string" && v.startsWith("/") && !v.split("/").includes("..")
     ? null
@@ -86,7 +90,14 @@ export const KEYS: Record<string, KeySpec> = {
     flag: "--profile",
     check: nonEmptyString,
   },
-  class: { type: "string", default: "beast", env: "CRABBOX_CLASS", flag: "--class", check: nonEmptyString },
+  class: {
+    type: "string",
+    default: "beast",
+    env: "CRABBOX_CLASS",
+    flag: "--class",
+    check: classValue,
+    hint: "pick one of those classes, or pass an exact server type with --type (e.g. --type cpx32)",
+  },
   serverType: { type: "string", default: "", env: "CRABBOX_SERVER_TYPE", flag: "--type" },
   ttl: { type: "duration", default: 90 * 60, env: "CRABBOX_TTL", flag: "--ttl", ...LEASE_BOUNDS },
   idleTimeout: {
@@ -191,7 +202,7 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   workdir: { type: "string", default: null, check: relativeInside },
   timeout: { type: "duration", default: null, min: 1 },
   profile: { ...jobString, check: nonEmptyString },
-  class: { ...jobString, check: nonEmptyString },
+  class: { ...jobString, check: classValue },
   serverType: jobString,
   location: jobString,
   image: { ...jobString, check: nonEmptyString },

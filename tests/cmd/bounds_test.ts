@@ -84,3 +84,103 @@ Deno.test("config sync.exclude / sync.include: an invalid pattern is an error at
     }
   }
 });
+
+Deno.test("run: an empty or blank command is a usage error", async () => {
+  const repo = await gitRepo();
+  try {
+    const error = /^crabbox: error: the command is empty$/;
+    await expectRefused(repo, [
+      [["run", "--", ""], 2, error],
+      [["run", "--", "   "], 2, error],
+      [["run", "--", "", "ls"], 2, error],
+      [["run", "--shell", "--", "\t"], 2, error],
+      [["run", "--id", "cbx_0123456789ab", "--", " "], 2, error],
+    ]);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("job run: the name is checked before any path is built; nothing is written", async () => {
+  const base = await Deno.makeTempDir({ prefix: "cbx-jobname-" });
+  const repo = `${base}/r`;
+  await Deno.mkdir(repo);
+  await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  await Deno.writeTextFile(`${repo}/.crabbox.yaml`, "jobs:\n  test:\n    command: make test\n");
+  try {
+    const rows: [string[], number, RegExp][] = [];
+    for (const name of ["../../../x", "../x", "a/b", "Test", "", ".hidden", "a".repeat(64), "x\ny"]) {
+      const shown = JSON.stringify(name).replace(/[\\[\]().*+?^$|{}]/g, "\\$&");
+      for (const extra of [["--dry-run"], [], ["--id", "cbx_0123456789ab"]]) {
+        rows.push([
+          ["job", "run", name, ...extra],
+          2,
+          new RegExp(`^crabbox: error: job name ${shown} is invalid$`),
+        ]);
+      }
+    }
+    await expectRefused(repo, rows);
+    for (const dir of [base, repo, `${repo}/.crabbox-results`]) {
+      const names = [];
+      try {
+        for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+      } catch {
+        continue; // .crabbox-results was never created
+      }
+      assert.ok(!names.some((n) => n.endsWith("-plan.json")), `${dir}: ${names}`);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("--class: an unknown class is a usage error listing the classes", async () => {
+  const repo = await gitRepo();
+  try {
+    const list = "tiny, small, standard, fast, large, beast";
+    await expectRefused(repo, [
+      [
+        ["run", "--class", "huge", "--", "ls"],
+        2,
+        new RegExp(`^crabbox: error: --class "huge" is not a class \\(${list}\\)`),
+      ],
+      [["warmup", "--class", "x;y"], 2, /^crabbox: error: --class "x;y" is not a class/],
+      [["run", "--class", "", "--", "ls"], 2, /^crabbox: error: --class must not be empty/],
+    ]);
+    await expectRefused(repo, [[
+      ["warmup"],
+      2,
+      /^crabbox: error: CRABBOX_CLASS: class "beats" is not a class/,
+    ]], {
+      CRABBOX_CLASS: "beats",
+    });
+    await Deno.writeTextFile(`${repo}/.crabbox.yaml`, "jobs:\n  t:\n    command: x\n    class: Beast\n");
+    await expectRefused(repo, [[
+      ["job", "run", "t"],
+      2,
+      new RegExp(`^crabbox: error: ${repo}/\\.crabbox\\.yaml:4:12: jobs\\.t\\.class "Beast" is not a class`),
+    ]]);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("ids: numbers out of range are not found (exit 4) without any API call", async () => {
+  const repo = await gitRepo();
+  try {
+    const rows: [string[], number, RegExp][] = [];
+    for (const id of ["99999999999999999999", "0", "-5", "+7", "9007199254740993", "1".repeat(400)]) {
+      const error = new RegExp(`^crabbox: error: lease/server not found: ${id.replace("+", "\\+")}$`);
+      rows.push(
+        [["status", "--id", id], 4, error],
+        [["stop", "--id", id], 4, error],
+        [["heartbeat", "--", id], 4, error],
+        [["ssh", "--", id], 4, error],
+        [["run", "--id", id, "--no-sync", "--", "ls"], 4, error],
+      );
+    }
+    await expectRefused(repo, rows);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -184,3 +184,38 @@ Deno.test("ids: numbers out of range are not found (exit 4) without any API call
     await Deno.remove(repo, { recursive: true });
   }
 });
+
+Deno.test("config show never prints a token-shaped value, in text or JSON", async () => {
+  // Built at run time so no secret-shaped literal sits in the source.
+  const hetzner = "a".repeat(32) + "B7".repeat(16);
+  const github = "ghp" + "_" + "x".repeat(36);
+  const bearer = "Bearer " + "abc.def";
+  const repo = await gitRepo();
+  const cli = await fakeCli({ cwd: repo, env: { CRABBOX_SSH_USER: bearer } });
+  try {
+    await Deno.mkdir(`${cli.home}/.config/crabbox`, { recursive: true });
+    await Deno.writeTextFile(
+      `${cli.home}/.config/crabbox/config.yaml`,
+      `owner: ${hetzner}\nsync:\n  exclude: [tmp/, "${github}"]\nenv:\n  set:\n    ${hetzner}: x\n    PLAIN: y\n`,
+    );
+    const text = await cli.run("config", "show");
+    assert.equal(text.code, 0, text.stderr);
+    const json = await cli.run("config", "show", "--json");
+    assert.equal(json.code, 0, json.stderr);
+    for (const out of [text.stdout, text.stderr, json.stdout, json.stderr]) {
+      for (const secret of [hetzner, github, bearer, "abc.def"]) assert.ok(!out.includes(secret), out);
+    }
+    assert.match(text.stdout, /^owner=\*\*\* {2}\(user \S+config\.yaml:1\)$/m);
+    assert.match(text.stdout, /^sync\.exclude=tmp\/,\*\*\* {2}\(user /m);
+    assert.match(text.stdout, /^env\.set=\*\*\*,PLAIN {2}\(user /m);
+    assert.match(text.stdout, /^ssh\.user=\*\*\* {2}\(env CRABBOX_SSH_USER\)$/m);
+    assert.match(text.stdout, /^class=beast {2}\(default\)$/m, "plain values are shown as they are");
+    const values = JSON.parse(json.stdout).values;
+    assert.equal(values.owner.value, "***");
+    assert.equal(values["ssh.user"].value, "***");
+    assert.deepEqual(cli.hetzner.calls, []);
+  } finally {
+    await cli.cleanup();
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseBoundedDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -50,7 +50,7 @@ function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: stri
 
 function durationOrUsage(flag: string, value: string): number {
   try {
-    return parseDuration(value);
+    return parseBoundedDuration(value, 1);
   } catch (error) {
     throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 10m or 1h30m");
   }

@@ -7,7 +7,7 @@ import { startAutoSweep } from "../lease/auto_sweep.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
 import { configError, CrabboxError, usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseBoundedDuration, parseDuration } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
@@ -73,9 +73,7 @@ export async function loadBaseSettings(
 function durationFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   try {
-    const secs = parseDuration(value);
-    if (secs < 60 || secs > 168 * 3600) throw new Error(`must be between 1m and 168h`);
-    return secs;
+    return parseBoundedDuration(value, 60);
   } catch (error) {
     throw usageError(`${flag} ${value}: ${(error as Error).message}`, `pass a duration like 90m or 1h30m`);
   }

@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseBoundedDuration } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
@@ -20,9 +20,12 @@ export function statusCommand(ctx: CommandContext) {
       checkLeaseRef(id);
       let waitTimeoutSecs: number;
       try {
-        waitTimeoutSecs = parseDuration(flags.waitTimeout);
+        waitTimeoutSecs = parseBoundedDuration(flags.waitTimeout, 1);
       } catch (error) {
-        throw usageError(`--wait-timeout: ${(error as Error).message}`, "use a duration like 5m or 1h30m");
+        throw usageError(
+          `--wait-timeout ${flags.waitTimeout}: ${(error as Error).message}`,
+          "use a duration like 5m or 1h30m",
+        );
       }
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [id]);

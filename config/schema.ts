@@ -5,6 +5,7 @@
 import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint.ts";
 import { globProblem } from "../sync/rules.ts";
 import { classProblem } from "../lease/classes.ts";
+import { MAX_WAIT_SECS } from "../core/duration.ts";
 
 export type ValueType =
   | "string"
@@ -166,7 +167,7 @@ export const KEYS: Record<string, KeySpec> = {
   "sync.massDeleteLimit": { type: "int", default: 200, min: 1 },
   "env.allow": { type: "stringList", default: ["CI", "NODE_OPTIONS"], env: "CRABBOX_ENV_ALLOW" },
   "env.set": { type: "stringMap", default: {} },
-  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1 },
+  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1, max: MAX_WAIT_SECS },
   "sweep.auto": { type: "bool", default: true },
   "sweep.grace": { type: "duration", default: HOUR, env: "CRABBOX_SWEEP_GRACE", min: 0 },
   "sweep.budget": { type: "duration", default: 10, min: 1 },
@@ -200,7 +201,7 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   syncOnly: { type: "bool", default: false },
   noSync: { type: "bool", default: false },
   workdir: { type: "string", default: null, check: relativeInside },
-  timeout: { type: "duration", default: null, min: 1 },
+  timeout: { type: "duration", default: null, min: 1, max: MAX_WAIT_SECS },
   profile: { ...jobString, check: nonEmptyString },
   class: { ...jobString, check: classValue },
   serverType: jobString,

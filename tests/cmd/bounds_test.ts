@@ -219,3 +219,48 @@ Deno.test("config show never prints a token-shaped value, in text or JSON", asyn
     await Deno.remove(repo, { recursive: true });
   }
 });
+
+Deno.test("durations: zero, negative or past 168h where a positive one is needed are usage errors", async () => {
+  const repo = await gitRepo();
+  try {
+    const rows: [string[], number, RegExp][] = [];
+    for (const zero of ["0s", "0m", "0h0m0s", "-5m", "169h", `1${"0".repeat(400)}s`]) {
+      const bad = new RegExp(`^crabbox: error: --timeout ${zero}: `);
+      rows.push(
+        [["run", "--timeout", zero, "--", "ls"], 2, bad],
+        [
+          ["run", "--lock-timeout", zero, "--", "ls"],
+          2,
+          new RegExp(`^crabbox: error: --lock-timeout ${zero}: `),
+        ],
+        [["run", "--ttl", zero, "--", "ls"], 2, new RegExp(`^crabbox: error: --ttl ${zero}: `)],
+        [["warmup", "--idle-timeout", zero], 2, new RegExp(`^crabbox: error: --idle-timeout ${zero}: `)],
+        [["status", "x", "--wait-timeout", zero], 2, new RegExp(`^crabbox: error: --wait-timeout ${zero}: `)],
+        [["heartbeat", "x", "--every", zero], 2, new RegExp(`^crabbox: error: --every ${zero}: `)],
+      );
+    }
+    rows.push(
+      [
+        ["run", "--timeout", "0s", "--", "ls"],
+        2,
+        /^crabbox: error: --timeout 0s: must be between 1s and 168h$/,
+      ],
+      [["run", "--bootstrap-timeout", "0s", "--", "ls"], 2, /^crabbox: error: --bootstrap-timeout /],
+    );
+    await expectRefused(repo, rows);
+    await Deno.writeTextFile(`${repo}/.crabbox.yaml`, "jobs:\n  t:\n    command: x\n    timeout: 0s\n");
+    await expectRefused(repo, [[
+      ["job", "run", "t"],
+      2,
+      /\.crabbox\.yaml:4:14: jobs\.t\.timeout must be at least 1s$/,
+    ]]);
+    await Deno.writeTextFile(`${repo}/.crabbox.yaml`, "jobs:\n  t:\n    command: x\n    timeout: 9999999h\n");
+    await expectRefused(repo, [[
+      ["job", "run", "t"],
+      2,
+      /\.crabbox\.yaml:4:14: jobs\.t\.timeout must be at most 168h$/,
+    ]]);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@ import { isBlankCommand } from "../../cli/run.ts";
 import { leaseServer, readyPoolServers, slugServers } from "../../labels/selectors.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { coerce } from "../../config/values.ts";
+import { parseBoundedDuration } from "../../core/duration.ts";
 import { JOB_KEYS } from "../../config/schema.ts";
 
 function thrown(run: () => unknown): CrabboxError | null {
@@ -95,5 +96,23 @@ Deno.test("label selectors take label values only: no term can be smuggled in", 
     for (const selector of [leaseServer, slugServers, readyPoolServers]) {
       assert.equal(thrown(() => selector(bad))?.kind, "usage", `${selector.name}(${JSON.stringify(bad)})`);
     }
+  }
+});
+
+Deno.test("bounded durations: zero, past the cap and overflowing values name the bounds", () => {
+  const rows: [string, number, number | string][] = [
+    ["1s", 1, 1],
+    ["90m", 60, 5400],
+    ["168h", 1, 168 * 3600],
+    ["0s", 1, "must be between 1s and 168h"],
+    ["0h0m", 1, "must be between 1s and 168h"],
+    ["30s", 60, "must be between 1m and 168h"],
+    ["169h", 1, "must be between 1s and 168h"],
+    [`1${"0".repeat(400)}s`, 1, "must be between 1s and 168h"],
+    ["-5m", 1, 'invalid duration "-5m" (use forms like 90m, 1h30m, 45s)'],
+  ];
+  for (const [text, min, expected] of rows) {
+    if (typeof expected === "number") assert.equal(parseBoundedDuration(text, min), expected, text);
+    else assert.throws(() => parseBoundedDuration(text, min), { message: expected }, text);
   }
 });

@@ -2,20 +2,10 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { notFoundError } from "../core/errors.ts";
-import { formatBytes } from "../core/format.ts";
-import { formatDuration } from "../core/duration.ts";
 import { KEYS } from "../config/schema.ts";
+import { displayValue as display } from "../config/show.ts";
 import { userConfigPath } from "../config/load.ts";
 import { loadBaseSettings } from "./settings.ts";
-
-function display(key: string, value: unknown): string {
-  const type = KEYS[key]?.type;
-  if (type === "duration" && typeof value === "number") return formatDuration(value);
-  if (type === "size" && typeof value === "number") return formatBytes(value);
-  if (Array.isArray(value)) return value.join(",");
-  if (typeof value === "object" && value !== null) return Object.keys(value).join(",");
-  return String(value);
-}
 
 export function configCommand(ctx: CommandContext) {
   const config = new Command("config").description(

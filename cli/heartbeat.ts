@@ -2,19 +2,17 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
-import { formatDuration, parseDuration } from "../core/duration.ts";
+import { formatDuration, parseBoundedDuration } from "../core/duration.ts";
 import { formatIso } from "../core/format.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
-import { resolveLease } from "../lease/resolve.ts";
+import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
 function duration(flag: string, value: string | undefined, minSecs: number): number | undefined {
   if (value === undefined) return undefined;
   try {
-    const secs = parseDuration(value);
-    if (secs < minSecs) throw new Error(`must be at least ${formatDuration(minSecs)}`);
-    return secs;
+    return parseBoundedDuration(value, minSecs);
   } catch (error) {
     throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 30m");
   }
@@ -32,6 +30,7 @@ export function heartbeatCommand(ctx: CommandContext) {
       if (!idArg) {
         throw usageError("no lease given", "usage: crabbox heartbeat <lease-id|slug|server-id|name>");
       }
+      checkLeaseRef(idArg);
       const idleSecs = duration("--idle-timeout", flags.idleTimeout, 60);
       const everySecs = duration("--every", flags.every, 1);
       const settings = await loadBaseSettings(ctx);

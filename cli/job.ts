@@ -15,6 +15,8 @@ import {
 import type { LoadedConfig } from "../config/load.ts";
 import { collectManifest, loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { runJob } from "./job_run.ts";
+import { checkJobName } from "../config/validate_jobs.ts";
+import { checkLeaseRef } from "../lease/resolve.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
@@ -92,6 +94,8 @@ export function jobCommand(ctx: CommandContext) {
       .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
       .action(async (name, flags) => {
+        checkJobName(name);
+        if (flags.id) checkLeaseRef(flags.id);
         const settings = await loadRunSettings(ctx, {});
         if (!settings.gitRoot) {
           throw new CrabboxError("config", `${ctx.deps.fs.cwd()} is not inside a git repository`, {

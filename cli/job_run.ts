@@ -14,6 +14,7 @@ import type { Box } from "../lease/box.ts";
 import { listGlobsScript } from "../ssh/scripts.ts";
 import { leaseIdsFor, prepareSync, runContext, type RunSettings, startSweep } from "./settings.ts";
 import { selectForwardedEnv } from "../config/env_allow.ts";
+import { sanitizeLabelValue } from "../labels/sanitize.ts";
 
 const JUNIT_MAX_FILES = 50;
 const JUNIT_MAX_BYTES = 16 * 1024 * 1024;
@@ -51,9 +52,11 @@ export async function runJob(
   );
   const sync = job.noSync ? null : await prepareSync(ctx, settings, {});
   await startSweep(ctx, settings, options.id ? await leaseIdsFor(ctx, options.id) : []);
-  const pool = options.pool === true
+  const poolName = options.pool === true
     ? (settings.config.values["pool.name"] as string)
     : options.pool ?? job.pool ?? undefined;
+  // As run does: a pool name becomes a label value, so it is sanitized like one.
+  const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
   const allow = [...(settings.config.values["env.allow"] as string[]), ...job.envAllow];
   const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), new Set());
   for (const warning of warnings) ctx.out.warn(warning);

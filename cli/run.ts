@@ -3,11 +3,12 @@ import { Command, Option } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseBoundedDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
+import { checkLeaseRef } from "../lease/resolve.ts";
 import {
   leaseIdsFor,
   loadRunSettings,
@@ -22,6 +23,11 @@ const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const
 /** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
 export function needsShell(argv: string[]): boolean {
   return argv.length === 1 && /\s|&&|\|\||;|\||>|</.test(argv[0]);
+}
+
+/** `run -- ""` (or only blanks as the program) would lease a box to run nothing. */
+export function isBlankCommand(argv: string[]): boolean {
+  return argv.length > 0 && argv[0].trim() === "";
 }
 
 function poolName(settings: { config: { values: Record<string, unknown> } }): string {
@@ -44,7 +50,7 @@ function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: stri
 
 function durationOrUsage(flag: string, value: string): number {
   try {
-    return parseDuration(value);
+    return parseBoundedDuration(value, 1);
   } catch (error) {
     throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 10m or 1h30m");
   }
@@ -100,6 +106,10 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (argv.length === 0) {
       throw usageError("no command given", "put the command after --, e.g. crabbox run -- pnpm test");
     }
+    if (isBlankCommand(argv)) {
+      throw usageError("the command is empty", "put the command after --, e.g. crabbox run -- pnpm test");
+    }
+    if (flags.id) checkLeaseRef(flags.id);
     const createFlags = givenLeaseCreateFlags(flags);
     if (flags.id && flags.pool) {
       throw usageError("--pool cannot be used with --id", "pick one: a pool or a lease");

@@ -6,10 +6,10 @@ import { type CommandContext, isTruthy } from "./context.ts";
 import { startAutoSweep } from "../lease/auto_sweep.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
-import { CrabboxError, usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { configError, CrabboxError, usageError } from "../core/errors.ts";
+import { parseBoundedDuration, parseDuration } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
-import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
@@ -73,9 +73,7 @@ export async function loadBaseSettings(
 function durationFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   try {
-    const secs = parseDuration(value);
-    if (secs < 60 || secs > 168 * 3600) throw new Error(`must be between 1m and 168h`);
-    return secs;
+    return parseBoundedDuration(value, 60);
   } catch (error) {
     throw usageError(`${flag} ${value}: ${(error as Error).message}`, `pass a duration like 90m or 1h30m`);
   }
@@ -202,15 +200,10 @@ export async function collectManifest(
     ...builtinRules(),
     ...v<string[]>(settings.config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
   ];
-  let crabboxignore = false;
-  try {
-    rules.push(
-      ...parseRuleLines(await ctx.deps.fs.readTextFile(`${gitRoot}/.crabboxignore`), "crabboxignore"),
-    );
-    crabboxignore = true;
-  } catch {
-    // no .crabboxignore
-  }
+  const ignoreFile = `${gitRoot}/.crabboxignore`;
+  const ignoreText = await readCrabboxignore(ctx, ignoreFile);
+  const crabboxignore = ignoreText !== null;
+  if (ignoreText !== null) rules.push(...parseRuleLines(ignoreText, "crabboxignore", ignoreFile));
   const manifest = await buildManifest(ctx.deps, gitRoot, rules, {
     include: v<string[]>(settings.config, "sync.include"),
   });
@@ -218,6 +211,23 @@ export async function collectManifest(
     ctx.out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
   }
   return { gitRoot, rules, manifest, crabboxignore };
+}
+
+/** The .crabboxignore text, or null when there is none; never opens a FIFO or device, never reads > 1 MiB. */
+async function readCrabboxignore(ctx: CommandContext, path: string): Promise<string | null> {
+  const info = await ctx.deps.fs.lstat(path);
+  if (!info) return null;
+  if ((!info.isFile && !info.isSymlink) || info.size > MAX_CONFIG_BYTES) {
+    throw configError(
+      `${path} is ${info.isFile ? "larger than 1 MiB" : "not a regular file"}`,
+      "make .crabboxignore a short text file with one pattern per line",
+    );
+  }
+  try {
+    return await ctx.deps.fs.readTextFile(path);
+  } catch (error) {
+    throw configError(`cannot read ${path}: ${(error as Error).message}`, "check the file's permissions");
+  }
 }
 
 export interface SyncFlags {

@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
-import { resolveLease } from "../lease/resolve.ts";
+import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { openExistingBox } from "../lease/pool.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { remoteWorkdir } from "../lease/sync_step.ts";
@@ -17,6 +17,7 @@ export function sshCommand(ctx: CommandContext) {
     .option("--workdir <dir>", "directory on the box, relative to the repo's workdir")
     .action(async (id, flags) => {
       if (!id) throw usageError("no lease given", "usage: crabbox ssh <lease-id|slug|server-id|name>");
+      checkLeaseRef(id);
       const settings = await loadRunSettings(ctx, {});
       refuseUnderJobsOnly(settings.config);
       await startSweep(ctx, settings, [id]);

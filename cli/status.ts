@@ -2,8 +2,9 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseBoundedDuration } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
+import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
 export function statusCommand(ctx: CommandContext) {
@@ -16,11 +17,15 @@ export function statusCommand(ctx: CommandContext) {
     .action(async (idArg, flags) => {
       const id = idArg ?? flags.id;
       if (!id) throw usageError("no lease given", "usage: crabbox status <lease-id|slug|server-id|name>");
+      checkLeaseRef(id);
       let waitTimeoutSecs: number;
       try {
-        waitTimeoutSecs = parseDuration(flags.waitTimeout);
+        waitTimeoutSecs = parseBoundedDuration(flags.waitTimeout, 1);
       } catch (error) {
-        throw usageError(`--wait-timeout: ${(error as Error).message}`, "use a duration like 5m or 1h30m");
+        throw usageError(
+          `--wait-timeout ${flags.waitTimeout}: ${(error as Error).message}`,
+          "use a duration like 5m or 1h30m",
+        );
       }
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [id]);

@@ -3,6 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { stopLease } from "../lease/stop.ts";
+import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
 const USAGE = "usage: crabbox stop <lease-id|slug|server-id|name>";
@@ -19,6 +20,7 @@ export function stopCommand(ctx: CommandContext) {
       if (all.length !== 1) {
         throw usageError(all.length === 0 ? "no lease given" : "stop takes exactly one lease", USAGE);
       }
+      checkLeaseRef(all[0]);
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [all[0]]);
       const result = await stopLease(

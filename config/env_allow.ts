@@ -61,6 +61,7 @@ export function selectForwardedEnv(
   const exactByHuman = human instanceof Set ? human : human.exactFromUserOrFlag;
   const forward: Record<string, string> = {};
   const warned = new Set<string>();
+  const invalid = new Set<string>();
   for (const entry of allow) {
     const prefix = entry.endsWith("*") ? entry.slice(0, -1) : null;
     const names = prefix === null
@@ -68,6 +69,11 @@ export function selectForwardedEnv(
       : Object.keys(env).filter((n) => n.startsWith(prefix)).sort();
     for (const name of names) {
       if (NEVER.has(name) || INJECTED.has(name) || name in forward) continue;
+      // A local name like `APP_X;echo hi` matches APP_* but would be shell in the env file on the box.
+      if (!ENV_NAME.test(name)) {
+        invalid.add(name);
+        continue;
+      }
       if (isTokenBearingName(name) && (prefix !== null || !exactByHuman.has(name))) {
         warned.add(name);
         continue;
@@ -75,9 +81,16 @@ export function selectForwardedEnv(
       forward[name] = env[name];
     }
   }
-  const warnings = [...warned].filter((n) => !(n in forward)).map((name) =>
-    `not forwarding ${name}: it looks like a secret; name it exactly in your user config or with --allow-env to send it`
-  );
+  const warnings = [
+    ...[...invalid].map((name) =>
+      `not forwarding ${
+        JSON.stringify(name)
+      }: not a valid environment variable name (letters, digits and _, not starting with a digit)`
+    ),
+    ...[...warned].filter((n) => !(n in forward)).map((name) =>
+      `not forwarding ${name}: it looks like a secret; name it exactly in your user config or with --allow-env to send it`
+    ),
+  ];
   return { forward, warnings };
 }
 

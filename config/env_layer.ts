@@ -72,7 +72,7 @@ export function readFlagLayer(flags: Record<string, unknown>): Record<string, Ov
     try {
       out[key] = { value: coerce(spec, raw, "flag"), source: `flag ${flag}` };
     } catch (error) {
-      throw usageError(`${flag} ${(error as Error).message}`, `pass a valid ${flag}`);
+      throw usageError(`${flag} ${(error as Error).message}`, spec.hint ?? `pass a valid ${flag}`);
     }
   }
   return out;

@@ -6,12 +6,19 @@ import { join } from "node:path";
 import type { Env, FileSystem, SystemInfo } from "../core/deps.ts";
 import { configError } from "../core/errors.ts";
 import { type CrabboxConfig, type JobConfig, KEYS, toCrabboxConfig, toJobConfig } from "./schema.ts";
-import { type FileKind, type FileLayer, validateFile } from "./validate.ts";
+import {
+  configSizeError,
+  type FileKind,
+  type FileLayer,
+  MAX_CONFIG_BYTES,
+  validateFile,
+} from "./validate.ts";
 import { readEnvLayer, readFlagLayer } from "./env_layer.ts";
 import { mergeLayers } from "./merge.ts";
 import { suggest } from "./values.ts";
 
 export type { FileKind } from "./validate.ts";
+export { MAX_CONFIG_BYTES } from "./validate.ts";
 
 export interface LoadInput {
   fs: FileSystem;
@@ -161,7 +168,13 @@ function mapValues<T, U>(record: Record<string, T>, f: (value: T) => U): Record<
 }
 
 async function readIfPresent(fs: FileSystem, path: string): Promise<string | null> {
-  if (!(await fs.lstat(path))) return null;
+  const info = await fs.lstat(path);
+  if (!info) return null;
+  // Refused before reading: a FIFO or device would block or never end, a huge file would fill memory.
+  if (!info.isFile && !info.isSymlink) {
+    throw configError(`${path} is not a regular file`, "point crabbox at a YAML file (crabbox config path)");
+  }
+  if (info.isFile && info.size > MAX_CONFIG_BYTES) throw configSizeError(path, info.size, "read");
   try {
     return await fs.readTextFile(path);
   } catch (error) {

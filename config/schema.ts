@@ -3,6 +3,9 @@
  * key may be set, ranges and value checks. Validation, env mapping and `config show` all read this table.
  */
 import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint.ts";
+import { globProblem } from "../sync/rules.ts";
+import { classProblem } from "../lease/classes.ts";
+import { MAX_WAIT_SECS } from "../core/duration.ts";
 
 export type ValueType =
   | "string"
@@ -31,6 +34,8 @@ export interface KeySpec {
   nonEmpty?: boolean;
   /** Extra rule on the parsed value: a problem ("must be …") or null. */
   check?: (value: unknown) => string | null;
+  /** The hint for a bad flag value, when "pass a valid --x" says too little. */
+  hint?: string;
 }
 
 const GiB = 1024 ** 3;
@@ -39,6 +44,7 @@ const HOUR = 3600;
 const LEASE_BOUNDS = { min: 60, max: 168 * HOUR };
 
 const nonEmptyString = (v: unknown) => (v === "" ? "must not be empty" : null);
+const classValue = (v: unknown) => nonEmptyString(v) ?? classProblem(v as string);
 const absolutePath = (v: unknown) =>
   typeof v === "string" && v.startsWith("/") && !v.split("/").includes("..")
     ? null
@@ -50,6 +56,15 @@ export const relativeInside = (v: unknown) =>
     : "must be a relative path inside the repo (no leading / and no ..)";
 const eachRelativeInside = (v: unknown) =>
   (v as string[]).map(relativeInside).find((p) => p !== null)?.replace("must be", "entries must be") ?? null;
+
+/** Rule lines as .crabboxignore takes them ("!" re-includes, "\\!" is a literal "!"). */
+const syncPatterns = (v: unknown) => {
+  for (const entry of v as string[]) {
+    const problem = globProblem(entry.startsWith("!") || entry.startsWith("\\!") ? entry.slice(1) : entry);
+    if (problem) return `has an invalid pattern "${entry}": ${problem}`;
+  }
+  return null;
+};
 
 export { DEFAULT_ENDPOINT };
 
@@ -76,7 +91,14 @@ export const KEYS: Record<string, KeySpec> = {
     flag: "--profile",
     check: nonEmptyString,
   },
-  class: { type: "string", default: "beast", env: "CRABBOX_CLASS", flag: "--class", check: nonEmptyString },
+  class: {
+    type: "string",
+    default: "beast",
+    env: "CRABBOX_CLASS",
+    flag: "--class",
+    check: classValue,
+    hint: "pick one of those classes, or pass an exact server type with --type (e.g. --type cpx32)",
+  },
   serverType: { type: "string", default: "", env: "CRABBOX_SERVER_TYPE", flag: "--type" },
   ttl: { type: "duration", default: 90 * 60, env: "CRABBOX_TTL", flag: "--ttl", ...LEASE_BOUNDS },
   idleTimeout: {
@@ -129,8 +151,8 @@ export const KEYS: Record<string, KeySpec> = {
   "ssh.connectTimeout": { type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": { type: "duration", default: 10 * 60, min: 0 },
   "ssh.configFile": { type: "string", default: "none", userOnly: true, check: nonEmptyString },
-  "sync.exclude": { type: "stringList", default: [] },
-  "sync.include": { type: "stringList", default: [] },
+  "sync.exclude": { type: "stringList", default: [], check: syncPatterns },
+  "sync.include": { type: "stringList", default: [], check: syncPatterns },
   "sync.delete": { type: "bool", default: true, env: "CRABBOX_SYNC_DELETE" },
   "sync.checksum": { type: "bool", default: false, env: "CRABBOX_SYNC_CHECKSUM" },
   "sync.fingerprint": { type: "bool", default: true, env: "CRABBOX_SYNC_FINGERPRINT" },
@@ -145,7 +167,7 @@ export const KEYS: Record<string, KeySpec> = {
   "sync.massDeleteLimit": { type: "int", default: 200, min: 1 },
   "env.allow": { type: "stringList", default: ["CI", "NODE_OPTIONS"], env: "CRABBOX_ENV_ALLOW" },
   "env.set": { type: "stringMap", default: {} },
-  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1 },
+  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1, max: MAX_WAIT_SECS },
   "sweep.auto": { type: "bool", default: true },
   "sweep.grace": { type: "duration", default: HOUR, env: "CRABBOX_SWEEP_GRACE", min: 0 },
   "sweep.budget": { type: "duration", default: 10, min: 1 },
@@ -179,9 +201,9 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   syncOnly: { type: "bool", default: false },
   noSync: { type: "bool", default: false },
   workdir: { type: "string", default: null, check: relativeInside },
-  timeout: { type: "duration", default: null, min: 1 },
+  timeout: { type: "duration", default: null, min: 1, max: MAX_WAIT_SECS },
   profile: { ...jobString, check: nonEmptyString },
-  class: { ...jobString, check: nonEmptyString },
+  class: { ...jobString, check: classValue },
   serverType: jobString,
   location: jobString,
   image: { ...jobString, check: nonEmptyString },

@@ -52,13 +52,11 @@ export interface SecretFinding {
   problem: string;
 }
 
-/** Every secret-looking key name and string value in a YAML tree, at any depth. */
-export function findSecrets(
-  root: Node | null,
-  resolve: (node: unknown) => Node | null,
-  prefix = "",
-): SecretFinding[] {
-  const node = resolve(root);
+/**
+ * Every secret-looking key name and string value in a YAML tree, at any depth. Aliases are not followed:
+ * what they point to is found once, where the anchor is written (following them is exponential in a bomb).
+ */
+export function findSecrets(node: Node | null, prefix = ""): SecretFinding[] {
   const found: SecretFinding[] = [];
   if (isMap(node)) {
     for (const pair of node.items) {
@@ -67,10 +65,10 @@ export function findSecrets(
       const path = prefix ? `${prefix}.${name}` : name;
       const keyProblem = secretKeyProblem(name);
       if (keyProblem) found.push({ node: keyNode, path, problem: keyProblem });
-      found.push(...findSecrets(pair.value as Node | null, resolve, path));
+      found.push(...findSecrets(pair.value as Node | null, path));
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => found.push(...findSecrets(item as Node, resolve, `${prefix}[${i}]`)));
+    node.items.forEach((item, i) => found.push(...findSecrets(item as Node, `${prefix}[${i}]`)));
   } else if (isScalar(node) && typeof node.value === "string") {
     const pattern = looksLikeSecretValue(node.value);
     if (pattern) found.push({ node, path: prefix, problem: `has a value that looks like ${pattern}` });

@@ -5,6 +5,7 @@
  */
 import type { Node } from "yaml";
 import { configError } from "../core/errors.ts";
+import { formatCount } from "../core/format.ts";
 import { KEYS, PROFILE_KEYS } from "./schema.ts";
 import { findSecrets } from "./secrets.ts";
 import { type ParsedYaml, parseYaml } from "./yaml_doc.ts";
@@ -37,10 +38,28 @@ export interface FileLayer {
   warnings: string[];
 }
 
+/** Config files are a few KiB; anything over 1 MiB is a mistake or an attack, refused before parsing. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The size rule, for a file about to be read (`read`) or already read (`parse`). */
+export function configSizeError(path: string, bytes: number, step: "read" | "parse") {
+  return configError(
+    `${path}: config file is too large (${
+      formatCount(bytes)
+    } bytes; the limit is 1 MiB); refusing to ${step} it`,
+    "a crabbox config is a short YAML file; check that this is the right file",
+  );
+}
+
 export function validateFile(text: string, path: string, kind: FileKind): FileLayer {
+  // Cheap bound first: a UTF-8 byte is at least a third of a UTF-16 unit.
+  if (text.length > MAX_CONFIG_BYTES / 3) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_CONFIG_BYTES) throw configSizeError(path, bytes, "parse");
+  }
   const yaml = parseYaml(text, path);
   const layer: FileLayer = { path, kind, settings: {}, profiles: {}, jobs: {}, warnings: [] };
-  for (const finding of findSecrets(yaml.root, yaml.resolve)) {
+  for (const finding of findSecrets(yaml.root)) {
     const message = `${yaml.at(finding.node)}: ${finding.path} ${finding.problem}`;
     if (kind === "repo") {
       throw configError(`${message}; secrets may not be stored in the repo config`, SECRETS_HINT);

@@ -1,10 +1,22 @@
 /** The `jobs:` section (SPEC §11.1): names, keys, and the rules that tie a job's keys together. */
 import type { Node } from "yaml";
-import { configError } from "../core/errors.ts";
+import { configError, usageError } from "../core/errors.ts";
 import { JOB_KEYS, JOB_NAME } from "./schema.ts";
 import { formatDuration } from "../core/duration.ts";
 import type { ParsedYaml } from "./yaml_doc.ts";
 import { checkEnvEntries, type Entry, keyName, readSection, sectionMap } from "./sections.ts";
+
+const JOB_NAME_HINT = "use 1–63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+/**
+ * A job name from the command line, checked before it names any file (`crabbox-<name>-plan.json`):
+ * `../../x` must never become a path. Quoted as JSON so a newline cannot split the error line.
+ */
+export function checkJobName(name: string): void {
+  if (!JOB_NAME.test(name)) {
+    throw usageError(`job name ${JSON.stringify(name)} is invalid`, `${JOB_NAME_HINT}; see crabbox job list`);
+  }
+}
 
 export interface JobLayer {
   /** Line of the job's name. */
@@ -22,10 +34,7 @@ export function readJobs(yaml: ParsedYaml, entry: Entry): Record<string, JobLaye
     const name = keyName(yaml, keyNode);
     const label = `jobs.${name}`;
     if (!JOB_NAME.test(name)) {
-      throw configError(
-        `${yaml.at(keyNode)}: job name "${name}" is invalid`,
-        "use 1–63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
-      );
+      throw configError(`${yaml.at(keyNode)}: job name "${name}" is invalid`, JOB_NAME_HINT);
     }
     const body = sectionMap(yaml, { value: null, keyNode, valueNode: yaml.resolve(pair.value) }, label);
     const entries = body

@@ -107,7 +107,10 @@ function coerceType(type: ValueType, value: unknown, origin: Origin): unknown {
       return stringMap(value);
     case "command":
       if (typeof value === "string" && value.trim() !== "") return value;
-      if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string")) return value;
+      if (
+        Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string") &&
+        value[0].trim() !== ""
+      ) return value;
       throw new Error(`must be a command string or a non-empty list of words, got ${kind(value)}`);
   }
 }

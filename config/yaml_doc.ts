@@ -1,6 +1,26 @@
-/** One config file parsed with positions, so every problem can be reported as `file:line:col`. */
-import { type Document, isAlias, isMap, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+/**
+ * One config file parsed with positions, so every problem can be reported as `file:line:col`.
+ * Aliases are resolved through one table built in a single pass, and their total expansion is bounded
+ * before anything walks the tree: an alias bomb ("billion laughs") is refused in linear time.
+ */
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from "yaml";
 import { configError } from "../core/errors.ts";
+
+/**
+ * Nodes that aliases may add to a file, summed over every alias. Real configs reuse a few small
+ * anchors (hundreds of nodes); a bomb needs millions, and ten thousand is cheap to walk.
+ */
+export const MAX_ALIAS_NODES = 10_000;
 
 export interface ParsedYaml {
   path: string;
@@ -32,10 +52,17 @@ export function parseYaml(text: string, path: string): ParsedYaml {
       error.code === "DUPLICATE_KEY" ? "keep one of the duplicate keys" : "fix the YAML syntax at that spot",
     );
   }
+  // yaml's own Alias.resolve walks the whole document on every call; one table keeps lookups O(1).
+  const targets = aliasTargets(doc);
   const resolve = (node: unknown): Node | null =>
-    isAlias(node)
-      ? (node.resolve(doc as Document) as Node | undefined) ?? null
-      : (node ?? null) as Node | null;
+    isAlias(node) ? targets.get(node) ?? null : (node ?? null) as Node | null;
+  const overflow = aliasOverflow(doc.contents as Node | null, resolve);
+  if (overflow) {
+    throw configError(
+      `${at(overflow)}: YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes; refusing to expand them`,
+      "reuse only small anchors (&name / *name), or write the values out",
+    );
+  }
   const contents = resolve(doc.contents);
   if (contents !== null && !isMap(contents)) {
     throw configError(
@@ -48,10 +75,81 @@ export function parseYaml(text: string, path: string): ParsedYaml {
     root: contents,
     at,
     line: (node) => pos(node).line,
-    value: (node) => {
-      const resolved = resolve(node);
-      return resolved === null ? null : (resolved as unknown as { toJS(d: Document): unknown }).toJS(doc);
-    },
+    value: (node) => toPlain(resolve(node), resolve, new Map()),
     resolve,
   };
+}
+
+/** Each alias → the last node anchored with its name before it (yaml's rule), in one document pass. */
+function aliasTargets(doc: Parameters<typeof visit>[0]): Map<Node, Node | null> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Node, Node | null>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source) ?? null);
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+/**
+ * Walks the tree expanding aliases and counts the nodes they add. Returns the alias, as written in the
+ * document, at which the count passes MAX_ALIAS_NODES (a self-referencing alias always does), or null.
+ * Iterative, so neither depth nor expansion can overflow the stack.
+ */
+function aliasOverflow(root: Node | null, resolve: (node: unknown) => Node | null): Node | null {
+  let added = 0;
+  const stack: { node: unknown; via: Node | null }[] = [{ node: root, via: null }];
+  while (stack.length > 0) {
+    const { node, via } = stack.pop()!;
+    if (node === null || node === undefined) continue;
+    if (via !== null && ++added > MAX_ALIAS_NODES) return via;
+    if (isAlias(node)) {
+      stack.push({ node: resolve(node), via: via ?? node });
+      continue;
+    }
+    const children: unknown[] = isMap(node)
+      ? node.items.flatMap((pair) => [pair.key, pair.value])
+      : isSeq(node)
+      ? node.items
+      : [];
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], via });
+  }
+  return null;
+}
+
+/**
+ * The plain value of a node, as yaml's toJS gives it for the core schema: maps become objects with
+ * string keys (set as own properties, so `__proto__` is just a name), an anchor converted once per call.
+ */
+function toPlain(
+  node: Node | null,
+  resolve: (node: unknown) => Node | null,
+  seen: Map<Node, unknown>,
+): unknown {
+  if (node === null) return null;
+  if (seen.has(node)) return seen.get(node);
+  if (isScalar(node)) return node.value;
+  if (isSeq(node)) {
+    const list: unknown[] = [];
+    seen.set(node, list);
+    for (const item of node.items) list.push(toPlain(resolve(item), resolve, seen));
+    return list;
+  }
+  if (isMap(node)) {
+    const map: Record<string, unknown> = {};
+    seen.set(node, map);
+    for (const pair of node.items) {
+      const key = toPlain(resolve(pair.key), resolve, seen);
+      Object.defineProperty(map, key === null ? "" : String(key), {
+        value: toPlain(resolve(pair.value), resolve, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return map;
+  }
+  return null;
 }

@@ -13,6 +13,21 @@ export function parseDuration(text: string): number {
   return secs;
 }
 
+/** The longest wait any flag takes: a lease's ttl cap. Longer ones would also overflow timers (2^31 ms). */
+export const MAX_WAIT_SECS = 168 * 3600;
+
+/**
+ * A duration flag within [min, max] seconds; throws an Error naming the bounds. Zero is never a
+ * timeout: `--timeout 0s` would stop the command at once, after paying for the box.
+ */
+export function parseBoundedDuration(text: string, min: number, max = MAX_WAIT_SECS): number {
+  const secs = parseDuration(text);
+  if (secs < min || secs > max) throw new Error(`must be between ${bound(min)} and ${bound(max)}`);
+  return secs;
+}
+
+const bound = (secs: number) => (secs < 60 ? `${secs}s` : formatDuration(secs));
+
 /** Compact form: 1h30m, 45m, 1m42s; under a minute one decimal (3.2s). */
 export function formatDurationMs(ms: number): string {
   if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;

@@ -7,7 +7,7 @@ import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
 import { isCrabboxOwned } from "../labels/ownership.ts";
-import { crabboxServers } from "../labels/selectors.ts";
+import { poolMembers } from "../labels/selectors.ts";
 import { type PoolCandidate, rankPoolCandidates } from "./pool_rank.ts";
 import { Box } from "./box.ts";
 import { type HeldLock, tryLock } from "./box_lock.ts";
@@ -144,6 +144,6 @@ export async function claimPoolBox(
 
 /** Every box of a pool (any state), for `pool list` and `pool drain`. */
 export async function poolServers(api: HetznerApi, pool: string, signal?: AbortSignal): Promise<Server[]> {
-  const servers = await api.listServers({ labelSelector: `${crabboxServers()},pool=${pool}` }, { signal });
+  const servers = await api.listServers({ labelSelector: poolMembers(pool) }, { signal });
   return servers.filter((s) => isCrabboxOwned(s.labels));
 }

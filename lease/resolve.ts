@@ -16,20 +16,38 @@ export type Resolution =
   /** A canonical id (or a slug from a local record) whose server no longer exists. */
   | { kind: "gone"; leaseId: string };
 
+const NOT_FOUND_HINT = "run 'crabbox list' to see your boxes";
+
+/**
+ * What can be told about an id without the API, checked by commands before anything else: empty is a
+ * usage error; a number that no server can have (0, signed, past 2^53) is not found (exit 4), so no
+ * request ever carries a bogus id.
+ */
+export function checkLeaseRef(id: string): void {
+  const trimmed = id.trim();
+  if (trimmed === "") {
+    throw usageError("empty lease id", "pass a lease id (cbx_…), slug, server id or server name");
+  }
+  if (/^[+-]?\d+$/.test(trimmed)) {
+    const n = Number(trimmed);
+    if (!/^\d+$/.test(trimmed) || n < 1 || !Number.isSafeInteger(n)) {
+      throw notFoundError(`lease/server not found: ${trimmed}`, NOT_FOUND_HINT);
+    }
+  }
+}
+
 export async function resolveLease(
   deps: Deps,
   api: HetznerApi,
   id: string,
   signal?: AbortSignal,
 ): Promise<Resolution> {
+  checkLeaseRef(id);
   const trimmed = id.trim();
-  if (trimmed === "") {
-    throw usageError("empty lease id", "pass a lease id (cbx_…), slug, server id or server name");
-  }
   if (/^\d+$/.test(trimmed)) {
     const server = await api.getServer(Number(trimmed), { signal });
     if (!server) {
-      throw notFoundError(`lease/server not found: ${trimmed}`, "run 'crabbox list' to see your boxes");
+      throw notFoundError(`lease/server not found: ${trimmed}`, NOT_FOUND_HINT);
     }
     return found(server, trimmed);
   }
@@ -63,7 +81,7 @@ export async function resolveLease(
   if (record) return { kind: "gone", leaseId: record.id };
   const released = slug ? await releasedLeaseForSlug(deps, slug) : null;
   if (released) return { kind: "gone", leaseId: released };
-  throw notFoundError(`lease/server not found: ${trimmed}`, "run 'crabbox list' to see your boxes");
+  throw notFoundError(`lease/server not found: ${trimmed}`, NOT_FOUND_HINT);
 }
 
 function found(server: Server, id: string): Resolution {

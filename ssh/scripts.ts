@@ -2,6 +2,8 @@
  * Remote bash scripts sent as the ssh command text (never installed on the box). Values travel as
  * positional arguments ($1…), each single-quoted by the caller, never spliced into the script.
  */
+import { usageError } from "../core/errors.ts";
+import { ENV_NAME } from "../config/env_allow.ts";
 
 export interface RemoteScript {
   script: string;
@@ -204,10 +206,20 @@ export function envUploadScript(input: { workRoot: string; runId: string }): Rem
   return { script: ENV_UPLOAD, args: [input.workRoot, input.runId] };
 }
 
-/** `export NAME='value'` lines, single quotes escaped. */
+/**
+ * `export NAME='value'` lines, single quotes escaped. The file is sourced by bash on the box, so a name
+ * is the one part that cannot be quoted: anything but a plain variable name is refused, whatever passed it.
+ */
 export function renderEnvFile(vars: Record<string, string>): string {
-  return Object.entries(vars).map(([name, value]) => `export ${name}='${value.replaceAll("'", `'\\''`)}'\n`)
-    .join("");
+  return Object.entries(vars).map(([name, value]) => {
+    if (!ENV_NAME.test(name)) {
+      throw usageError(
+        `refusing to forward ${JSON.stringify(name)}: not a valid environment variable name`,
+        "variable names are letters, digits and _, not starting with a digit; rename or unset it",
+      );
+    }
+    return `export ${name}='${value.replaceAll("'", `'\\''`)}'\n`;
+  }).join("");
 }
 
 const HYDRATE = `set -u

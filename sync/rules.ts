@@ -2,6 +2,8 @@
  * Exclude rules (SPEC §10.2, §10.3): built-ins, then config and .crabboxignore; the last matching rule
  * wins; protected paths always stay excluded; ambiguous build-dir names never drop git-tracked files.
  */
+import { configError } from "../core/errors.ts";
+import { compileGlob, type Glob } from "./glob.ts";
 
 export interface Rule {
   pattern: string;
@@ -66,41 +68,28 @@ export function builtinRules(): Rule[] {
   ];
 }
 
-/** One rule per line; blank lines and # comments skipped; "!" re-includes, "\!" is a literal "!". */
-export function parseRuleLines(text: string, source: Rule["source"]): Rule[] {
+/**
+ * One rule per line; blank lines and # comments skipped; "!" re-includes, "\!" is a literal "!".
+ * With `file` (a .crabboxignore), an invalid pattern is a config error at `file:line`.
+ */
+export function parseRuleLines(text: string, source: Rule["source"], file?: string): Rule[] {
   const rules: Rule[] = [];
-  for (const raw of text.split("\n")) {
+  text.split("\n").forEach((raw, index) => {
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    if (line.startsWith("!")) rules.push({ pattern: line.slice(1), include: true, source });
-    else rules.push({ pattern: line.startsWith("\\!") ? line.slice(1) : line, include: false, source });
-  }
+    if (line === "" || line.startsWith("#")) return;
+    const rule = line.startsWith("!")
+      ? { pattern: line.slice(1), include: true, source }
+      : { pattern: line.startsWith("\\!") ? line.slice(1) : line, include: false, source };
+    const problem = file === undefined ? null : globProblem(rule.pattern);
+    if (problem) {
+      throw configError(
+        `${file}:${index + 1}: invalid pattern "${line}": ${problem}`,
+        "fix or remove that line (patterns use *, ?, [a-z], ** and a trailing / for directories)",
+      );
+    }
+    rules.push(rule);
+  });
   return rules;
-}
-
-function globToRegExp(glob: string, crossDirs: boolean): RegExp {
-  let out = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === "*" && glob[i + 1] === "*") {
-      i++;
-      // "**/" is zero or more whole directories; a bare "**" is anything, slashes included.
-      if (glob[i + 1] === "/") {
-        out += "(?:.*/)?";
-        i++;
-      } else out += ".*";
-    } else if (ch === "*") out += crossDirs ? ".*" : "[^/]*";
-    else if (ch === "?") out += "[^/]";
-    else if (ch === "[") {
-      const end = glob.indexOf("]", i);
-      if (end < 0) out += "\\[";
-      else {
-        out += `[${glob.slice(i + 1, end).replace(/^!/, "^")}]`;
-        i = end;
-      }
-    } else out += ch.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${out}$`);
 }
 
 /**
@@ -108,25 +97,59 @@ function globToRegExp(glob: string, crossDirs: boolean): RegExp {
  * `node_modules` excludes everything under it. `isDir` says whether the full path is a directory.
  */
 export function matches(pattern: string, path: string, isDir = false): boolean {
+  return matchesPath(pattern, splitPath(path), isDir);
+}
+
+/** A path split once, its prefixes built on first use: decide() tests it against every rule. */
+interface SplitPath {
+  parts: string[];
+  prefixes: string[] | null;
+}
+
+function splitPath(path: string): SplitPath {
+  return { parts: path.split("/"), prefixes: null };
+}
+
+function matchesPath(pattern: string, path: SplitPath, isDir: boolean): boolean {
   const dirOnly = pattern.endsWith("/");
   const body = dirOnly ? pattern.slice(0, -1) : pattern;
-  const parts = path.split("/");
+  const { parts } = path;
   if (body.includes("/")) {
-    const anchored = body.replace(/^\//, "");
-    const re = globToRegExp(anchored, false);
-    for (let n = 1; n <= parts.length; n++) {
-      const prefix = parts.slice(0, n).join("/");
-      const prefixIsDir = n < parts.length || isDir;
-      if (dirOnly && !prefixIsDir) continue;
-      if (re.test(prefix)) return true;
+    const glob = compiled(body.replace(/^\//, ""));
+    if (!path.prefixes) {
+      path.prefixes = [parts[0]];
+      for (let n = 1; n < parts.length; n++) path.prefixes.push(`${path.prefixes[n - 1]}/${parts[n]}`);
     }
-    return false;
+    return path.prefixes.some((prefix, n) =>
+      (!dirOnly || n < parts.length - 1 || isDir) && glob.test(prefix)
+    );
   }
-  const re = globToRegExp(body, false);
+  const glob = compiled(body);
   return parts.some((part, index) => {
     const partIsDir = index < parts.length - 1 || isDir;
-    return (!dirOnly || partIsDir) && re.test(part);
+    return (!dirOnly || partIsDir) && glob.test(part);
   });
+}
+
+/** The problem with a pattern, or null; rules from config and .crabboxignore are checked with it. */
+export function globProblem(pattern: string): string | null {
+  const result = compileGlob(pattern.endsWith("/") ? pattern.slice(0, -1) : pattern);
+  return typeof result === "string" ? result : null;
+}
+
+const cache = new Map<string, Glob>();
+
+function compiled(glob: string): Glob {
+  let found = cache.get(glob);
+  if (!found) {
+    const result = compileGlob(glob);
+    if (typeof result === "string") {
+      throw configError(`invalid sync pattern "${glob}": ${result}`, "fix or remove that pattern");
+    }
+    found = result;
+    cache.set(glob, found);
+  }
+  return found;
 }
 
 export interface Verdict {
@@ -138,15 +161,16 @@ export interface Verdict {
 }
 
 /** Last matching rule wins; protected always excludes; ambiguous built-ins spare tracked files. */
-export function decide(rules: Rule[], path: string, tracked: boolean): Verdict {
+export function decide(rules: Rule[], pathText: string, tracked: boolean): Verdict {
+  const path = splitPath(pathText);
   for (const pattern of PROTECTED) {
-    if (matches(pattern, path)) {
+    if (matchesPath(pattern, path, false)) {
       return { excluded: true, rule: { pattern, include: false, source: "protected" } };
     }
   }
   let verdict: Verdict = { excluded: false, rule: null };
   for (const rule of rules) {
-    if (!matches(rule.pattern, path)) continue;
+    if (!matchesPath(rule.pattern, path, false)) continue;
     const overridesSecret = rule.include && rule.source !== "secret" && verdict.excluded &&
       verdict.rule?.source === "secret";
     if (overridesSecret && /[*?[]/.test(rule.pattern)) {

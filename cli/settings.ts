@@ -15,6 +15,7 @@ import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
 import { boxOrigin } from "../sync/origin.ts";
+import { describeNonRegular } from "../sync/plan.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import type { SyncOptions } from "../lease/sync_step.ts";
 import type { RunContext } from "../lease/run.ts";
@@ -240,6 +241,8 @@ export async function prepareSync(
   const { config } = settings;
   await checkRsync(ctx);
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
+  // Named before anything is leased; the manifest already left them out, so nothing opens them.
+  if (manifest.nonRegular.length) ctx.out.warn(`skipping ${describeNonRegular(manifest.nonRegular)}`);
   for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
     ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
   }

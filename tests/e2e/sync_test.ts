@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startHarness } from "../harness/harness.ts";
-import { git, sandbox } from "./_cli.ts";
+import { type CliResult, git, type Sandbox, sandbox } from "./_cli.ts";
 
 const CANARY = "forwarded-canary-7f3e9a";
 
@@ -199,6 +199,66 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
     );
 
     assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});
+
+/** `crabbox run` that must finish within the deadline; killed (and the test failed) if it hangs. */
+async function runWithin(box: Sandbox, args: string[], ms: number): Promise<CliResult> {
+  const running = box.spawn(args);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), ms)));
+  const outcome = await Promise.race([running.done, deadline]);
+  clearTimeout(timer);
+  if (outcome === "hung") {
+    running.child.kill("SIGKILL");
+    const late = await running.done;
+    throw new Error(`crabbox ${args.join(" ")} hung for ${ms} ms:\n${late.stderr}`);
+  }
+  return outcome;
+}
+
+Deno.test("non-regular files (FIFO, socket) are skipped with one warning before leasing, never opened", async () => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  try {
+    const repo = box.repo;
+    // git lists a tracked path that became a FIFO or a socket; reading either would block or fail.
+    for (const path of ["pipe.txt", "sock"]) await Deno.writeTextFile(`${repo}/${path}`, "was a file\n");
+    await git(repo, "add", ".");
+    await git(repo, "commit", "-qm", "files that become special");
+    for (const path of ["pipe.txt", "sock"]) await Deno.remove(`${repo}/${path}`);
+    await new Deno.Command("mkfifo", { args: [`${repo}/pipe.txt`] }).output();
+    const listener = Deno.listen({ transport: "unix", path: `${repo}/sock` });
+    try {
+      const plan = await runWithin(box, ["sync-plan"], 20_000);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(
+        plan.stdout,
+        /^skipped: 2 non-regular files \(never synced\): pipe\.txt \(fifo\), sock \(socket\)$/m,
+      );
+
+      const result = await runWithin(box, ["run", "--class", "tiny", "--", "sh", "-c", "ls"], 20_000);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stderr.split("\n");
+      const warning = lines.findIndex((l) =>
+        l === "crabbox: warning: skipping 2 non-regular files (never synced): pipe.txt (fifo), sock (socket)"
+      );
+      const leased = lines.findIndex((l) => l.startsWith("crabbox: lease "));
+      assert.ok(warning >= 0 && warning < leased, `one warning before leasing:\n${result.stderr}`);
+      assert.equal(lines.filter((l) => l.includes("non-regular")).length, 1);
+      assert.deepEqual(result.stdout.trim().split("\n").sort(), ["README.md", "src"]);
+      assert.deepEqual({ servers: harness.fake.servers.size, keys: harness.fake.keys.size }, {
+        servers: 0,
+        keys: 0,
+      });
+    } finally {
+      listener.close();
+    }
     assert.deepEqual(harness.violations(), []);
   } finally {
     await box.cleanup();

@@ -11,7 +11,9 @@ import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { type Manifest, pruneList } from "../sync/manifest.ts";
 import { localFingerprint } from "../sync/fingerprint.ts";
+import { idRecords } from "../sync/content_ids.ts";
 import {
+  changedFilesScript,
   commitSyncScript,
   fullResyncScript,
   hydrateScript,
@@ -32,7 +34,7 @@ export interface SyncOptions {
   rules: string[];
   /** null disables hydration. */
   hydrate: { origin: string | null; base: string } | null;
-  /** Identifies this checkout: a different source on the box forces a checksum pass. */
+  /** Identifies this checkout: only the checkout that synced last may skip by fingerprint. */
   source: string;
   /** Overall limit for the transfer (sync.timeout). */
   timeoutSecs: number;
@@ -40,9 +42,14 @@ export interface SyncOptions {
 
 const QUIET_MS = 15_000;
 
+/** What the sync step needs of a box: bookkeeping scripts and rsync's ssh. */
+export type SyncBox = Pick<Box, "run" | "rsyncShell" | "destination" | "workRoot" | "leaseId">;
+
+type SyncContext = { deps: Pick<Deps, "proc" | "fs" | "clock">; out: Output };
+
 /** A line every 15 s while rsync works quietly, so a long sync never looks hung. */
 async function withProgress<T>(
-  ctx: { deps: Deps; out: Output },
+  ctx: SyncContext,
   started: number,
   work: Promise<T>,
 ): Promise<T> {
@@ -77,9 +84,52 @@ export function remoteWorkdir(workRoot: string, leaseId: string, repo: string): 
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
 
+/** One rsync run over the given paths (NUL list on stdin); exit 24 warns, anything else fails. */
+async function rsyncFiles(
+  ctx: SyncContext,
+  box: SyncBox,
+  input: SyncOptions & { workdir: string; files: string[]; ignoreTimes: boolean },
+  started: number,
+): Promise<void> {
+  const { deps, out } = ctx;
+  const argv = rsyncArgs({
+    sshCommand: box.rsyncShell(),
+    destination: `${box.destination}:${input.workdir}/`,
+    checksum: input.checksum,
+    ignoreTimes: input.ignoreTimes,
+    debug: out.options.debug,
+  });
+  out.debug(`rsync ${argv.join(" ")}`);
+  const list = new TextEncoder().encode(input.files.map((f) => f + "\0").join(""));
+  const result = await withProgress(
+    ctx,
+    started,
+    deps.proc.run("rsync", argv, {
+      cwd: input.gitRoot,
+      stdin: list,
+      signal: AbortSignal.timeout(Math.max(1, input.timeoutSecs * 1000 - (deps.clock.now() - started))),
+    }),
+  );
+  if (result.signal) {
+    throw syncError(
+      `rsync timed out after ${formatDurationMs(input.timeoutSecs * 1000)}`,
+      "raise sync.timeout, or sync less (see crabbox sync-plan)",
+    );
+  }
+  if (result.code === 24) out.warn("some files vanished during sync (rsync 24)");
+  else if (result.code !== 0) {
+    const stalled = result.code === 30 || result.code === 35;
+    const last = decode(result.stderr).split("\n").at(-1) ?? "";
+    throw syncError(
+      stalled ? `rsync stalled (${result.code})` : `rsync failed (${result.code}): ${last}`,
+      "re-run the command; an interrupted sync is redone in full next time",
+    );
+  }
+}
+
 export async function syncTree(
-  ctx: { deps: Deps; out: Output },
-  box: Box,
+  ctx: SyncContext,
+  box: SyncBox,
   input: SyncOptions & { workdir: string; repo: string },
 ): Promise<SyncResult> {
   const { deps, out } = ctx;
@@ -109,39 +159,22 @@ export async function syncTree(
       formatBytes(input.manifest.bytes)
     } -> ${input.workdir}`,
   );
-  // Another checkout synced here last: same-size files with equal mtimes must still be compared.
-  const checksum = input.checksum || (remoteSource !== undefined && remoteSource !== input.source);
-  const argv = rsyncArgs({
-    sshCommand: box.rsyncShell(),
-    destination: `${box.destination}:${input.workdir}/`,
-    checksum,
-    debug: out.options.debug,
-  });
-  out.debug(`rsync ${argv.join(" ")}`);
-  const manifestBytes = new TextEncoder().encode(input.manifest.files.map((f) => f + "\0").join(""));
-  const result = await withProgress(
-    ctx,
-    started,
-    deps.proc.run("rsync", argv, {
-      cwd: input.gitRoot,
-      stdin: manifestBytes,
-      signal: AbortSignal.timeout(input.timeoutSecs * 1000),
-    }),
-  );
-  if (result.signal) {
-    throw syncError(
-      `rsync timed out after ${formatDurationMs(input.timeoutSecs * 1000)}`,
-      "raise sync.timeout, or sync less (see crabbox sync-plan)",
-    );
+  // rsync trusts size+mtime: files whose content id differs from the box's record are sent regardless.
+  const compare = await box.run(changedFilesScript(repoState), idRecords(input.manifest.files, local.ids));
+  if (compare.code !== 0) {
+    throw syncError(`could not compare content on the box (${compare.code}): ${decode(compare.stderr)}`);
   }
-  if (result.code === 24) out.warn("some files vanished during sync (rsync 24)");
-  else if (result.code !== 0) {
-    const stalled = result.code === 30 || result.code === 35;
-    const last = decode(result.stderr).split("\n").at(-1) ?? "";
-    throw syncError(
-      stalled ? `rsync stalled (${result.code})` : `rsync failed (${result.code}): ${last}`,
-      "re-run the command; an interrupted sync is redone in full next time",
-    );
+  const changed = new TextDecoder().decode(compare.stdout).split("\0").filter(Boolean);
+  out.debug(`content changed since the last sync: ${formatCount(changed.length)} files`);
+  const transfer = (files: string[], options: { checksum: boolean; ignoreTimes: boolean }) =>
+    rsyncFiles(ctx, box, { ...input, files, ...options }, started);
+  if (input.checksum) await transfer(input.manifest.files, { checksum: true, ignoreTimes: false });
+  else {
+    if (changed.length) await transfer(changed, { checksum: false, ignoreTimes: true });
+    // The rest by size+mtime, which also carries mode and mtime changes (skipped when all were sent).
+    if (changed.length < input.manifest.files.length) {
+      await transfer(input.manifest.files, { checksum: false, ignoreTimes: false });
+    }
   }
 
   let pruned = 0;

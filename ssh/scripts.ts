@@ -172,14 +172,42 @@ export function pruneScript(input: {
   };
 }
 
+const CHANGED_FILES = `set -u
+export LC_ALL=C
+state="$1/.crabbox/sync/$2"
+mkdir -p -- "$state" || exit 74
+# From here on the box's tree may differ from both records: an unfinished sync must never be skipped.
+rm -f -- "$state/fingerprint"
+new="$state/ids.new"
+sort -z >"$new" || exit 74
+old="$state/ids"
+[ -f "$old" ] || : >"$old"
+# Keep only the records the new list repeats, so a cut-short transfer leaves its files untrusted.
+comm -z -12 -- "$old" "$new" >"$state/ids.kept" && mv -f -- "$state/ids.kept" "$old" || exit 74
+comm -z -13 -- "$old" "$new" | sed -z 's/^[^ ]* //'
+`;
+
+/**
+ * Before the transfer: stdin is the `<content id> <path>\0` list of what is about to be sent. Prints,
+ * NUL-separated, the paths whose content id differs from the box's record of the last sync (or that
+ * it has no record of): rsync must not trust size+mtime for those.
+ */
+export function changedFilesScript(input: { workRoot: string; repo: string }): RemoteScript {
+  return { script: CHANGED_FILES, args: [input.workRoot, input.repo] };
+}
+
 const COMMIT_SYNC = `state="$1/.crabbox/sync/$2"
 new=$(ls -t -- "$state"/manifest.new.* 2>/dev/null | head -n 1)
 [ -n "$new" ] && mv -f -- "$new" "$state/manifest"
 rm -f -- "$state"/manifest.new.*
+if [ -f "$state/ids.new" ]; then mv -f -- "$state/ids.new" "$state/ids"; fi
 printf '%s %s\\n' "$3" "$4" >"$state/fingerprint.tmp" && mv -f -- "$state/fingerprint.tmp" "$state/fingerprint"
 `;
 
-/** SPEC §10.5 step 4: manifest and fingerprint are committed only after transfer and prune succeeded. */
+/**
+ * SPEC §10.5 step 4: manifest, content ids and fingerprint are committed only after transfer and
+ * prune succeeded.
+ */
 export function commitSyncScript(
   input: { workRoot: string; repo: string; fingerprint: string; source: string },
 ): RemoteScript {

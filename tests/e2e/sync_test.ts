@@ -266,3 +266,45 @@ Deno.test("non-regular files (FIFO, socket) are skipped with one warning before 
     assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
   }
 });
+
+Deno.test("a same-size edit with a preserved mtime reaches the box, dirty or committed", async () => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  let stopLater = "";
+  try {
+    const repo = box.repo;
+    const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+    assert.equal(warm.code, 0, warm.stderr);
+    const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
+    stopLater = lease;
+    const first = await box.crabbox(["run", "--id", lease, "--", "true"]);
+    assert.equal(first.code, 0, first.stderr);
+
+    // Same length, new bytes, old mtime: rsync's size+mtime quick check alone would skip both.
+    const sameSizeEdit = async (path: string, from: string, to: string) => {
+      const { mtime } = await Deno.stat(`${repo}/${path}`);
+      const text = await Deno.readTextFile(`${repo}/${path}`);
+      assert.equal(from.length, to.length);
+      await Deno.writeTextFile(`${repo}/${path}`, text.replace(from, to));
+      await Deno.utime(`${repo}/${path}`, mtime!, mtime!);
+    };
+    await sameSizeEdit("README.md", "dirty", "DIRTY"); // stays a dirty file
+    await sameSizeEdit("src/app.js", "hello", "HELLO");
+    await git(repo, "commit", "-qam", "same size"); // src/app.js is clean again, README.md too
+    await sameSizeEdit("README.md", "DIRTY", "dirt!"); // and dirty once more
+    const result = await box.crabbox(["run", "--id", lease, "--", "cat", "README.md", "src/app.js"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "# webapp\ndirt!\nconsole.log('HELLO');\n");
+
+    const again = await box.crabbox(["run", "--id", lease, "--", "true"]);
+    assert.match(again.stderr, /^crabbox: sync skipped: no changes/m);
+    assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    stopLater = "";
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    if (stopLater) await box.crabbox(["stop", "--force", stopLater]);
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});

@@ -268,13 +268,13 @@ export async function prepareSync(
   const hydrateOn = flags.hydrate !== false && v<boolean>(config, "sync.hydrate");
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
+    // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
     const verdict = boxOrigin(await gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]));
-    if (verdict.origin === null && verdict.reason !== "no origin remote") {
-      ctx.out.warn(`hydrate skipped: ${verdict.reason}`);
-    }
+    if (verdict.origin === null) ctx.out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);
     hydrate = {
       origin: verdict.origin,
       base: v<string>(config, "sync.baseRef") || await defaultBaseRef(ctx, gitRoot),
+      branch: (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "",
     };
   }
   return {

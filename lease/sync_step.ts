@@ -16,11 +16,11 @@ import {
   changedFilesScript,
   commitSyncScript,
   fullResyncScript,
-  hydrateScript,
   pruneScript,
   readSyncStateScript,
 } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
+import { hydrate } from "./hydrate_step.ts";
 
 export interface SyncOptions {
   gitRoot: string;
@@ -32,8 +32,8 @@ export interface SyncOptions {
   allowMassDelete: boolean;
   /** The effective rule list, for the fingerprint. */
   rules: string[];
-  /** null disables hydration. */
-  hydrate: { origin: string | null; base: string } | null;
+  /** null disables hydration. `branch` is the local branch ("" when HEAD is detached). */
+  hydrate: { origin: string | null; base: string; branch: string } | null;
   /** Identifies this checkout: only the checkout that synced last may skip by fingerprint. */
   source: string;
   /** Overall limit for the transfer (sync.timeout). */
@@ -143,9 +143,20 @@ export async function syncTree(
     checksum: input.checksum,
   });
   const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
-  const [remoteFingerprint, remoteSource] = state.split(" ");
+  const [remoteFingerprint, remoteSource] = state.split("\n")[0].split(" ");
+  const hydratedAt = state.match(/^hydrated (\S+)$/m)?.[1] ?? null;
+  const hydrateBox = () =>
+    hydrate(ctx, box, {
+      ...input.hydrate!,
+      gitRoot: input.gitRoot,
+      workdir: input.workdir,
+      repo: input.repo,
+      head: local.head!,
+    });
   if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
     out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
+    // The files are there, but a hydration that failed last time is retried.
+    if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());
     return {
       skipped: true,
       files: input.manifest.files.length,
@@ -209,29 +220,9 @@ export async function syncTree(
     out.warn(`could not record the sync on the box (${commit.code}); the next run resyncs`);
   }
 
-  let hydrated = "off";
-  if (input.hydrate && local.head) {
-    const hydrate = await box.run(hydrateScript({
-      workdir: input.workdir,
-      origin: input.hydrate.origin ?? "",
-      head: local.head,
-      base: input.hydrate.base,
-    }));
-    const text = decode(hydrate.stdout);
-    if (hydrate.code !== 0) out.warn(`hydrate skipped: git failed on the box (${hydrate.code})`);
-    else if (!input.hydrate.origin) hydrated = "local";
-    else if (text.includes("NOHEAD")) {
-      out.warn(
-        `local HEAD ${local.head.slice(0, 12)} is not on origin; the box has the files but not the commit`,
-      );
-      hydrated = "no-head";
-    } else {
-      if (text.includes("NOBASE")) out.warn(`hydrate: could not fetch origin/${input.hydrate.base}`);
-      hydrated = input.hydrate.base || local.head.slice(0, 12);
-    }
-  }
+  const hydrated = input.hydrate && local.head ? await hydrateBox() : "hydrated off";
   const durationMs = deps.clock.now() - started;
-  out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, hydrated ${hydrated})`);
+  out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, ${hydrated})`);
   return {
     skipped: false,
     files: input.manifest.files.length,

@@ -308,3 +308,74 @@ Deno.test("a same-size edit with a preserved mtime reaches the box, dirty or com
     assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
   }
 });
+
+Deno.test("no origin: git on the box equals local git; a failed hydration is retried and says why", async (t) => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  let stopLater = "";
+  const fake = harness.fake;
+  try {
+    const repo = box.repo;
+    const gitView = "git status --short; git log -1 --format='%H %s'";
+    const local = async () =>
+      (await git(repo, "status", "--short")) + (await git(repo, "log", "-1", "--format=%H %s"));
+    const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+    assert.equal(warm.code, 0, warm.stderr);
+    const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
+    stopLater = lease;
+    const workdir = () =>
+      `${
+        [...fake.servers.values()].find((s) => s.labels.lease === lease)!.box!.dir
+      }/work/crabbox/${lease}/webapp`;
+    const head = async () => (await git(repo, "rev-parse", "HEAD")).trim();
+
+    await t.step("first run: the whole history arrives in a bundle", async () => {
+      const result = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, await local());
+      assert.match(result.stderr, new RegExp(`hydrated ${(await head()).slice(0, 12)} via bundle\\)$`, "m"));
+      assert.doesNotMatch(result.stderr, /warning/);
+    });
+
+    await t.step("a new commit: only what the box lacks is bundled", async () => {
+      await Deno.writeTextFile(`${repo}/NEW.md`, "new\n");
+      await git(repo, "add", "NEW.md");
+      await git(repo, "commit", "-qm", "second");
+      const result = await box.crabbox(["--debug", "run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, await local());
+      assert.match(result.stderr, /^crabbox: debug: hydrate bundle .* incremental from [0-9a-f]{12}$/m);
+    });
+
+    await t.step("a failed hydration names the git error and is retried on an unchanged tree", async () => {
+      await git(repo, "commit", "-q", "--allow-empty", "-m", "third");
+      // The box can no longer store packs (a file where the directory was).
+      const pack = `${workdir()}/.git/objects/pack`;
+      await Deno.rename(pack, `${pack}.off`);
+      await Deno.writeTextFile(pack, "");
+      try {
+        const failed = await box.crabbox(["run", "--id", lease, "--", "true"]);
+        assert.equal(failed.code, 0, failed.stderr);
+        assert.match(failed.stderr, /^crabbox: warning: hydrate skipped: .*Not a directory/m);
+        assert.match(failed.stderr, /\(pruned 0, hydrate failed\)$/m);
+        assert.doesNotMatch(failed.stderr, /hydrated /);
+      } finally {
+        await Deno.remove(pack);
+        await Deno.rename(`${pack}.off`, pack);
+      }
+      const retried = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.match(retried.stderr, /^crabbox: sync skipped: no changes/m);
+      assert.equal(retried.stdout, await local());
+    });
+
+    assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    stopLater = "";
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    if (stopLater) await box.crabbox(["stop", "--force", stopLater]);
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});

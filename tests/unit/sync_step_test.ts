@@ -162,3 +162,90 @@ Deno.test("sync step: a sync cut short after the transfer never leaves a changed
     await f.cleanup();
   }
 });
+
+/** What `git status --short` and `git log -1` say, locally or on the box. */
+const gitView = (dir: string) =>
+  sh(dir, "git status --short; git log -1 --format='%H %s'; git branch --show-current");
+
+Deno.test("sync step: without origin the box's git equals local git, by an incremental bundle", async () => {
+  const f = await fixture();
+  const hydrate = { origin: null, base: "", branch: "main" };
+  try {
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    const head = (await sh(f.repo, "git rev-parse HEAD")).trim();
+    assert.match(
+      f.stderr(),
+      new RegExp(
+        `^crabbox: sync complete in \\S+ \\(pruned 0, hydrated ${head.slice(0, 12)} via bundle\\)$`,
+        "m",
+      ),
+    );
+    assert.match(f.stderr(), /^crabbox: debug: hydrate bundle \d+ B, full history$/m);
+
+    await sh(f.repo, "echo new >NEW.md && git add NEW.md && git commit -qm second");
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    assert.match(
+      f.stderr(),
+      new RegExp(`^crabbox: debug: hydrate bundle \\d+ B, incremental from ${head.slice(0, 12)}$`, "m"),
+    );
+    assert.doesNotMatch(f.stderr(), /warning/);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: a failed hydration names git's error and is retried on an unchanged tree", async () => {
+  const f = await fixture();
+  const hydrate = { origin: null, base: "", branch: "main" };
+  try {
+    await f.sync({ hydrate });
+    await sh(f.repo, "git commit -q --allow-empty -m third");
+    // The box can no longer store packs (a file where the directory was: root cannot write either).
+    await sh(f.workdir, "mv .git/objects/pack .git/objects/pack.off && touch .git/objects/pack");
+    try {
+      await f.sync({ hydrate });
+    } finally {
+      await sh(f.workdir, "rm .git/objects/pack && mv .git/objects/pack.off .git/objects/pack");
+    }
+    assert.match(f.stderr(), /^crabbox: warning: hydrate skipped: .*Not a directory/m);
+    assert.match(f.stderr(), /^crabbox: sync complete in \S+ \(pruned 0, hydrate failed\)$/m);
+    assert.notEqual(await gitView(f.workdir), await gitView(f.repo));
+
+    const retried = await f.sync({ hydrate });
+    assert.equal(retried.skipped, true, "the tree did not change");
+    assert.equal(await gitView(f.workdir), await gitView(f.repo), "but the hydration was redone");
+    assert.equal((await f.sync({ hydrate })).skipped, true);
+    assert.doesNotMatch(f.stderr(), /hydrat/, "and once it succeeded it is not redone");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: origin has the base but not HEAD: the rest arrives in a bundle", async () => {
+  const f = await fixture();
+  try {
+    const origin = `${f.repo}/../origin.git`;
+    await sh(
+      f.repo,
+      `git init -q --bare ${origin} && git -C ${origin} config uploadpack.allowFilter true
+      git -C ${origin} config uploadpack.allowAnySHA1InWant true && git push -q ${origin} HEAD:refs/heads/main`,
+    );
+    const hydrate = { origin: `file://${origin}`, base: "main", branch: "main" };
+    await f.sync({ hydrate });
+    assert.match(f.stderr(), /\(pruned 0, hydrated main\)$/m, "from origin");
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+
+    await sh(f.repo, "echo more >>src/app.js && git commit -qam unpushed");
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    assert.equal(
+      (await sh(f.workdir, "git rev-parse origin/main")).trim(),
+      (await sh(origin, "git rev-parse main")).trim(),
+    );
+    assert.doesNotMatch(f.stderr(), /warning/);
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -347,6 +347,37 @@ Deno.test("no origin: git on the box equals local git; a failed hydration is ret
       assert.match(result.stderr, /^crabbox: debug: hydrate bundle .* incremental from [0-9a-f]{12}$/m);
     });
 
+    await t.step(
+      "an origin with credentials, or one the box cannot reach: the commit still arrives",
+      async () => {
+        const token = "ghp_e2eCanaryCredential0123456789";
+        await git(
+          repo,
+          "remote",
+          "add",
+          "origin",
+          `https://x-access-token:${token}@github.invalid/o/webapp.git`,
+        );
+        await git(repo, "commit", "-q", "--allow-empty", "-m", "with a credentialed origin");
+        const credentialed = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+        assert.equal(credentialed.code, 0, credentialed.stderr);
+        assert.equal(credentialed.stdout, await local());
+        const config = await Deno.readTextFile(`${workdir()}/.git/config`);
+        assert.ok(
+          !config.includes(token) && !config.includes("github.invalid"),
+          "nothing of it reached the box",
+        );
+
+        await git(repo, "remote", "set-url", "origin", "http://127.0.0.1:9/o/webapp.git"); // refused on the box
+        await git(repo, "commit", "-q", "--allow-empty", "-m", "with an unreachable origin");
+        const unreachable = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+        assert.equal(unreachable.code, 0, unreachable.stderr);
+        assert.equal(unreachable.stdout, await local());
+        assert.match(unreachable.stderr, /hydrated [0-9a-f]{12} via bundle\)$/m);
+        await git(repo, "remote", "remove", "origin");
+      },
+    );
+
     await t.step("a failed hydration names the git error and is retried on an unchanged tree", async () => {
       await git(repo, "commit", "-q", "--allow-empty", "-m", "third");
       // The box can no longer store packs (a file where the directory was).

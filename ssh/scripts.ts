@@ -273,6 +273,7 @@ checkout() {
 const HYDRATE = HYDRATE_COMMON + `origin=$6 base=$7
 rm -f -- "$state/hydrated"
 [ -d .git ] || git init -q 2>"$err" || fail
+git rev-parse --git-dir >/dev/null 2>"$err" || fail # a broken .git says so, before any bundle is made
 if [ -n "$origin" ]; then
   if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin "$origin"; else git remote add origin "$origin"; fi 2>"$err" || fail
   if [ -n "$base" ]; then

@@ -15,6 +15,7 @@ import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
 import { boxOrigin } from "../sync/origin.ts";
+import { describeNonRegular } from "../sync/plan.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import type { SyncOptions } from "../lease/sync_step.ts";
 import type { RunContext } from "../lease/run.ts";
@@ -250,6 +251,8 @@ export async function prepareSync(
   const { config } = settings;
   await checkRsync(ctx);
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
+  // Named before anything is leased; the manifest already left them out, so nothing opens them.
+  if (manifest.nonRegular.length) ctx.out.warn(`skipping ${describeNonRegular(manifest.nonRegular)}`);
   for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
     ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
   }
@@ -275,13 +278,13 @@ export async function prepareSync(
   const hydrateOn = flags.hydrate !== false && v<boolean>(config, "sync.hydrate");
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
+    // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
     const verdict = boxOrigin(await gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]));
-    if (verdict.origin === null && verdict.reason !== "no origin remote") {
-      ctx.out.warn(`hydrate skipped: ${verdict.reason}`);
-    }
+    if (verdict.origin === null) ctx.out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);
     hydrate = {
       origin: verdict.origin,
       base: v<string>(config, "sync.baseRef") || await defaultBaseRef(ctx, gitRoot),
+      branch: (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "",
     };
   }
   return {

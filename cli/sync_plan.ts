@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
-import { syncPlan } from "../sync/plan.ts";
+import { describeNonRegular, syncPlan } from "../sync/plan.ts";
 import { collectManifest, loadBaseSettings } from "./settings.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 
@@ -55,6 +55,7 @@ export function syncPlanCommand(ctx: CommandContext) {
           }`,
         );
       }
+      if (manifest.nonRegular.length) lines.push(`skipped: ${describeNonRegular(manifest.nonRegular)}`);
       lines.push(`deleted tracked paths: ${plan.deletedTracked}`);
       const l = plan.guardrail.limits;
       lines.push(

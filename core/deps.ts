@@ -57,10 +57,15 @@ export interface ProcessRunner {
   which(cmd: string): Promise<string | null>;
 }
 
+/** File types sync never opens: reading a FIFO blocks, the others are not contents at all. */
+export type SpecialFileKind = "fifo" | "socket" | "block device" | "character device";
+
 export interface FileInfo {
   isFile: boolean;
   isDirectory: boolean;
   isSymlink: boolean;
+  /** Set for FIFOs, sockets and devices (unset for files, directories and symlinks). */
+  special?: SpecialFileKind;
   size: number;
   mode: number | null;
   mtimeMs: number | null;
@@ -78,6 +83,8 @@ export interface FileSystem {
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   /** null when the path does not exist. Does not follow symlinks. */
   lstat(path: string): Promise<FileInfo | null>;
+  /** The target of a symlink, as stored (never followed). */
+  readLink(path: string): Promise<string>;
   readDir(
     path: string,
   ): Promise<{ name: string; isDirectory: boolean; isFile: boolean; isSymlink: boolean }[]>;

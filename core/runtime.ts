@@ -196,6 +196,15 @@ export const realFs: FileSystem = {
         isFile: info.isFile,
         isDirectory: info.isDirectory,
         isSymlink: info.isSymlink,
+        special: info.isFifo
+          ? "fifo"
+          : info.isSocket
+          ? "socket"
+          : info.isBlockDevice
+          ? "block device"
+          : info.isCharDevice
+          ? "character device"
+          : undefined,
         size: info.size,
         mode: info.mode,
         mtimeMs: info.mtime?.getTime() ?? null,
@@ -206,6 +215,7 @@ export const realFs: FileSystem = {
       throw error;
     }
   },
+  readLink: (path) => Deno.readLink(path),
   async readDir(path) {
     const entries = [];
     for await (const entry of Deno.readDir(path)) {

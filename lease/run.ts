@@ -153,7 +153,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
     if (request.sync) {
-      syncResult = await syncTree({ deps, out }, box, { ...request.sync, workdir, repo: request.repo });
+      syncResult = await syncTree({ deps, out, signal: ctx.signal }, box, {
+        ...request.sync,
+        workdir,
+        repo: request.repo,
+      });
       phases.sync = syncResult.durationMs;
     } else {
       await box.script('mkdir -p -- "$1"', [workdir]);

@@ -11,14 +11,16 @@ import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { type Manifest, pruneList } from "../sync/manifest.ts";
 import { localFingerprint } from "../sync/fingerprint.ts";
+import { idRecords } from "../sync/content_ids.ts";
 import {
+  changedFilesScript,
   commitSyncScript,
   fullResyncScript,
-  hydrateScript,
   pruneScript,
   readSyncStateScript,
 } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
+import { hydrate } from "./hydrate_step.ts";
 
 export interface SyncOptions {
   gitRoot: string;
@@ -30,9 +32,9 @@ export interface SyncOptions {
   allowMassDelete: boolean;
   /** The effective rule list, for the fingerprint. */
   rules: string[];
-  /** null disables hydration. */
-  hydrate: { origin: string | null; base: string } | null;
-  /** Identifies this checkout: a different source on the box forces a checksum pass. */
+  /** null disables hydration. `branch` is the local branch ("" when HEAD is detached). */
+  hydrate: { origin: string | null; base: string; branch: string } | null;
+  /** Identifies this checkout: only the checkout that synced last may skip by fingerprint. */
   source: string;
   /** Overall limit for the transfer (sync.timeout). */
   timeoutSecs: number;
@@ -40,9 +42,20 @@ export interface SyncOptions {
 
 const QUIET_MS = 15_000;
 
+/** What the sync step needs of a box: bookkeeping scripts and rsync's ssh. */
+export type SyncBox = Pick<Box, "run" | "rsyncShell" | "destination" | "workRoot" | "leaseId">;
+
+/** signal: the invocation's interrupt (a signal to crabbox alone must stop rsync too, at once). */
+type SyncContext = { deps: Pick<Deps, "proc" | "fs" | "clock">; out: Output; signal?: AbortSignal };
+
+function withInterrupt(interrupt: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return interrupt ? AbortSignal.any([interrupt, timeout]) : timeout;
+}
+
 /** A line every 15 s while rsync works quietly, so a long sync never looks hung. */
 async function withProgress<T>(
-  ctx: { deps: Deps; out: Output },
+  ctx: SyncContext,
   started: number,
   work: Promise<T>,
 ): Promise<T> {
@@ -77,58 +90,30 @@ export function remoteWorkdir(workRoot: string, leaseId: string, repo: string): 
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
 
-export async function syncTree(
-  ctx: { deps: Deps; out: Output; signal?: AbortSignal },
-  box: Box,
-  input: SyncOptions & { workdir: string; repo: string },
-): Promise<SyncResult> {
+/** One rsync run over the given paths (NUL list on stdin); exit 24 warns, anything else fails. */
+async function rsyncFiles(
+  ctx: SyncContext,
+  box: SyncBox,
+  input: SyncOptions & { workdir: string; files: string[]; ignoreTimes: boolean },
+  started: number,
+): Promise<void> {
   const { deps, out } = ctx;
-  const started = deps.clock.now();
-  const repoState = { workRoot: box.workRoot, repo: input.repo };
-  if (input.fullResync) {
-    await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
-  }
-  const local = await localFingerprint(deps, input.manifest, input.rules, {
-    delete: input.prune,
-    checksum: input.checksum,
-  });
-  const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
-  const [remoteFingerprint, remoteSource] = state.split(" ");
-  if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
-    out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
-    return {
-      skipped: true,
-      files: input.manifest.files.length,
-      bytes: input.manifest.bytes,
-      pruned: 0,
-      durationMs: 0,
-    };
-  }
-  out.progress(
-    `sync ${formatCount(input.manifest.files.length)} files ${
-      formatBytes(input.manifest.bytes)
-    } -> ${input.workdir}`,
-  );
-  // Another checkout synced here last: same-size files with equal mtimes must still be compared.
-  const checksum = input.checksum || (remoteSource !== undefined && remoteSource !== input.source);
   const argv = rsyncArgs({
     sshCommand: box.rsyncShell(),
     destination: `${box.destination}:${input.workdir}/`,
-    checksum,
+    checksum: input.checksum,
+    ignoreTimes: input.ignoreTimes,
     debug: out.options.debug,
   });
   out.debug(`rsync ${argv.join(" ")}`);
-  const manifestBytes = new TextEncoder().encode(input.manifest.files.map((f) => f + "\0").join(""));
+  const list = new TextEncoder().encode(input.files.map((f) => f + "\0").join(""));
   const result = await withProgress(
     ctx,
     started,
     deps.proc.run("rsync", argv, {
       cwd: input.gitRoot,
-      stdin: manifestBytes,
-      // A signal to crabbox alone (SIGTERM, SIGHUP, a closed pipe) must stop rsync too, at once.
-      signal: ctx.signal
-        ? AbortSignal.any([ctx.signal, AbortSignal.timeout(input.timeoutSecs * 1000)])
-        : AbortSignal.timeout(input.timeoutSecs * 1000),
+      stdin: list,
+      signal: withInterrupt(ctx.signal, Math.max(1, input.timeoutSecs * 1000 - (deps.clock.now() - started))),
     }),
   );
   ctx.signal?.throwIfAborted();
@@ -146,6 +131,68 @@ export async function syncTree(
       stalled ? `rsync stalled (${result.code})` : `rsync failed (${result.code}): ${last}`,
       "re-run the command; an interrupted sync is redone in full next time",
     );
+  }
+}
+
+export async function syncTree(
+  ctx: SyncContext,
+  box: SyncBox,
+  input: SyncOptions & { workdir: string; repo: string },
+): Promise<SyncResult> {
+  const { deps, out } = ctx;
+  const started = deps.clock.now();
+  const repoState = { workRoot: box.workRoot, repo: input.repo };
+  if (input.fullResync) {
+    await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
+  }
+  const local = await localFingerprint(deps, input.manifest, input.rules, {
+    delete: input.prune,
+    checksum: input.checksum,
+  });
+  const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
+  const [remoteFingerprint, remoteSource] = state.split("\n")[0].split(" ");
+  const hydratedAt = state.match(/^hydrated (\S+)$/m)?.[1] ?? null;
+  const hydrateBox = () =>
+    hydrate(ctx, box, {
+      ...input.hydrate!,
+      gitRoot: input.gitRoot,
+      workdir: input.workdir,
+      repo: input.repo,
+      head: local.head!,
+    });
+  if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
+    out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
+    // The files are there, but a hydration that failed last time is retried.
+    if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());
+    return {
+      skipped: true,
+      files: input.manifest.files.length,
+      bytes: input.manifest.bytes,
+      pruned: 0,
+      durationMs: 0,
+    };
+  }
+  out.progress(
+    `sync ${formatCount(input.manifest.files.length)} files ${
+      formatBytes(input.manifest.bytes)
+    } -> ${input.workdir}`,
+  );
+  // rsync trusts size+mtime: files whose content id differs from the box's record are sent regardless.
+  const compare = await box.run(changedFilesScript(repoState), idRecords(input.manifest.files, local.ids));
+  if (compare.code !== 0) {
+    throw syncError(`could not compare content on the box (${compare.code}): ${decode(compare.stderr)}`);
+  }
+  const changed = new TextDecoder().decode(compare.stdout).split("\0").filter(Boolean);
+  out.debug(`content changed since the last sync: ${formatCount(changed.length)} files`);
+  const transfer = (files: string[], options: { checksum: boolean; ignoreTimes: boolean }) =>
+    rsyncFiles(ctx, box, { ...input, files, ...options }, started);
+  if (input.checksum) await transfer(input.manifest.files, { checksum: true, ignoreTimes: false });
+  else {
+    if (changed.length) await transfer(changed, { checksum: false, ignoreTimes: true });
+    // The rest by size+mtime, which also carries mode and mtime changes (skipped when all were sent).
+    if (changed.length < input.manifest.files.length) {
+      await transfer(input.manifest.files, { checksum: false, ignoreTimes: false });
+    }
   }
 
   let pruned = 0;
@@ -180,29 +227,9 @@ export async function syncTree(
     out.warn(`could not record the sync on the box (${commit.code}); the next run resyncs`);
   }
 
-  let hydrated = "off";
-  if (input.hydrate && local.head) {
-    const hydrate = await box.run(hydrateScript({
-      workdir: input.workdir,
-      origin: input.hydrate.origin ?? "",
-      head: local.head,
-      base: input.hydrate.base,
-    }));
-    const text = decode(hydrate.stdout);
-    if (hydrate.code !== 0) out.warn(`hydrate skipped: git failed on the box (${hydrate.code})`);
-    else if (!input.hydrate.origin) hydrated = "local";
-    else if (text.includes("NOHEAD")) {
-      out.warn(
-        `local HEAD ${local.head.slice(0, 12)} is not on origin; the box has the files but not the commit`,
-      );
-      hydrated = "no-head";
-    } else {
-      if (text.includes("NOBASE")) out.warn(`hydrate: could not fetch origin/${input.hydrate.base}`);
-      hydrated = input.hydrate.base || local.head.slice(0, 12);
-    }
-  }
+  const hydrated = input.hydrate && local.head ? await hydrateBox() : "hydrated off";
   const durationMs = deps.clock.now() - started;
-  out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, hydrated ${hydrated})`);
+  out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, ${hydrated})`);
   return {
     skipped: false,
     files: input.manifest.files.length,

@@ -102,10 +102,14 @@ export function lockScript(input: { workRoot: string; ownerJson: string }): Remo
 
 const SYNC_STATE = `state="$1/.crabbox/sync/$2"
 cat -- "$state/fingerprint" 2>/dev/null
+if [ -f "$state/hydrated" ]; then printf 'hydrated %s\n' "$(cat -- "$state/hydrated")"; fi
 exit 0
 `;
 
-/** Prints `<fingerprint> <source>` of the last completed sync of this repo to the box, or nothing. */
+/**
+ * Prints `<fingerprint> <source>` of the last completed sync of this repo to the box (or nothing),
+ * then `hydrated <commit>` once the workdir's git is at that commit.
+ */
 export function readSyncStateScript(input: { workRoot: string; repo: string }): RemoteScript {
   return { script: SYNC_STATE, args: [input.workRoot, input.repo] };
 }
@@ -174,14 +178,42 @@ export function pruneScript(input: {
   };
 }
 
+const CHANGED_FILES = `set -u
+export LC_ALL=C
+state="$1/.crabbox/sync/$2"
+mkdir -p -- "$state" || exit 74
+# From here on the box's tree may differ from both records: an unfinished sync must never be skipped.
+rm -f -- "$state/fingerprint"
+new="$state/ids.new"
+sort -z >"$new" || exit 74
+old="$state/ids"
+[ -f "$old" ] || : >"$old"
+# Keep only the records the new list repeats, so a cut-short transfer leaves its files untrusted.
+comm -z -12 -- "$old" "$new" >"$state/ids.kept" && mv -f -- "$state/ids.kept" "$old" || exit 74
+comm -z -13 -- "$old" "$new" | sed -z 's/^[^ ]* //'
+`;
+
+/**
+ * Before the transfer: stdin is the `<content id> <path>\0` list of what is about to be sent. Prints,
+ * NUL-separated, the paths whose content id differs from the box's record of the last sync (or that
+ * it has no record of): rsync must not trust size+mtime for those.
+ */
+export function changedFilesScript(input: { workRoot: string; repo: string }): RemoteScript {
+  return { script: CHANGED_FILES, args: [input.workRoot, input.repo] };
+}
+
 const COMMIT_SYNC = `state="$1/.crabbox/sync/$2"
 new=$(ls -t -- "$state"/manifest.new.* 2>/dev/null | head -n 1)
 [ -n "$new" ] && mv -f -- "$new" "$state/manifest"
 rm -f -- "$state"/manifest.new.*
+if [ -f "$state/ids.new" ]; then mv -f -- "$state/ids.new" "$state/ids"; fi
 printf '%s %s\\n' "$3" "$4" >"$state/fingerprint.tmp" && mv -f -- "$state/fingerprint.tmp" "$state/fingerprint"
 `;
 
-/** SPEC §10.5 step 4: manifest and fingerprint are committed only after transfer and prune succeeded. */
+/**
+ * SPEC §10.5 step 4: manifest, content ids and fingerprint are committed only after transfer and
+ * prune succeeded.
+ */
 export function commitSyncScript(
   input: { workRoot: string; repo: string; fingerprint: string; source: string },
 ): RemoteScript {
@@ -222,29 +254,96 @@ export function renderEnvFile(vars: Record<string, string>): string {
   }).join("");
 }
 
-const HYDRATE = `set -u
-workdir=$1 origin=$2 head=$3 base=$4
-cd -- "$workdir" || exit 74
-[ -d .git ] || git init -q || exit 1
-if [ -z "$origin" ]; then exit 0; fi
-if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin "$origin"; else git remote add origin "$origin"; fi
-if ! git fetch -q --filter=blob:none --depth=1 origin "$head" 2>/dev/null && ! git fetch -q --depth=1 origin "$head" 2>/dev/null; then
-  echo "NOHEAD"
-else
-  git reset -q --mixed "$head" || exit 1
-fi
-if [ -n "$base" ]; then
-  git fetch -q --filter=blob:none --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null ||
-    git fetch -q --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null || echo "NOBASE"
-fi
-exit 0
+// Shared by both hydration scripts. git never looks above the workdir for a repository, and each
+// failure prints `FAIL <git's last error line>` so the client can name the real cause.
+const HYDRATE_COMMON = `set -u
+root=$1 repo=$2 workdir=$3 head=$4 branch=$5
+state="$root/.crabbox/sync/$repo"
+mkdir -p -- "$state" || exit 74
+err="$state/hydrate.err"
+fail() {
+  printf 'FAIL %s\\n' "$(grep -v '^[[:space:]]*$' "$err" 2>/dev/null | tail -n 1)"
+  rm -f -- "$err" "$state/hydrate.bundle"
+  exit 0
+}
+cd -- "$workdir" 2>"$err" || fail
+export GIT_CEILING_DIRECTORIES="\${workdir%/*}"
+# HEAD points where it points locally (a branch, or detached), then index and HEAD move to the commit.
+checkout() {
+  if [ -n "$branch" ] && git check-ref-format --branch "$branch" >/dev/null 2>&1; then
+    git symbolic-ref HEAD "refs/heads/$branch" 2>"$err" || fail
+  else
+    git update-ref --no-deref HEAD "$head" 2>"$err" || fail
+  fi
+  git reset -q --mixed "$head" 2>"$err" || fail
+  printf '%s\\n' "$head" >"$state/hydrated"
+  rm -f -- "$err"
+  echo HYDRATED
+}
 `;
 
-/** SPEC §10.6: the workdir becomes a git checkout at the local HEAD with the base ref fetched. */
+const HYDRATE = HYDRATE_COMMON + `origin=$6 base=$7
+rm -f -- "$state/hydrated"
+[ -d .git ] || git init -q 2>"$err" || fail
+git rev-parse --git-dir >/dev/null 2>"$err" || fail # a broken .git says so, before any bundle is made
+if [ -n "$origin" ]; then
+  if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin "$origin"; else git remote add origin "$origin"; fi 2>"$err" || fail
+  if [ -n "$base" ]; then
+    git fetch -q --filter=blob:none --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null ||
+      git fetch -q --depth=200 origin "+refs/heads/$base:refs/remotes/origin/$base" 2>/dev/null || echo "NOBASE"
+  fi
+fi
+if git cat-file -e "$head^{commit}" 2>/dev/null; then checkout; exit 0; fi
+if [ -n "$origin" ]; then
+  if git fetch -q --filter=blob:none --depth=1 origin "$head" 2>/dev/null || git fetch -q --depth=1 origin "$head" 2>"$err"; then
+    checkout
+    exit 0
+  fi
+  printf 'ORIGIN %s\\n' "$(grep -v '^[[:space:]]*$' "$err" | tail -n 1)"
+fi
+# The client sends a bundle of what this repository lacks; the box's HEAD is a base it may build on.
+printf 'NEED %s\\n' "$(git rev-parse -q --verify HEAD || echo none)"
+`;
+
+/**
+ * SPEC §10.6: the workdir becomes a git checkout at the local HEAD, fetched from origin when the box
+ * can, and the base ref fetched. Prints HYDRATED; or `NEED <box HEAD|none>` (after `ORIGIN <error>`
+ * if origin could not serve it) when the commit must come in a bundle; or `FAIL <git error>`.
+ * Always clears the `hydrated` mark first, so a failure is retried by the next run.
+ */
 export function hydrateScript(
-  input: { workdir: string; origin: string; head: string; base: string },
+  input: {
+    workRoot: string;
+    repo: string;
+    workdir: string;
+    origin: string;
+    head: string;
+    base: string;
+    branch: string;
+  },
 ): RemoteScript {
-  return { script: HYDRATE, args: [input.workdir, input.origin, input.head, input.base] };
+  return {
+    script: HYDRATE,
+    args: [input.workRoot, input.repo, input.workdir, input.head, input.branch, input.origin, input.base],
+  };
+}
+
+const HYDRATE_BUNDLE = HYDRATE_COMMON + `bundle="$state/hydrate.bundle"
+cat >"$bundle" 2>"$err" || fail
+git bundle unbundle "$bundle" >/dev/null 2>"$err" || fail
+rm -f -- "$bundle"
+git cat-file -e "$head^{commit}" 2>"$err" || fail
+checkout
+`;
+
+/** stdin is a git bundle holding the local HEAD: unbundled into the workdir's repository, then checked out. */
+export function hydrateBundleScript(
+  input: { workRoot: string; repo: string; workdir: string; head: string; branch: string },
+): RemoteScript {
+  return {
+    script: HYDRATE_BUNDLE,
+    args: [input.workRoot, input.repo, input.workdir, input.head, input.branch],
+  };
 }
 
 const LIST_GLOBS = `cd -- "$1" 2>/dev/null || exit 0

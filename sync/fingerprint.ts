@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import type { Manifest } from "./manifest.ts";
+import { contentIds } from "./content_ids.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 const decoder = new TextDecoder();
@@ -16,7 +17,7 @@ export interface FingerprintInput {
   deleted: string[];
   rules: string[];
   options: { delete: boolean; checksum: boolean };
-  /** Changed paths (work tree vs HEAD, plus untracked manifest entries), sorted, with mode/size/hash. */
+  /** Every manifest file, sorted, with mode, size and content id (git blob id). */
   changed: { path: string; mode: string; size: number; hash: string }[];
 }
 
@@ -39,32 +40,27 @@ async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promi
   return result.code === 0 ? decoder.decode(result.stdout) : null;
 }
 
-/** Gathers the fingerprint inputs from git and the file system. */
+/**
+ * Gathers the fingerprint inputs from git and lstat. Every file enters with its content id, so
+ * dirty, staged, untracked and submodule files all count, and only files without an index id are
+ * read (by git). `ids` is what the box's sync-state records after the transfer.
+ */
 export async function localFingerprint(
   deps: Pick<Deps, "proc" | "fs">,
   manifest: Manifest,
   rules: string[],
   options: { delete: boolean; checksum: boolean },
-): Promise<{ value: string; head: string | null }> {
+): Promise<{ value: string; head: string | null; ids: Map<string, string> }> {
   const root = manifest.gitRoot;
   const head = (await git(deps, root, ["rev-parse", "--verify", "-q", "HEAD"]))?.trim() || null;
   const tree = head ? (await git(deps, root, ["rev-parse", "HEAD^{tree}"]))?.trim() ?? null : null;
-  const tracked = new Set(
-    (await git(deps, root, ["ls-files", "--cached", "-z"]) ?? "").split("\0").filter(Boolean),
-  );
-  const diffed = head ? (await git(deps, root, ["diff", "--name-only", "-z", "HEAD"]) ?? "").split("\0") : [];
-  const inManifest = new Set(manifest.files);
-  const candidates = new Set([
-    ...diffed.filter((p) => inManifest.has(p)),
-    ...manifest.files.filter((p) => !tracked.has(p)),
-  ]);
-  const changed = [];
-  for (const path of [...candidates].sort()) {
-    const info = await deps.fs.lstat(`${root}/${path}`);
-    if (!info) continue;
-    const content = info.isSymlink ? new Uint8Array() : await deps.fs.readFile(`${root}/${path}`);
-    changed.push({ path, mode: (info.mode ?? 0).toString(8), size: info.size, hash: sha256(content) });
-  }
+  const ids = await contentIds(deps, manifest);
+  const changed = manifest.files.map((path, i) => ({
+    path,
+    mode: manifest.modes[i].toString(8),
+    size: manifest.sizes[i],
+    hash: ids.get(path)!,
+  }));
   return {
     value: fingerprint({
       head,
@@ -76,5 +72,6 @@ export async function localFingerprint(
       changed,
     }),
     head,
+    ids,
   };
 }

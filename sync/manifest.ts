@@ -3,7 +3,7 @@
  * submodules expanded, recursively), filtered by the rules and sync.include; absent files left out,
  * tracked deletions reported, skip-worktree/sparse entries neither sent nor pruned.
  */
-import type { Deps } from "../core/deps.ts";
+import type { Deps, SpecialFileKind } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 import { decide, matches, type Rule } from "./rules.ts";
 
@@ -13,10 +13,21 @@ export interface Manifest {
   files: string[];
   /** Sizes in bytes, aligned with files. */
   sizes: number[];
+  /** lstat st_mode bits, aligned with files. */
+  modes: number[];
+  /** The files that are symlinks (sent as links, never followed). */
+  symlinks: Set<string>;
   /** Tracked paths deleted locally. */
   deleted: string[];
   /** Skip-worktree and sparse entries: never sent, never pruned (see pruneList). */
   skipped: string[];
+  /** FIFOs, sockets and devices: never opened, never sent (warned about before leasing). */
+  nonRegular: { path: string; kind: SpecialFileKind | "special file" }[];
+  /**
+   * Index blob ids of tracked files whose work tree matches the index: their content ids, known
+   * without reading them. Dirty, unmerged and untracked files have none.
+   */
+  indexIds: Map<string, string>;
   bytes: number;
   excludedTrackedSecrets: { path: string; rule: string }[];
   protectedTracked: { path: string; rule: string }[];
@@ -49,6 +60,8 @@ export async function findGitRoot(deps: Pick<Deps, "proc">, cwd: string): Promis
 
 interface Entry {
   tracked: boolean;
+  /** The stage-0 index blob id (unset for untracked and unmerged paths). */
+  indexId?: string;
   /** `git ls-files -t` tag S: skip-worktree, which also marks paths outside a sparse cone. */
   skipped: boolean;
 }
@@ -62,16 +75,31 @@ async function listRepo(
 ): Promise<void> {
   // -s -t: "<tag> <mode> <object> <stage>\t<path>"; unmerged paths repeat once per stage.
   for (const record of (await git(deps, root, ["ls-files", "-s", "-t", "-z"])).split("\0")) {
-    const match = record.match(/^(\S) (\d+) \S+ \d+\t(.+)$/s);
+    const match = record.match(/^(\S) (\d+) (\S+) (\d+)\t(.+)$/s);
     if (!match) continue;
-    const [, tag, mode, path] = match;
+    const [, tag, mode, object, stage, path] = match;
     if (mode === GITLINK) {
       if (await deps.fs.lstat(`${root}/${path}/.git`)) {
         await listRepo(deps, `${root}/${path}`, `${prefix}${path}/`, into);
       }
       continue;
     }
-    into.set(prefix + path, { tracked: true, skipped: tag === "S" });
+    // Unmerged paths have stages 1-3 and no stage 0: their work-tree content has no index id.
+    const indexId = stage === "0" ? object : undefined;
+    into.set(prefix + path, { tracked: true, skipped: tag === "S", indexId });
+  }
+  // Work tree differs from the index: the index id is not the content (git compares stat, then content).
+  const dirty = await git(deps, root, [
+    "diff",
+    "--name-only",
+    "--no-renames",
+    "--no-ext-diff",
+    "--ignore-submodules=all",
+    "-z",
+  ]);
+  for (const path of dirty.split("\0")) {
+    const entry = path ? into.get(prefix + path) : undefined;
+    if (entry) entry.indexId = undefined;
   }
   for (
     const path of (await git(deps, root, ["ls-files", "--others", "--exclude-standard", "-z"])).split("\0")
@@ -94,15 +122,19 @@ export async function buildManifest(
     gitRoot,
     files: [],
     sizes: [],
+    modes: [],
+    symlinks: new Set(),
     deleted: [],
     skipped: [],
+    nonRegular: [],
+    indexIds: new Map(),
     bytes: 0,
     excludedTrackedSecrets: [],
     protectedTracked: [],
     reincludedSecrets: [],
   };
   for (const path of [...listed.keys()].sort()) {
-    const { tracked, skipped } = listed.get(path)!;
+    const { tracked, skipped, indexId } = listed.get(path)!;
     const verdict = decide(rules, path, tracked);
     if (verdict.excluded) {
       if (tracked && verdict.rule?.source === "secret") {
@@ -125,8 +157,15 @@ export async function buildManifest(
       continue;
     }
     if (info.isDirectory) continue; // an uninitialized submodule, or a file replaced by a directory
+    if (!info.isFile && !info.isSymlink) {
+      manifest.nonRegular.push({ path, kind: info.special ?? "special file" });
+      continue;
+    }
+    if (indexId) manifest.indexIds.set(path, indexId);
+    if (info.isSymlink) manifest.symlinks.add(path);
     manifest.files.push(path);
     manifest.sizes.push(info.size);
+    manifest.modes.push(info.mode ?? 0);
     manifest.bytes += info.size;
   }
   return manifest;

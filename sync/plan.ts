@@ -14,6 +14,8 @@ export interface SyncPlan {
   excludedTrackedSecrets: { count: number; examples: { path: string; rule: string }[] };
   protectedTracked: { count: number; examples: { path: string; rule: string }[] };
   reincludedSecrets: string[];
+  /** FIFOs, sockets and devices git listed: never opened, never synced. */
+  skippedNonRegular: { count: number; examples: Manifest["nonRegular"] };
   guardrail: {
     status: "ok" | "warning" | "failed";
     limits: GuardrailLimits;
@@ -21,6 +23,15 @@ export interface SyncPlan {
   };
   topFiles: { path: string; bytes: number }[];
   topDirs: { dir: string; bytes: number; files: number }[];
+}
+
+const EXAMPLES = 5;
+
+/** `2 non-regular files (never synced): pipe (fifo), app.sock (socket)`, the first few named. */
+export function describeNonRegular(list: Manifest["nonRegular"]): string {
+  const named = list.slice(0, EXAMPLES).map((f) => `${f.path} (${f.kind})`).join(", ");
+  const more = list.length > EXAMPLES ? `, … (+${list.length - EXAMPLES} more)` : "";
+  return `${list.length} non-regular file${list.length === 1 ? "" : "s"} (never synced): ${named}${more}`;
 }
 
 export function syncPlan(
@@ -59,6 +70,10 @@ export function syncPlan(
       examples: manifest.protectedTracked.slice(0, 5),
     },
     reincludedSecrets,
+    skippedNonRegular: {
+      count: manifest.nonRegular.length,
+      examples: manifest.nonRegular.slice(0, EXAMPLES),
+    },
     guardrail: { status: failed ? "failed" : reasons.length ? "warning" : "ok", limits, reasons },
     topFiles: manifest.files.map((path, i) => ({ path, bytes: manifest.sizes[i] }))
       .sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path)).slice(0, limit),

@@ -5,6 +5,8 @@ export function rsyncArgs(input: {
   /** user@host:/workdir/ */
   destination: string;
   checksum: boolean;
+  /** Send every listed file, whatever its size and mtime (files whose content id changed). */
+  ignoreTimes?: boolean;
   debug: boolean;
 }): string[] {
   return [
@@ -17,6 +19,7 @@ export function rsyncArgs(input: {
     "-e",
     input.sshCommand,
     ...(input.checksum ? ["--checksum"] : []),
+    ...(input.ignoreTimes ? ["--ignore-times"] : []),
     ...(input.debug ? ["--itemize-changes", "--stats"] : []),
     "./",
     input.destination,

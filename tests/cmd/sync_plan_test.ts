@@ -59,3 +59,26 @@ Deno.test("sync-plan: secrets excluded even when tracked, tracked build output k
     await Deno.remove(repo, { recursive: true });
   }
 });
+
+Deno.test("sync-plan: a FIFO git lists is shown as skipped, never read", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-plan-fifo-" });
+  await Deno.writeTextFile(`${repo}/a.txt`, "a");
+  await Deno.writeTextFile(`${repo}/pipe`, "was a file");
+  await git(repo, "init", "-q");
+  await git(repo, "add", ".");
+  await git(repo, "commit", "-qm", "x");
+  await Deno.remove(`${repo}/pipe`);
+  assert.ok((await new Deno.Command("mkfifo", { args: [`${repo}/pipe`] }).output()).success);
+  const cli = await fakeCli({ cwd: repo, env: { HCLOUD_TOKEN: "" } });
+  try {
+    const human = await cli.run("sync-plan");
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^sync candidate: 1 files, 1 B /m);
+    assert.match(human.stdout, /^skipped: 1 non-regular file \(never synced\): pipe \(fifo\)$/m);
+    const json = JSON.parse((await cli.run("sync-plan", "--json")).stdout);
+    assert.deepEqual(json.skippedNonRegular, { count: 1, examples: [{ path: "pipe", kind: "fifo" }] });
+  } finally {
+    await cli.cleanup();
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startHarness } from "../harness/harness.ts";
-import { git, sandbox } from "./_cli.ts";
+import { type CliResult, git, type Sandbox, sandbox } from "./_cli.ts";
 
 const CANARY = "forwarded-canary-7f3e9a";
 
@@ -201,6 +201,210 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
     assert.equal((await box.crabbox(["stop", lease])).code, 0);
     assert.deepEqual(harness.violations(), []);
   } finally {
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});
+
+/** `crabbox run` that must finish within the deadline; killed (and the test failed) if it hangs. */
+async function runWithin(box: Sandbox, args: string[], ms: number): Promise<CliResult> {
+  const running = box.spawn(args);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), ms)));
+  const outcome = await Promise.race([running.done, deadline]);
+  clearTimeout(timer);
+  if (outcome === "hung") {
+    running.child.kill("SIGKILL");
+    const late = await running.done;
+    throw new Error(`crabbox ${args.join(" ")} hung for ${ms} ms:\n${late.stderr}`);
+  }
+  return outcome;
+}
+
+Deno.test("non-regular files (FIFO, socket) are skipped with one warning before leasing, never opened", async () => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  try {
+    const repo = box.repo;
+    // git lists a tracked path that became a FIFO or a socket; reading either would block or fail.
+    for (const path of ["pipe.txt", "sock"]) await Deno.writeTextFile(`${repo}/${path}`, "was a file\n");
+    await git(repo, "add", ".");
+    await git(repo, "commit", "-qm", "files that become special");
+    for (const path of ["pipe.txt", "sock"]) await Deno.remove(`${repo}/${path}`);
+    await new Deno.Command("mkfifo", { args: [`${repo}/pipe.txt`] }).output();
+    const listener = Deno.listen({ transport: "unix", path: `${repo}/sock` });
+    try {
+      const plan = await runWithin(box, ["sync-plan"], 20_000);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(
+        plan.stdout,
+        /^skipped: 2 non-regular files \(never synced\): pipe\.txt \(fifo\), sock \(socket\)$/m,
+      );
+
+      const result = await runWithin(box, ["run", "--class", "tiny", "--", "sh", "-c", "ls"], 20_000);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stderr.split("\n");
+      const warning = lines.findIndex((l) =>
+        l === "crabbox: warning: skipping 2 non-regular files (never synced): pipe.txt (fifo), sock (socket)"
+      );
+      const leased = lines.findIndex((l) => l.startsWith("crabbox: lease "));
+      assert.ok(warning >= 0 && warning < leased, `one warning before leasing:\n${result.stderr}`);
+      assert.equal(lines.filter((l) => l.includes("non-regular")).length, 1);
+      assert.deepEqual(result.stdout.trim().split("\n").sort(), ["README.md", "src"]);
+      assert.deepEqual({ servers: harness.fake.servers.size, keys: harness.fake.keys.size }, {
+        servers: 0,
+        keys: 0,
+      });
+    } finally {
+      listener.close();
+    }
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});
+
+Deno.test("a same-size edit with a preserved mtime reaches the box, dirty or committed", async () => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  let stopLater = "";
+  try {
+    const repo = box.repo;
+    const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+    assert.equal(warm.code, 0, warm.stderr);
+    const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
+    stopLater = lease;
+    const first = await box.crabbox(["run", "--id", lease, "--", "true"]);
+    assert.equal(first.code, 0, first.stderr);
+
+    // Same length, new bytes, old mtime: rsync's size+mtime quick check alone would skip both.
+    const sameSizeEdit = async (path: string, from: string, to: string) => {
+      const { mtime } = await Deno.stat(`${repo}/${path}`);
+      const text = await Deno.readTextFile(`${repo}/${path}`);
+      assert.equal(from.length, to.length);
+      await Deno.writeTextFile(`${repo}/${path}`, text.replace(from, to));
+      await Deno.utime(`${repo}/${path}`, mtime!, mtime!);
+    };
+    await sameSizeEdit("README.md", "dirty", "DIRTY"); // stays a dirty file
+    await sameSizeEdit("src/app.js", "hello", "HELLO");
+    await git(repo, "commit", "-qam", "same size"); // src/app.js is clean again, README.md too
+    await sameSizeEdit("README.md", "DIRTY", "dirt!"); // and dirty once more
+    const result = await box.crabbox(["run", "--id", lease, "--", "cat", "README.md", "src/app.js"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "# webapp\ndirt!\nconsole.log('HELLO');\n");
+
+    const again = await box.crabbox(["run", "--id", lease, "--", "true"]);
+    assert.match(again.stderr, /^crabbox: sync skipped: no changes/m);
+    assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    stopLater = "";
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    if (stopLater) await box.crabbox(["stop", "--force", stopLater]);
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});
+
+Deno.test("no origin: git on the box equals local git; a failed hydration is retried and says why", async (t) => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  let stopLater = "";
+  const fake = harness.fake;
+  try {
+    const repo = box.repo;
+    const gitView = "git status --short; git log -1 --format='%H %s'";
+    const local = async () =>
+      (await git(repo, "status", "--short")) + (await git(repo, "log", "-1", "--format=%H %s"));
+    const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+    assert.equal(warm.code, 0, warm.stderr);
+    const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
+    stopLater = lease;
+    const workdir = () =>
+      `${
+        [...fake.servers.values()].find((s) => s.labels.lease === lease)!.box!.dir
+      }/work/crabbox/${lease}/webapp`;
+    const head = async () => (await git(repo, "rev-parse", "HEAD")).trim();
+
+    await t.step("first run: the whole history arrives in a bundle", async () => {
+      const result = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, await local());
+      assert.match(result.stderr, new RegExp(`hydrated ${(await head()).slice(0, 12)} via bundle\\)$`, "m"));
+      assert.doesNotMatch(result.stderr, /warning/);
+    });
+
+    await t.step("a new commit: only what the box lacks is bundled", async () => {
+      await Deno.writeTextFile(`${repo}/NEW.md`, "new\n");
+      await git(repo, "add", "NEW.md");
+      await git(repo, "commit", "-qm", "second");
+      const result = await box.crabbox(["--debug", "run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, await local());
+      assert.match(result.stderr, /^crabbox: debug: hydrate bundle .* incremental from [0-9a-f]{12}$/m);
+    });
+
+    await t.step(
+      "an origin with credentials, or one the box cannot reach: the commit still arrives",
+      async () => {
+        const token = "ghp_e2eCanaryCredential0123456789";
+        await git(
+          repo,
+          "remote",
+          "add",
+          "origin",
+          `https://x-access-token:${token}@github.invalid/o/webapp.git`,
+        );
+        await git(repo, "commit", "-q", "--allow-empty", "-m", "with a credentialed origin");
+        const credentialed = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+        assert.equal(credentialed.code, 0, credentialed.stderr);
+        assert.equal(credentialed.stdout, await local());
+        const config = await Deno.readTextFile(`${workdir()}/.git/config`);
+        assert.ok(
+          !config.includes(token) && !config.includes("github.invalid"),
+          "nothing of it reached the box",
+        );
+
+        await git(repo, "remote", "set-url", "origin", "http://127.0.0.1:9/o/webapp.git"); // refused on the box
+        await git(repo, "commit", "-q", "--allow-empty", "-m", "with an unreachable origin");
+        const unreachable = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+        assert.equal(unreachable.code, 0, unreachable.stderr);
+        assert.equal(unreachable.stdout, await local());
+        assert.match(unreachable.stderr, /hydrated [0-9a-f]{12} via bundle\)$/m);
+        await git(repo, "remote", "remove", "origin");
+      },
+    );
+
+    await t.step("a failed hydration names the git error and is retried on an unchanged tree", async () => {
+      await git(repo, "commit", "-q", "--allow-empty", "-m", "third");
+      // The box can no longer store packs (a file where the directory was).
+      const pack = `${workdir()}/.git/objects/pack`;
+      await Deno.rename(pack, `${pack}.off`);
+      await Deno.writeTextFile(pack, "");
+      try {
+        const failed = await box.crabbox(["run", "--id", lease, "--", "true"]);
+        assert.equal(failed.code, 0, failed.stderr);
+        assert.match(failed.stderr, /^crabbox: warning: hydrate skipped: .*Not a directory/m);
+        assert.match(failed.stderr, /\(pruned 0, hydrate failed\)$/m);
+        assert.doesNotMatch(failed.stderr, /hydrated /);
+      } finally {
+        await Deno.remove(pack);
+        await Deno.rename(`${pack}.off`, pack);
+      }
+      const retried = await box.crabbox(["run", "--id", lease, "--", "sh", "-c", gitView]);
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.match(retried.stderr, /^crabbox: sync skipped: no changes/m);
+      assert.equal(retried.stdout, await local());
+    });
+
+    assert.equal((await box.crabbox(["stop", lease])).code, 0);
+    stopLater = "";
+    assert.deepEqual(harness.violations(), []);
+  } finally {
+    if (stopLater) await box.crabbox(["stop", "--force", stopLater]);
     await box.cleanup();
     const leaks = await harness.stop();
     assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });

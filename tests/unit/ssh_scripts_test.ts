@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import {
   envUploadScript,
   execScript,
+  hydrateBundleScript,
+  hydrateScript,
   killScript,
   lockScript,
   readExitScript,
@@ -280,4 +282,53 @@ Deno.test("renderEnvFile: export lines with single quotes escaped", () => {
     renderEnvFile({ CI: "true", Q: "it's" }),
     "export CI='true'\nexport Q='it'\\''s'\n",
   );
+});
+
+Deno.test("hydrate: NEED names the box's HEAD; a bundle checks out the branch; marks cleared on failure", async () => {
+  const { root, workdir } = await workRoot();
+  const local = `${root}/local`;
+  const git = (cwd: string, ...args: string[]) =>
+    new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  await Deno.mkdir(local);
+  await git(local, "init", "-q", "-b", "main");
+  await git(local, "commit", "-q", "--allow-empty", "-m", "one");
+  const head = decoder.decode((await git(local, "rev-parse", "HEAD")).stdout).trim();
+  const mark = `${root}/.crabbox/sync/repo/hydrated`;
+  const where = { workRoot: root, repo: "repo", workdir, head };
+
+  const need = await runWith(hydrateScript({ ...where, origin: "", base: "", branch: "main" }));
+  assert.deepEqual([need.code, need.stdout], [0, "NEED none\n"]);
+  const bundle = (await git(local, "bundle", "create", "-q", "-", "HEAD")).stdout;
+  const apply = async (branch: string) => {
+    const child = start(hydrateBundleScript({ ...where, branch }));
+    const writer = child.stdin.getWriter();
+    await writer.write(bundle);
+    await writer.close();
+    const out = await child.output();
+    return decoder.decode(out.stdout);
+  };
+  assert.equal(await apply("main"), "HYDRATED\n");
+  assert.equal((await Deno.readTextFile(mark)).trim(), head);
+  const boxHead = async () =>
+    decoder.decode((await git(workdir, "symbolic-ref", "-q", "HEAD")).stdout).trim();
+  assert.equal(await boxHead(), "refs/heads/main");
+
+  // A name is only ever data: valid ones (shell characters and all) become the branch, others detach.
+  assert.equal(await apply("x;touch${IFS}pwned"), "HYDRATED\n");
+  assert.equal(await boxHead(), "refs/heads/x;touch${IFS}pwned");
+  assert.equal(await exists(`${workdir}/pwned`), false);
+  assert.equal(await apply("bad..name"), "HYDRATED\n");
+  assert.equal(await boxHead(), "", "detached");
+
+  // The commit is there now (no NEED); a failing git names its error and clears the mark.
+  await Deno.writeTextFile(`${workdir}/.git/HEAD`, "garbage\n");
+  const failed = await runWith(hydrateScript({ ...where, origin: "", base: "", branch: "main" }));
+  assert.match(failed.stdout, /^FAIL .+/);
+  assert.equal(await exists(mark), false);
+  await Deno.remove(root, { recursive: true });
 });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { realFs, realProcess } from "../../core/runtime.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { buildManifest, findGitRoot, pruneList } from "../../sync/manifest.ts";
+import { localFingerprint } from "../../sync/fingerprint.ts";
 import { builtinRules, parseRuleLines } from "../../sync/rules.ts";
 
 const deps = { proc: realProcess, fs: realFs };
@@ -111,4 +112,42 @@ Deno.test("not a git repository: exit 6 with the git init hint, before anything 
   assert.equal(error.exitCode, 6);
   assert.equal(error.hint, "run 'git init' or use --no-sync");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("manifest: FIFOs and sockets are skipped and named, never sent, never opened", async () => {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "crabbox-special-" }));
+  // git lists a tracked path that became a FIFO or a socket (and, depending on the version, an untracked FIFO).
+  await sh(
+    base,
+    `git init -q . && echo a >a.txt && echo p >pipe && echo s >sock && git add . && git commit -qm init
+     rm pipe sock && mkfifo pipe untracked-pipe`,
+  );
+  const listener = Deno.listen({ transport: "unix", path: `${base}/sock` });
+  try {
+    const manifest = await buildManifest(deps, base, builtinRules());
+    assert.deepEqual(manifest.files, ["a.txt"]);
+    assert.equal(manifest.bytes, 2);
+    assert.deepEqual(manifest.deleted, [], "a path that is still there is not a deletion");
+    const listed = manifest.nonRegular.map((f) => f.path);
+    assert.deepEqual(
+      manifest.nonRegular.filter((f) => f.path !== "untracked-pipe"),
+      [{ path: "pipe", kind: "fifo" }, { path: "sock", kind: "socket" }],
+    );
+    assert.deepEqual(listed.filter((p) => p !== "untracked-pipe"), ["pipe", "sock"]);
+
+    // Whoever opens the FIFO for reading unblocks this writer: proof that it was opened.
+    let opened = false;
+    const writer = Deno.open(`${base}/pipe`, { write: true }).then((file) => {
+      opened = true;
+      file.close();
+    });
+    await localFingerprint(deps, manifest, [], { delete: true, checksum: false });
+    assert.equal(opened, false, "the fingerprint opened the FIFO");
+    const reader = await Deno.open(`${base}/pipe`, { read: true }); // releases our own writer
+    await writer;
+    reader.close();
+  } finally {
+    listener.close();
+    await Deno.remove(base, { recursive: true });
+  }
 });

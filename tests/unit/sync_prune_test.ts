@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  changedFilesScript,
   commitSyncScript,
   fullResyncScript,
   pruneScript,
@@ -197,5 +198,30 @@ Deno.test("an interrupted sync (prune without commit) keeps the old fingerprint"
   assert.equal(prune.code, 0);
   assert.equal((await run(readSyncStateScript({ workRoot: b.root, repo: "repo" }))).stdout, "fp1 src\n");
   assert.deepEqual(await storedManifest(b), ["a.txt", "b.txt"]);
+  await Deno.remove(b.root, { recursive: true });
+});
+
+Deno.test("content ids: the box names what changed since its last committed sync", async () => {
+  const b = await box();
+  const changed = async (records: [string, string][]) => {
+    const result = await run(
+      changedFilesScript({ workRoot: b.root, repo: "repo" }),
+      records.map(([id, path]) => `${id} ${path}\0`).join(""),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.split("\0").filter(Boolean).sort();
+  };
+  const first: [string, string][] = [["aaa", "a.txt"], ["bbb", "dir/with space.txt"], ["ccc", "line\nbreak"]];
+  assert.deepEqual(await changed(first), ["a.txt", "dir/with space.txt", "line\nbreak"], "no record yet");
+  await b.sync(["a.txt"]); // prune + commit: the ids become the record
+  assert.equal(await exists(`${b.root}/.crabbox/sync/repo/ids.new`), false);
+  assert.deepEqual(await changed(first), [], "nothing changed");
+
+  // The compare starts a transfer: the fingerprint goes, so a sync cut short is never skipped.
+  assert.equal(await exists(`${b.root}/.crabbox/sync/repo/fingerprint`), false);
+  const next: [string, string][] = [["aaa", "a.txt"], ["bb2", "dir/with space.txt"], ["ddd", "new.txt"]];
+  assert.deepEqual(await changed(next), ["dir/with space.txt", "new.txt"]);
+  // Not committed: the changed files stay untrusted, the unchanged one stays trusted.
+  assert.deepEqual(await changed(first), ["dir/with space.txt", "line\nbreak"]);
   await Deno.remove(b.root, { recursive: true });
 });

@@ -33,6 +33,15 @@ Deno.test("rsync argv, golden", () => {
   );
   const plain = rsyncArgs({ sshCommand: "ssh", destination: "u@h:/d/", checksum: false, debug: false });
   assert.equal(plain.includes("--checksum") || plain.includes("--stats"), false);
+  assert.equal(plain.includes("--ignore-times"), false);
+  const changed = rsyncArgs({
+    sshCommand: "ssh",
+    destination: "u@h:/d/",
+    checksum: false,
+    ignoreTimes: true,
+    debug: false,
+  });
+  assert.deepEqual(changed.slice(-3), ["--ignore-times", "./", "u@h:/d/"]);
 });
 
 Deno.test("rsync sends exactly the NUL manifest through the pinned ssh argv", async () => {

@@ -25,6 +25,7 @@ export function memoryFs(files: Record<string, string>): FileSystem {
     mkdir: unused,
     remove: unused,
     readDir: unused,
+    readLink: unused,
     chmod: unused,
     cwd: () => "/repo",
     makeTempDir: unused,

@@ -1,0 +1,64 @@
+/**
+ * Content ids of the manifest's files, as git blob ids: taken from the index where the work tree
+ * matches it (nothing read), hashed by `git hash-object` for dirty and untracked files, computed from
+ * the link text for symlinks. FIFOs, sockets and devices never reach this (see buildManifest).
+ */
+import { createHash } from "node:crypto";
+import type { Deps } from "../core/deps.ts";
+import { syncError } from "../core/errors.ts";
+import type { Manifest } from "./manifest.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** git's blob id of the given bytes (SHA-1 object format). */
+export function blobId(content: Uint8Array): string {
+  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+
+/** `git hash-object --stdin-paths` reads lines and C-unquotes a leading `"`: such paths are read here. */
+function lineSafe(path: string): boolean {
+  return !/[\n\r]/.test(path) && !path.startsWith('"');
+}
+
+/** path → content id for every file of the manifest. */
+export async function contentIds(
+  deps: Pick<Deps, "proc" | "fs">,
+  manifest: Manifest,
+): Promise<Map<string, string>> {
+  const root = manifest.gitRoot;
+  const ids = new Map<string, string>();
+  const viaGit: string[] = [];
+  for (const path of manifest.files) {
+    const known = manifest.indexIds.get(path);
+    if (known) ids.set(path, known);
+    else if (manifest.symlinks.has(path)) {
+      ids.set(path, blobId(encoder.encode(await deps.fs.readLink(`${root}/${path}`))));
+    } else if (lineSafe(path)) viaGit.push(path);
+    else ids.set(path, blobId(await deps.fs.readFile(`${root}/${path}`)));
+  }
+  if (viaGit.length) {
+    // --no-filters: the bytes on disk, and no clean filter (git-lfs…) is started per file.
+    const result = await deps.proc.run("git", ["hash-object", "--no-filters", "--stdin-paths"], {
+      cwd: root,
+      stdin: viaGit.map((path) => path + "\n").join(""),
+    });
+    const lines = decoder.decode(result.stdout).split("\n");
+    if (result.code !== 0 || lines.length < viaGit.length) {
+      throw syncError(
+        `git hash-object failed in ${root}: ${decoder.decode(result.stderr).trim()}`,
+        "check the repository with git status",
+      );
+    }
+    viaGit.forEach((path, i) => ids.set(path, lines[i]));
+  }
+  return ids;
+}
+
+/**
+ * The box-side record of what was sent (`<id> <path>\0` per file, sorted by path): the sync-state
+ * that lets the next transfer find same-size edits that rsync's size+mtime check would skip.
+ */
+export function idRecords(files: string[], ids: Map<string, string>): string {
+  return files.map((path) => `${ids.get(path)} ${path}\0`).join("");
+}

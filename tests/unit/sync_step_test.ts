@@ -1,0 +1,252 @@
+/**
+ * The sync step as a use case, root-free: real git, rsync and bash, with a "box" that is a local
+ * directory (its scripts run in local bash, rsync's ssh is a stand-in that runs the remote side here).
+ */
+import assert from "node:assert/strict";
+import { realClock, realFs, realProcess } from "../../core/runtime.ts";
+import { Output } from "../../core/output.ts";
+import { Redactor } from "../../core/redact.ts";
+import type { Terminal } from "../../core/deps.ts";
+import { shellJoin } from "../../core/format.ts";
+import { remoteBash } from "../../lease/box.ts";
+import type { RemoteScript } from "../../ssh/scripts.ts";
+import { type SyncBox, type SyncOptions, syncTree } from "../../lease/sync_step.ts";
+import { buildManifest } from "../../sync/manifest.ts";
+import { builtinRules } from "../../sync/rules.ts";
+
+const decoder = new TextDecoder();
+const deps = { proc: realProcess, fs: realFs, clock: realClock };
+
+async function sh(cwd: string, script: string): Promise<string> {
+  const out = await new Deno.Command("bash", {
+    args: ["-euc", script],
+    cwd,
+    env: {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, `${script}\n${decoder.decode(out.stderr)}`);
+  return decoder.decode(out.stdout);
+}
+
+interface Fixture {
+  repo: string;
+  box: SyncBox;
+  workdir: string;
+  stderr: () => string;
+  sync(options?: Partial<SyncOptions>): ReturnType<typeof syncTree>;
+  cleanup(): Promise<void>;
+}
+
+/** A committed repo (README.md dirty) and an empty local "box". */
+async function fixture(): Promise<Fixture> {
+  const tmp = await Deno.realPath(await Deno.makeTempDir({ prefix: "crabbox-step-" }));
+  const repo = `${tmp}/repo`;
+  await Deno.mkdir(`${repo}/src`, { recursive: true });
+  await sh(
+    repo,
+    `git init -q -b main . && printf '# webapp\\n' >README.md && printf "console.log('hello');\\n" >src/app.js
+     git add . && git commit -qm sample && printf '# webapp\\ndirty\\n' >README.md`,
+  );
+  const workRoot = `${tmp}/box`;
+  const workdir = `${workRoot}/cbx_0123456789ab/repo`;
+  const fakeSsh = `${tmp}/ssh`;
+  await Deno.writeTextFile(
+    fakeSsh,
+    `#!/bin/bash
+while [ "$#" -gt 0 ] && [ "$1" != box.invalid ]; do shift; done
+shift
+exec bash -c "$*"
+`,
+    { mode: 0o755 },
+  );
+  const box: SyncBox = {
+    leaseId: "cbx_0123456789ab",
+    workRoot,
+    destination: "crabbox@box.invalid",
+    rsyncShell: () => shellJoin([fakeSsh]),
+    async run(remote: RemoteScript, stdin?: Uint8Array | string) {
+      const result = await realProcess.run("bash", ["-c", remoteBash(remote.script, remote.args)], {
+        stdin: stdin ?? "",
+        env: { GIT_CONFIG_GLOBAL: "/dev/null" },
+      });
+      return result;
+    },
+  };
+  let stderr = "";
+  const io: Terminal = {
+    writeStdout: () => {},
+    writeStderr: (chunk) => (stderr += typeof chunk === "string" ? chunk : decoder.decode(chunk)),
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    onClosed: () => () => {},
+  };
+  const out = new Output(io, new Redactor(), { quiet: false, debug: true, json: false });
+  return {
+    repo,
+    box,
+    workdir,
+    stderr: () => stderr,
+    async sync(options = {}) {
+      stderr = "";
+      const manifest = await buildManifest(deps, repo, builtinRules());
+      return await syncTree({ deps, out }, box, {
+        gitRoot: repo,
+        manifest,
+        checksum: false,
+        fullResync: false,
+        prune: true,
+        massDeleteLimit: 200,
+        allowMassDelete: false,
+        rules: [],
+        hydrate: null,
+        source: `laptop:${repo}`,
+        timeoutSecs: 60,
+        ...options,
+        workdir,
+        repo: "repo",
+      });
+    },
+    cleanup: () => Deno.remove(tmp, { recursive: true }),
+  };
+}
+
+/** Same length, new bytes, the old mtime: exactly what rsync's size+mtime quick check cannot see. */
+async function sameSizeEdit(path: string, from: string, to: string): Promise<void> {
+  const { mtime } = await Deno.stat(path);
+  await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace(from, to));
+  await Deno.utime(path, mtime!, mtime!);
+}
+
+Deno.test("sync step: same-size edits with a preserved mtime reach the box, dirty or committed", async () => {
+  const f = await fixture();
+  try {
+    assert.equal((await f.sync()).skipped, false);
+    await sameSizeEdit(`${f.repo}/README.md`, "dirty", "DIRTY");
+    await sameSizeEdit(`${f.repo}/src/app.js`, "hello", "HELLO");
+    await sh(f.repo, "git commit -qam 'same size'");
+    await sameSizeEdit(`${f.repo}/README.md`, "DIRTY", "dirt!");
+    const second = await f.sync();
+    assert.equal(second.skipped, false);
+    assert.equal(await Deno.readTextFile(`${f.workdir}/README.md`), "# webapp\ndirt!\n");
+    assert.equal(await Deno.readTextFile(`${f.workdir}/src/app.js`), "console.log('HELLO');\n");
+    // Only the two edited files were sent without trusting size+mtime, not the whole tree.
+    assert.match(f.stderr(), /^crabbox: debug: content changed since the last sync: 2 files$/m);
+    assert.equal((await f.sync()).skipped, true, "and then nothing is left to send");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: a sync cut short after the transfer never leaves a changed file trusted", async () => {
+  const f = await fixture();
+  try {
+    await f.sync();
+    await sameSizeEdit(`${f.repo}/README.md`, "dirty", "DIRTY");
+    await Deno.remove(`${f.repo}/src/app.js`);
+    // The transfer delivers the edit, then the mass-deletion guard stops the sync before its commit.
+    const refused = await f.sync({ massDeleteLimit: 1 }).then(() => null, (e) => e);
+    assert.match(String(refused?.message), /sync would delete 1 files on the box/);
+    assert.equal(await Deno.readTextFile(`${f.workdir}/README.md`), "# webapp\nDIRTY\n");
+    // Back to the content of the last committed sync, with the size and mtime the box has now.
+    await sh(f.repo, "git checkout -- src/app.js");
+    await sameSizeEdit(`${f.repo}/README.md`, "DIRTY", "dirty");
+    await f.sync();
+    assert.equal(await Deno.readTextFile(`${f.workdir}/README.md`), "# webapp\ndirty\n");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+/** What `git status --short` and `git log -1` say, locally or on the box. */
+const gitView = (dir: string) =>
+  sh(dir, "git status --short; git log -1 --format='%H %s'; git branch --show-current");
+
+Deno.test("sync step: without origin the box's git equals local git, by an incremental bundle", async () => {
+  const f = await fixture();
+  const hydrate = { origin: null, base: "", branch: "main" };
+  try {
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    const head = (await sh(f.repo, "git rev-parse HEAD")).trim();
+    assert.match(
+      f.stderr(),
+      new RegExp(
+        `^crabbox: sync complete in \\S+ \\(pruned 0, hydrated ${head.slice(0, 12)} via bundle\\)$`,
+        "m",
+      ),
+    );
+    assert.match(f.stderr(), /^crabbox: debug: hydrate bundle \d+ B, full history$/m);
+
+    await sh(f.repo, "echo new >NEW.md && git add NEW.md && git commit -qm second");
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    assert.match(
+      f.stderr(),
+      new RegExp(`^crabbox: debug: hydrate bundle \\d+ B, incremental from ${head.slice(0, 12)}$`, "m"),
+    );
+    assert.doesNotMatch(f.stderr(), /warning/);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: a failed hydration names git's error and is retried on an unchanged tree", async () => {
+  const f = await fixture();
+  const hydrate = { origin: null, base: "", branch: "main" };
+  try {
+    await f.sync({ hydrate });
+    await sh(f.repo, "git commit -q --allow-empty -m third");
+    // The box can no longer store packs (a file where the directory was: root cannot write either).
+    await sh(f.workdir, "mv .git/objects/pack .git/objects/pack.off && touch .git/objects/pack");
+    try {
+      await f.sync({ hydrate });
+    } finally {
+      await sh(f.workdir, "rm .git/objects/pack && mv .git/objects/pack.off .git/objects/pack");
+    }
+    assert.match(f.stderr(), /^crabbox: warning: hydrate skipped: .*Not a directory/m);
+    assert.match(f.stderr(), /^crabbox: sync complete in \S+ \(pruned 0, hydrate failed\)$/m);
+    assert.notEqual(await gitView(f.workdir), await gitView(f.repo));
+
+    const retried = await f.sync({ hydrate });
+    assert.equal(retried.skipped, true, "the tree did not change");
+    assert.equal(await gitView(f.workdir), await gitView(f.repo), "but the hydration was redone");
+    assert.equal((await f.sync({ hydrate })).skipped, true);
+    assert.doesNotMatch(f.stderr(), /hydrat/, "and once it succeeded it is not redone");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: origin has the base but not HEAD: the rest arrives in a bundle", async () => {
+  const f = await fixture();
+  try {
+    const origin = `${f.repo}/../origin.git`;
+    await sh(
+      f.repo,
+      `git init -q --bare ${origin} && git -C ${origin} config uploadpack.allowFilter true
+      git -C ${origin} config uploadpack.allowAnySHA1InWant true && git push -q ${origin} HEAD:refs/heads/main`,
+    );
+    const hydrate = { origin: `file://${origin}`, base: "main", branch: "main" };
+    await f.sync({ hydrate });
+    assert.match(f.stderr(), /\(pruned 0, hydrated main\)$/m, "from origin");
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+
+    await sh(f.repo, "echo more >>src/app.js && git commit -qam unpushed");
+    await f.sync({ hydrate });
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+    assert.equal(
+      (await sh(f.workdir, "git rev-parse origin/main")).trim(),
+      (await sh(origin, "git rev-parse main")).trim(),
+    );
+    assert.doesNotMatch(f.stderr(), /warning/);
+  } finally {
+    await f.cleanup();
+  }
+});

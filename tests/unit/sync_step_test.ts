@@ -3,8 +3,9 @@
  * directory (its scripts run in local bash, rsync's ssh is a stand-in that runs the remote side here).
  */
 import assert from "node:assert/strict";
-import { realClock, realFs, realProcess } from "../../core/runtime.ts";
+import { realClock, realFs, realProcess, realSystem } from "../../core/runtime.ts";
 import { Output } from "../../core/output.ts";
+import { CrabboxError, interruptedError } from "../../core/errors.ts";
 import { Redactor } from "../../core/redact.ts";
 import type { Terminal } from "../../core/deps.ts";
 import { shellJoin } from "../../core/format.ts";
@@ -247,6 +248,60 @@ Deno.test("sync step: origin has the base but not HEAD: the rest arrives in a bu
     );
     assert.doesNotMatch(f.stderr(), /warning/);
   } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: an interrupt stops a running rsync at once and is the failure", async () => {
+  const f = await fixture();
+  const tmp = `${f.repo}/..`;
+  const started = `${tmp}/ssh-started`;
+  await sh(tmp, `mkfifo ssh-started`);
+  // An "ssh" that never answers: rsync waits on it until something stops rsync.
+  const stuck = `${tmp}/stuck-ssh`;
+  await Deno.writeTextFile(
+    stuck,
+    `#!/bin/bash\necho $$ >${started}\nexec sleep 30 2>/dev/null\n`,
+    { mode: 0o755 },
+  );
+  const box = { ...f.box, rsyncShell: () => shellJoin([stuck]) };
+  const interrupt = new AbortController();
+  const out = new Output(
+    { writeStdout() {}, writeStderr() {}, stdoutIsTTY: false, stderrIsTTY: false, onClosed: () => () => {} },
+    new Redactor(),
+    { quiet: true, debug: false, json: false },
+  );
+  let sshPid = 0;
+  try {
+    const manifest = await buildManifest(deps, f.repo, builtinRules());
+    const sync = syncTree({ deps, out, signal: interrupt.signal }, box, {
+      gitRoot: f.repo,
+      manifest,
+      checksum: false,
+      fullResync: false,
+      prune: true,
+      massDeleteLimit: 200,
+      allowMassDelete: false,
+      rules: [],
+      hydrate: null,
+      source: `laptop:${f.repo}`,
+      timeoutSecs: 60,
+      workdir: f.workdir,
+      repo: "repo",
+    });
+    // Opening the FIFO waits for the stuck ssh to exist: rsync is running.
+    sshPid = Number((await Deno.readTextFile(started)).trim());
+    interrupt.abort(interruptedError("SIGTERM"));
+    await assert.rejects(sync, (error: unknown) => {
+      assert.ok(error instanceof CrabboxError);
+      assert.equal(error.kind, "interrupted");
+      assert.equal(error.exitCode, 143);
+      return true;
+    });
+    // rsync was stopped while its ssh was still stuck, not when that ssh gave up 30 s later.
+    assert.ok(realSystem.processAlive(sshPid), "the sync ended only because its ssh did");
+  } finally {
+    if (sshPid) Deno.kill(sshPid, "SIGKILL");
     await f.cleanup();
   }
 });

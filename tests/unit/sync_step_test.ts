@@ -41,7 +41,11 @@ interface Fixture {
   box: SyncBox;
   workdir: string;
   stderr: () => string;
-  sync(options?: Partial<SyncOptions>): ReturnType<typeof syncTree>;
+  /** `on` swaps the box (e.g. a stuck ssh) or adds the invocation's interrupt signal. */
+  sync(
+    options?: Partial<SyncOptions>,
+    on?: { box?: SyncBox; signal?: AbortSignal },
+  ): ReturnType<typeof syncTree>;
   cleanup(): Promise<void>;
 }
 
@@ -94,10 +98,10 @@ exec bash -c "$*"
     box,
     workdir,
     stderr: () => stderr,
-    async sync(options = {}) {
+    async sync(options = {}, on = {}) {
       stderr = "";
       const manifest = await buildManifest(deps, repo, builtinRules());
-      return await syncTree({ deps, out }, box, {
+      return await syncTree({ deps, out, signal: on.signal }, on.box ?? box, {
         gitRoot: repo,
         manifest,
         checksum: false,
@@ -257,38 +261,18 @@ Deno.test("sync step: an interrupt stops a running rsync at once and is the fail
   const tmp = `${f.repo}/..`;
   const started = `${tmp}/ssh-started`;
   await sh(tmp, `mkfifo ssh-started`);
-  // An "ssh" that never answers: rsync waits on it until something stops rsync.
+  // An "ssh" that never answers and ignores what rsync sends it: rsync waits until something stops rsync.
   const stuck = `${tmp}/stuck-ssh`;
   await Deno.writeTextFile(
     stuck,
-    `#!/bin/bash\necho $$ >${started}\nexec sleep 30 2>/dev/null\n`,
+    `#!/bin/bash\ntrap '' TERM HUP INT PIPE USR1 USR2\necho $$ >${started}\nexec sleep 30 2>/dev/null\n`,
     { mode: 0o755 },
   );
   const box = { ...f.box, rsyncShell: () => shellJoin([stuck]) };
   const interrupt = new AbortController();
-  const out = new Output(
-    { writeStdout() {}, writeStderr() {}, stdoutIsTTY: false, stderrIsTTY: false, onClosed: () => () => {} },
-    new Redactor(),
-    { quiet: true, debug: false, json: false },
-  );
   let sshPid = 0;
   try {
-    const manifest = await buildManifest(deps, f.repo, builtinRules());
-    const sync = syncTree({ deps, out, signal: interrupt.signal }, box, {
-      gitRoot: f.repo,
-      manifest,
-      checksum: false,
-      fullResync: false,
-      prune: true,
-      massDeleteLimit: 200,
-      allowMassDelete: false,
-      rules: [],
-      hydrate: null,
-      source: `laptop:${f.repo}`,
-      timeoutSecs: 60,
-      workdir: f.workdir,
-      repo: "repo",
-    });
+    const sync = f.sync({}, { box, signal: interrupt.signal });
     // Opening the FIFO waits for the stuck ssh to exist: rsync is running.
     sshPid = Number((await Deno.readTextFile(started)).trim());
     interrupt.abort(interruptedError("SIGTERM"));
@@ -301,7 +285,7 @@ Deno.test("sync step: an interrupt stops a running rsync at once and is the fail
     // rsync was stopped while its ssh was still stuck, not when that ssh gave up 30 s later.
     assert.ok(realSystem.processAlive(sshPid), "the sync ended only because its ssh did");
   } finally {
-    if (sshPid) Deno.kill(sshPid, "SIGKILL");
+    if (sshPid && realSystem.processAlive(sshPid)) Deno.kill(sshPid, "SIGKILL");
     await f.cleanup();
   }
 });

@@ -6,6 +6,7 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatBytes, formatCount, formatIso } from "../core/format.ts";
 import {
   contractChecks,
+  jobCommandMode,
   jobServerTypes,
   type JobSpec,
   planSteps,
@@ -23,38 +24,56 @@ const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const
 export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
   const def = config.jobs[name];
   if (!def) return null;
-  const j = def.values;
-  const c = config.values;
-  const location = (j.location as string | undefined) ?? (c["hetzner.location"] as string);
+  const c = config.config;
+  const location = def.location ?? c.hetzner.location;
+  const { mode, argv } = jobCommandMode(def.command, def.shell);
   return {
     name,
     source: def.source,
-    description: (j.description as string | undefined) ?? "",
-    command: (j.command as string | string[] | undefined) ?? null,
-    syncOnly: !!j.syncOnly,
-    noSync: !!j.noSync,
-    workdir: (j.workdir as string | undefined) ?? null,
-    timeoutSecs: (j.timeout as number | undefined) ?? null,
-    profile: (j.profile as string | undefined) ?? (c.profile as string),
-    className: (j.class as string | undefined) ?? (c.class as string),
-    serverType: (j.serverType as string | undefined) ?? ((c.serverType as string) || null),
-    locations: location ? [location] : (c["hetzner.locations"] as string[]),
-    image: (j.image as string | undefined) ?? (c["hetzner.image"] as string),
-    ttlSecs: (j.ttl as number | undefined) ?? (c.ttl as number),
-    idleSecs: (j.idleTimeout as number | undefined) ?? (c.idleTimeout as number),
-    keep: !!j.keep,
-    pool: (j.pool as string | undefined) ?? null,
-    envAllow: (j["env.allow"] as string[] | undefined) ?? [],
-    envSet: (j["env.set"] as Record<string, string> | undefined) ?? {},
-    junit: (j.junit as string[] | undefined) ?? [],
-    artifacts: (j.artifacts as string[] | undefined) ?? [],
-    requiredArtifacts: (j.requiredArtifacts as string[] | undefined) ?? [],
-    stop: (j.stop as StopPolicy | undefined) ?? "auto",
+    description: def.description,
+    label: def.label,
+    command: def.command,
+    mode,
+    commandArgv: argv,
+    syncOnly: def.syncOnly,
+    noSync: def.noSync,
+    checksum: def.checksum,
+    forceSyncLarge: def.forceSyncLarge,
+    workdir: def.workdir,
+    timeoutSecs: def.timeout,
+    profile: def.profile ?? c.profile,
+    className: def.class ?? c.class,
+    serverType: def.serverType ?? (c.serverType || null),
+    architecture: def.architecture ?? c.architecture,
+    locations: location ? [location] : c.hetzner.locations,
+    image: def.image ?? c.hetzner.image,
+    ttlSecs: def.ttl ?? c.ttl,
+    idleSecs: def.idleTimeout ?? c.idleTimeout,
+    keep: def.keep,
+    pool: def.pool ?? null,
+    envAllow: def.env.allow,
+    envSet: def.env.set,
+    junit: def.junit,
+    artifacts: def.artifacts,
+    requiredArtifacts: def.requiredArtifacts,
+    downloads: def.downloads,
+    stop: def.stop,
+    unavailable: def.unavailable,
   };
 }
 
+/** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
+function refuseUnavailable(job: JobSpec): void {
+  if (job.unavailable.length === 0) return;
+  throw usageError(
+    `job "${job.name}" cannot run here: ${job.unavailable.join("; ")}`,
+    "run it with the Go crabbox CLI, or edit the job for Hetzner (provider: hetzner, target: linux); " +
+      "crabbox job list shows which jobs run here",
+  );
+}
+
 function summary(job: JobSpec): string {
-  const text = job.description ||
+  const text = job.description || job.label ||
     (typeof job.command === "string" ? job.command : job.command?.join(" ") ?? "sync only");
   return text.length > 60 ? text.slice(0, 59) + "…" : text;
 }
@@ -71,17 +90,22 @@ export function jobCommand(ctx: CommandContext) {
           name: s.name,
           description: s.description,
           command: s.command,
-          shell: typeof s.command === "string",
+          shell: s.mode === "shell",
           syncOnly: s.syncOnly,
           stop: s.stop,
           source: s.source,
+          runnable: s.unavailable.length === 0,
+          unavailable: s.unavailable,
         })));
       }
       if (specs.length === 0) return ctx.out.notice("no jobs configured (add jobs: to .crabbox.yaml)");
       const width = Math.max(...names.map((n) => n.length));
       const stopWidth = Math.max(...specs.map((s) => s.stop.length)) + 5;
       for (const s of specs) {
-        ctx.out.result(`${s.name.padEnd(width)}  ${`stop=${s.stop}`.padEnd(stopWidth)}  ${summary(s)}`);
+        const line = `${s.name.padEnd(width)}  ${`stop=${s.stop}`.padEnd(stopWidth)}  ${summary(s)}`;
+        ctx.out.result(
+          s.unavailable.length ? `${line}  [not runnable here: ${s.unavailable.join("; ")}]` : line,
+        );
       }
     }),
   );
@@ -103,6 +127,7 @@ export function jobCommand(ctx: CommandContext) {
           });
         }
         const spec = jobSpec(settings.config, name);
+        if (spec) refuseUnavailable(spec);
         if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
         if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);
         if (!spec) {

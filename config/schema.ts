@@ -36,6 +36,8 @@ export interface KeySpec {
   check?: (value: unknown) => string | null;
   /** The hint for a bad flag value, when "pass a valid --x" says too little. */
   hint?: string;
+  /** Whole numbers may also be written as digit strings in YAML (`port: "2222"`, as the Go CLI writes them). */
+  digits?: boolean;
 }
 
 const GiB = 1024 ** 3;
@@ -68,7 +70,37 @@ const syncPatterns = (v: unknown) => {
 
 export { DEFAULT_ENDPOINT };
 
+/** `command -v` names: no spaces, quotes or shell syntax. */
+const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+const toolNames = (v: unknown) => {
+  const bad = (v as string[]).find((name) => !TOOL_NAME.test(name));
+  return bad === undefined
+    ? null
+    : `has an invalid tool name ${JSON.stringify(bad)} (letters, digits, . _ + -)`;
+};
+
+/** `remote=local`: both relative paths that stay inside the workdir and the repo. */
+const downloadPairs = (v: unknown) => {
+  for (const pair of v as string[]) {
+    const [remote, local, ...rest] = pair.split("=");
+    if (rest.length > 0 || !remote || !local) {
+      return `entries must be remote=local, got ${JSON.stringify(pair)}`;
+    }
+    for (const path of [remote, local]) {
+      if (relativeInside(path) !== null || path.includes("*")) {
+        return `entries must be relative paths inside the workdir and the repo (no leading /, .. or *), got ${
+          JSON.stringify(pair)
+        }`;
+      }
+    }
+  }
+  return null;
+};
+
 export const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
+export const TARGETS = ["linux", "macos", "windows"] as const;
+export const ARCHITECTURES = ["amd64", "arm64"] as const;
+export type Architecture = typeof ARCHITECTURES[number];
 export type StopPolicy = typeof STOP_POLICIES[number];
 
 /** SPEC §6: https, or http to loopback; never credentials in the URL (the message must not echo it). */
@@ -84,6 +116,15 @@ const endpointUrl = (v: unknown) => {
 /** Every top-level key by its dotted name. `owner`'s real default (`<user>@<short host>`) is filled in by load. */
 export const KEYS: Record<string, KeySpec> = {
   owner: { type: "string", default: "", env: "CRABBOX_OWNER", userOnly: true },
+  provider: {
+    type: "string",
+    default: "hetzner",
+    env: "CRABBOX_PROVIDER",
+    flag: "--provider",
+    check: nonEmptyString,
+  },
+  target: { type: "string", default: "linux", choices: TARGETS },
+  architecture: { type: "string", default: "amd64", flag: "--arch", choices: ARCHITECTURES },
   profile: {
     type: "string",
     default: "default",
@@ -140,13 +181,14 @@ export const KEYS: Record<string, KeySpec> = {
   "lease.ipTimeout": { type: "duration", default: 5 * 60, min: 1 },
   "lease.createAttempts": { type: "int", default: 2, min: 1, max: 3 },
   "ssh.user": { type: "string", default: "crabbox", env: "CRABBOX_SSH_USER", check: nonEmptyString },
-  "ssh.port": { type: "int", default: 2222, env: "CRABBOX_SSH_PORT", min: 1, max: 65535 },
+  "ssh.port": { type: "int", default: 2222, env: "CRABBOX_SSH_PORT", min: 1, max: 65535, digits: true },
   "ssh.fallbackPorts": {
     type: "intList",
     default: [22],
     env: "CRABBOX_SSH_FALLBACK_PORTS",
     min: 1,
     max: 65535,
+    digits: true,
   },
   "ssh.connectTimeout": { type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": { type: "duration", default: 10 * 60, min: 0 },
@@ -168,6 +210,7 @@ export const KEYS: Record<string, KeySpec> = {
   "env.allow": { type: "stringList", default: ["CI", "NODE_OPTIONS"], env: "CRABBOX_ENV_ALLOW" },
   "env.set": { type: "stringMap", default: {} },
   "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1, max: MAX_WAIT_SECS },
+  "run.preflightTools": { type: "stringList", default: [], check: toolNames },
   "sweep.auto": { type: "bool", default: true },
   "sweep.grace": { type: "duration", default: HOUR, env: "CRABBOX_SWEEP_GRACE", min: 0 },
   "sweep.budget": { type: "duration", default: 10, min: 1 },
@@ -197,9 +240,16 @@ const jobGlobs = { type: "stringList", default: [], check: eachRelativeInside } 
 /** Job keys (SPEC §11.1). Lease-shape keys share the top-level bounds. */
 export const JOB_KEYS: Record<string, KeySpec> = {
   description: { type: "string", default: "" },
+  label: { type: "string", default: "" },
+  provider: { ...jobString, check: nonEmptyString },
+  target: { type: "string", default: undefined, choices: TARGETS },
+  architecture: { type: "string", default: undefined, choices: ARCHITECTURES },
   command: { type: "command", default: null },
+  shell: { type: "bool", default: null },
   syncOnly: { type: "bool", default: false },
   noSync: { type: "bool", default: false },
+  checksum: { type: "bool", default: false },
+  forceSyncLarge: { type: "bool", default: false },
   workdir: { type: "string", default: null, check: relativeInside },
   timeout: { type: "duration", default: null, min: 1, max: MAX_WAIT_SECS },
   profile: { ...jobString, check: nonEmptyString },
@@ -216,6 +266,7 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   junit: jobGlobs,
   artifacts: jobGlobs,
   requiredArtifacts: jobGlobs,
+  downloads: { type: "stringList", default: [], check: downloadPairs },
   stop: { type: "string", default: "auto", choices: STOP_POLICIES },
 };
 
@@ -224,7 +275,6 @@ export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 /** CRABBOX_* variables that are not a key's own; read elsewhere, validated here when boolean. */
 export const OTHER_ENV: Record<string, "bool" | "string"> = {
   CRABBOX_CONFIG: "string",
-  CRABBOX_PROVIDER: "string",
   CRABBOX_DEBUG: "bool",
   CRABBOX_NO_SWEEP: "bool",
   CRABBOX_ALLOW_MASS_DELETIONS: "bool",
@@ -243,6 +293,9 @@ export const OTHER_ENV: Record<string, "bool" | "string"> = {
 /** The effective configuration, nested as in the YAML. Durations are seconds, sizes bytes. */
 export interface CrabboxConfig {
   owner: string;
+  provider: string;
+  target: string;
+  architecture: Architecture;
   profile: string;
   class: string;
   serverType: string;
@@ -276,7 +329,7 @@ export interface CrabboxConfig {
     massDeleteLimit: number;
   };
   env: { allow: string[]; set: Record<string, string> };
-  run: { lockTimeout: number };
+  run: { lockTimeout: number; preflightTools: string[] };
   sweep: { auto: boolean; grace: number; budget: number; minInterval: number };
   results: { dir: string; maxArtifactBytes: number };
   pool: { name: string };
@@ -289,9 +342,18 @@ export type ProfileConfig = Partial<Record<typeof PROFILE_KEYS[number], unknown>
 /** One job (SPEC §11.1). Unset lease-shape keys are inherited from the effective config. */
 export interface JobConfig {
   description: string;
+  /** The Go CLI's run label; job list shows it when there is no description. */
+  label: string;
+  provider?: string;
+  target?: string;
+  architecture?: Architecture;
   command: string | string[] | null;
+  /** true: a string command runs under bash -lc; false: split on whitespace (Go); null: by its type. */
+  shell: boolean | null;
   syncOnly: boolean;
   noSync: boolean;
+  checksum: boolean;
+  forceSyncLarge: boolean;
   workdir: string | null;
   /** Seconds, or null for no limit. */
   timeout: number | null;
@@ -308,6 +370,8 @@ export interface JobConfig {
   junit: string[];
   artifacts: string[];
   requiredArtifacts: string[];
+  /** `remote=local` pairs. */
+  downloads: string[];
   stop: StopPolicy;
 }
 

@@ -93,6 +93,7 @@ export async function runJob(
     env: { forward, allow },
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
     timeoutSecs: job.timeoutSecs ?? undefined,
+    preflightTools: settings.config.config.run.preflightTools,
     collect: (box, workdir) =>
       collect(
         ctx,

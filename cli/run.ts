@@ -161,6 +161,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       owner: settings.owner,
       env,
       timeoutSecs,
+      preflightTools: settings.config.config.run.preflightTools,
     });
   });
   return command;

@@ -52,7 +52,8 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     keep: def.keep,
     pool: def.pool ?? null,
     envAllow: def.env.allow,
-    envSet: def.env.set,
+    // The config's env.set (a selected profile's included), then the job's own.
+    envSet: { ...c.env.set, ...def.env.set },
     junit: def.junit,
     artifacts: def.artifacts,
     requiredArtifacts: def.requiredArtifacts,
@@ -89,6 +90,7 @@ export function jobCommand(ctx: CommandContext) {
         return ctx.out.json(specs.map((s) => ({
           name: s.name,
           description: s.description,
+          label: s.label,
           command: s.command,
           shell: s.mode === "shell",
           syncOnly: s.syncOnly,

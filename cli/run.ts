@@ -160,6 +160,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
       owner: settings.owner,
       env,
+      envSet: settings.config.config.env.set,
       timeoutSecs,
       preflightTools: settings.config.config.run.preflightTools,
     });

@@ -15,7 +15,7 @@ import {
   readConfigFile,
 } from "./validate.ts";
 import { readEnvLayer, readFlagLayer } from "./env_layer.ts";
-import { mergeLayers } from "./merge.ts";
+import { type Merged, mergeLayers } from "./merge.ts";
 import { suggest } from "./values.ts";
 import { Problems } from "./problems.ts";
 import { providerProblem, targetProblem } from "./compat.ts";
@@ -147,7 +147,7 @@ async function load(input: LoadInput): Promise<LoadedConfig> {
     flags: readFlagLayer({ ...input.flagOverrides, profile: input.profile ?? input.flagOverrides?.profile }),
   });
   const repoLayer = layers.find((l) => l.kind === "repo");
-  const jobs = loadJobs(repoLayer, merged.profiles, merged.values, override, warnings);
+  const jobs = loadJobs(repoLayer, merged, override, warnings);
   return {
     config: toCrabboxConfig(merged.values),
     values: merged.values,
@@ -193,6 +193,17 @@ function routing(layers: FileLayer[], override: string | null, problems: Problem
         message: `${layer.path}:${setting.line}: provider "${setting.value}" is overridden by ${override}; ` +
           "its provider-specific settings are not applied",
       });
+      // A server type names that provider's machines (c7a.48xlarge): the class picks Hetzner's instead.
+      const type = layer.settings.serverType;
+      if (type) {
+        delete layer.settings.serverType;
+        warnings.push({
+          id: "override:serverType",
+          message:
+            `${layer.path}:${type.line}: serverType "${type.value}" is for provider "${setting.value}"; ` +
+            "ignored on Hetzner (the class picks the server type)",
+        });
+      }
     }
   }
   const provider = winner("provider");
@@ -231,8 +242,7 @@ export function defaultValues(system: SystemInfo): Record<string, unknown> {
 
 function loadJobs(
   repo: FileLayer | undefined,
-  profiles: Record<string, unknown>,
-  values: Record<string, unknown>,
+  { profiles, values, sources }: Pick<Merged, "profiles" | "values" | "sources">,
   override: string | null,
   warnings: CompatWarning[],
 ): Record<string, LoadedJob> {
@@ -257,6 +267,14 @@ function loadJobs(
         message: `${job.at.provider}: ${label}.provider "${provider}" is overridden by ${override}; ` +
           "the job runs on Hetzner",
       });
+      if (job.values.serverType !== undefined) {
+        warnings.push({
+          id: "override:job-serverType",
+          message: `${job.at.serverType}: ${label} server type "${job.values.serverType}" is for provider ` +
+            `"${provider}"; ignored on Hetzner (the class picks the server type)`,
+        });
+        delete job.values.serverType;
+      }
     } else if (providerIssue) unavailable.push(`${providerIssue} (${job.at.provider})`);
     const target = job.values.target as string | undefined;
     const targetIssue = target === undefined ? null : targetProblem(target);
@@ -265,15 +283,15 @@ function loadJobs(
     const typed = toJobConfig(job.values);
     const ttl = typed.ttl ?? (values.ttl as number);
     const idle = typed.idleTimeout ?? (values.idleTimeout as number);
-    if (idle > ttl && !(typed.ttl !== undefined && typed.idleTimeout !== undefined)) {
+    if (
+      idle > ttl && unavailable.length === 0 && !(typed.ttl !== undefined && typed.idleTimeout !== undefined)
+    ) {
       // Both set in the job was already reported where the job is read.
       warnings.push({
         id: `job-bounds:${label}`,
         message:
           `${job.at.idleTimeout ?? job.at[""]}: ${label} idle timeout ${formatDuration(idle)} is longer ` +
-          `than its ttl ${formatDuration(ttl)}${
-            job.at.ttl ? ` (${job.at.ttl})` : " (the config's)"
-          }; the ttl caps it`,
+          `than its ttl ${formatDuration(ttl)} (${job.at.ttl ?? sources.ttl}); the ttl caps it`,
       });
     }
     if (idle > ttl) typed.idleTimeout = ttl;

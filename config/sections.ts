@@ -133,6 +133,8 @@ function readPair(
     );
   }
   const goKey = options.compat ? lookupGoKey(options.compat.table, key) : null;
+  // `x-…` at the top level holds YAML anchors for merge keys (the docker-compose convention): not a setting.
+  if (!prefix && !label && options.compat && name.startsWith("x-")) return;
   if (!prefix && special[name]) {
     special[name]({ value: null, keyNode, valueNode });
   } else if (specs[key]) {
@@ -188,9 +190,13 @@ function readGoKey(
     );
   }
   let outcome: Outcome = { value };
+  const mapEntry = id.endsWith(".*");
   try {
     if (spec.convert) outcome = spec.convert(value);
-    if (spec.to && outcome.value !== undefined) outcome.value = coerce(specs[spec.to], outcome.value);
+    if (spec.to && outcome.value !== undefined) {
+      const native = mapEntry ? { [at.key.split(".").pop()!]: outcome.value } : outcome.value;
+      outcome.value = coerce(specs[spec.to], native);
+    }
   } catch (error) {
     throw configError(
       `${yaml.at(valueNode ?? keyNode)}: ${where} ${(error as Error).message}`,
@@ -200,9 +206,8 @@ function readGoKey(
   if (outcome.warning) warn(`${yaml.at(valueNode ?? keyNode)}: ${where} ${outcome.warning}`);
   if (outcome.unavailable) compat.unavailable?.push(`${outcome.unavailable} (${yaml.at(keyNode)})`);
   if (!spec.to || outcome.value === undefined) return;
-  const mapEntry = id.endsWith(".*");
   out[at.key] = {
-    value: mapEntry ? { [at.key.split(".").pop()!]: outcome.value } : outcome.value,
+    value: outcome.value,
     keyNode,
     valueNode,
     alias: { to: spec.to, combine: spec.combine ?? "conflict", from: where },

@@ -101,7 +101,7 @@ export function readSection(
   prefix = "",
 ): Record<string, Entry> {
   const out: Record<string, Entry> = {};
-  for (const pair of yaml.pairs(map)) {
+  for (const pair of options.problems.collect(() => yaml.pairs(map)) ?? []) {
     options.problems.collect(() => readPair(yaml, pair, specs, options, prefix, out));
   }
   if (!prefix) resolveAliases(yaml, out, options);

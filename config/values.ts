@@ -177,7 +177,8 @@ export function suggest(name: string, candidates: Iterable<string>): string {
   let best: { c: string; d: number } | null = null;
   for (const c of new Set(candidates)) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d <= 2 && (best === null || d < best.d)) best = { c, d };
+    // Short names need a closer match: "<<" is not a typo of "os".
+    if (d <= Math.min(2, Math.floor(name.length / 2)) && (best === null || d < best.d)) best = { c, d };
   }
   return best ? ` (did you mean "${best.c}"?)` : "";
 }

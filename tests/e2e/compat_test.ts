@@ -1,0 +1,114 @@
+/**
+ * A Go crabbox user's repo, end to end on real boxes: their `provider: aws` file leased on Hetzner with
+ * --provider hetzner, `--arch arm64` on the CAX types, run.preflightTools, and the Go job keys
+ * (`shell: false`, `downloads`).
+ */
+import assert from "node:assert/strict";
+import { startHarness } from "../harness/harness.ts";
+import { sandbox } from "./_cli.ts";
+
+Deno.test("a Go crabbox config on real boxes: --provider hetzner, --arch arm64, preflightTools, Go job keys", async (t) => {
+  const harness = await startHarness();
+  const box = await sandbox(harness);
+  const state = () => ({ servers: harness.fake.servers.size, keys: harness.fake.keys.size });
+  const writeConfig = (text: string) => Deno.writeTextFile(`${box.repo}/.crabbox.yaml`, text);
+  try {
+    await t.step(
+      "provider: aws is refused before any API call; --provider hetzner leases arm64 CAX",
+      async () => {
+        await writeConfig(
+          'provider: aws\naws:\n  region: eu-west-1\nssh:\n  port: "2222"\n  fallbackPorts: ["22"]\n' +
+            "sync:\n  gitSeed: true\n",
+        );
+        const before = harness.fake.log.length;
+        const refused = await box.crabbox(["run", "--", "true"]);
+        assert.equal(refused.code, 2, refused.stderr);
+        assert.match(
+          refused.stderr,
+          /provider "aws" is not supported: this crabbox leases Hetzner Cloud directly/,
+        );
+        assert.equal(harness.fake.log.length, before, "no API call");
+
+        const result = await box.crabbox([
+          "run",
+          "--provider",
+          "hetzner",
+          "--arch",
+          "arm64",
+          "--class",
+          "small",
+          "--",
+          "sh",
+          "-c",
+          "echo on-box",
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, "on-box\n");
+        assert.match(result.stderr, /^crabbox: created server \d+ \S+ type=cax21 location=fsn1;/m);
+        assert.match(result.stderr, /aws is not applicable here/);
+        assert.match(result.stderr, /provider "aws" is overridden by --provider hetzner/);
+        assert.deepEqual(state(), { servers: 0, keys: 0 });
+      },
+    );
+
+    await t.step("--arch arm64 with an x86 type is refused before anything is leased", async () => {
+      await writeConfig("class: small\n");
+      const before = harness.fake.log.length;
+      const result = await box.crabbox(["warmup", "--arch", "arm64", "--type", "cpx32"]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /server type cpx32 is x86, but the architecture is arm64/);
+      assert.equal(harness.fake.log.length, before);
+    });
+
+    await t.step(
+      "run.preflightTools: missing tools exit 7 by name before the command; the box is released",
+      async () => {
+        await writeConfig("run:\n  preflightTools: [sh, crabbox-missing-tool, git, crabbox-other-missing]\n");
+        const result = await box.crabbox(["run", "--class", "tiny", "--", "sh", "-c", "echo must-not-run"]);
+        assert.equal(result.code, 7, result.stderr);
+        assert.equal(result.stdout, "");
+        assert.match(
+          result.stderr,
+          /^crabbox: error: preflight: missing on the box: crabbox-missing-tool, crabbox-other-missing$/m,
+        );
+        assert.match(result.stderr, /^crabbox: released cbx_/m);
+        assert.deepEqual(state(), { servers: 0, keys: 0 });
+      },
+    );
+
+    await t.step(
+      "Go job keys: shell: false splits into argv; downloads land at their local path",
+      async () => {
+        await writeConfig(
+          [
+            "jobs:",
+            "  split:",
+            "    shell: false",
+            '    command: printf %s| "a b"',
+            "  fetch:",
+            "    shell: true",
+            "    command: mkdir -p out && echo 42 > out/r.json",
+            "    downloads: [out/r.json=artifacts/report.json]",
+            "",
+          ].join("\n"),
+        );
+        const split = await box.crabbox(["job", "run", "split"]);
+        // As in Go: quotes are not parsed and the words are argv, so printf gets `%s|`, `"a` and `b"`.
+        assert.equal(split.code, 0, split.stderr);
+        assert.equal(split.stdout, '"a|b"|');
+        const fetch = await box.crabbox(["job", "run", "fetch"]);
+        assert.equal(fetch.code, 0, fetch.stderr);
+        assert.match(
+          fetch.stderr,
+          /^crabbox: downloaded out\/r\.json -> artifacts\/report\.json \(3 bytes\)$/m,
+        );
+        assert.equal(await Deno.readTextFile(`${box.repo}/artifacts/report.json`), "42\n");
+        assert.deepEqual(state(), { servers: 0, keys: 0 });
+      },
+    );
+  } finally {
+    await box.cleanup();
+    const leaks = await harness.stop();
+    assert.deepEqual(leaks, { servers: 0, sshKeys: 0, netns: [] });
+  }
+});

@@ -119,6 +119,7 @@ export function jobCommand(ctx: CommandContext) {
       .option("--pool [name]", "claim a warm pool box")
       .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
+      .option("--no-hydrate", "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing")
       .action(async (name, flags) => {
         checkJobName(name);
         if (flags.id) checkLeaseRef(flags.id);

@@ -77,7 +77,11 @@ export function runCommand(ctx: CommandContext) {
       .option("--full-resync", "wipe the remote copy and sync everything again")
       .option("--force-sync-large", "sync even a tree over the size guardrails")
       .option("--allow-mass-delete", "let a sync delete more than sync.massDeleteLimit files on the box")
-      .option("--no-hydrate", "do not make the remote copy a git checkout")
+      .option("--no-git-hydrate", "do not make the remote copy a git checkout (sync.hydrate: false)")
+      .option(
+        "--no-hydrate",
+        "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing (there is none here)",
+      )
       .option("--shell", "run the command under bash -lc")
       .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)")
       .option("--timeout <duration>", "stop the command after this long (exit 5)")

@@ -255,7 +255,8 @@ export interface SyncFlags {
   fullResync?: boolean;
   forceSyncLarge?: boolean;
   allowMassDelete?: boolean;
-  hydrate?: boolean;
+  /** false with --no-git-hydrate. (`--no-hydrate` is the Go CLI's Actions flag and changes nothing.) */
+  gitHydrate?: boolean;
 }
 
 /**
@@ -292,7 +293,7 @@ export async function prepareSync(
       `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
     );
   }
-  const hydrateOn = flags.hydrate !== false && v<boolean>(config, "sync.hydrate");
+  const hydrateOn = flags.gitHydrate !== false && v<boolean>(config, "sync.hydrate");
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
     const verdict = boxOrigin(await gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]));

@@ -77,6 +77,28 @@ Deno.test("a Go crabbox config on real boxes: --provider hetzner, --arch arm64, 
     );
 
     await t.step(
+      "--no-hydrate is the Go CLI's Actions flag: git hydration stays; --no-git-hydrate turns it off",
+      async () => {
+        await writeConfig("class: tiny\n");
+        const kept = await box.crabbox([
+          "run",
+          "--no-hydrate",
+          "--",
+          "git",
+          "rev-parse",
+          "--is-inside-work-tree",
+        ]);
+        assert.equal(kept.code, 0, kept.stderr);
+        assert.equal(kept.stdout, "true\n");
+        assert.match(kept.stderr, /^crabbox: sync complete in \S+ \(pruned 0, hydrated (?!off)\S+\)$/m);
+        const off = await box.crabbox(["run", "--no-git-hydrate", "--", "true"]);
+        assert.equal(off.code, 0, off.stderr);
+        assert.match(off.stderr, /^crabbox: sync complete in \S+ \(pruned 0, hydrated off\)$/m);
+        assert.deepEqual(state(), { servers: 0, keys: 0 });
+      },
+    );
+
+    await t.step(
       "Go job keys: shell: false splits into argv; downloads land at their local path",
       async () => {
         await writeConfig(

@@ -46,6 +46,7 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     serverType: def.serverType ?? (c.serverType || null),
     architecture: def.architecture ?? c.architecture,
     locations: location ? [location] : c.hetzner.locations,
+    exactLocation: location || null,
     image: def.image ?? c.hetzner.image,
     ttlSecs: def.ttl ?? c.ttl,
     idleSecs: def.idleTimeout ?? c.idleTimeout,
@@ -60,8 +61,18 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     downloads: def.downloads,
     stop: def.stop,
     unavailable: def.unavailable,
+    sources: {
+      ttl: def.ttl !== undefined ? `jobs.${name}.ttl ${at(def.at.ttl)}` : config.sources.ttl,
+      idleTimeout: def.values.idleTimeout !== undefined
+        ? `jobs.${name}.idleTimeout ${at(def.at.idleTimeout)}`
+        : config.sources.idleTimeout,
+      timeout: `jobs.${name}.timeout ${at(def.at.timeout)}`,
+    },
   };
 }
+
+/** `(.crabbox.yaml:14:5)` from a full `path:line:col`. */
+const at = (where: string | undefined) => `(${(where ?? "").split("/").pop()})`;
 
 /** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
 function refuseUnavailable(job: JobSpec): void {

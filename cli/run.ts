@@ -8,6 +8,7 @@ import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
+import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import {
   leaseIdsFor,
@@ -83,6 +84,7 @@ export function runCommand(ctx: CommandContext) {
         "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing (there is none here)",
       )
       .option("--shell", "run the command under bash -lc")
+      .option("--workdir <dir>", "run in this directory, relative to the synced tree")
       .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)")
       .option("--timeout <duration>", "stop the command after this long (exit 5)")
       .option(
@@ -137,6 +139,8 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       }
     }
 
+    const workdirProblem = flags.workdir === undefined ? null : relativeInside(flags.workdir);
+    if (workdirProblem) throw usageError(`--workdir ${workdirProblem}`, "pass a directory like packages/api");
     const settings = await loadRunSettings(ctx, flags);
     refuseUnderJobsOnly(settings.config);
     if (flags.fullResync && flags.sync === false) {
@@ -150,6 +154,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
       argv,
       shell,
+      subdir: flags.workdir,
       id: flags.id,
       pool: flags.pool === undefined
         ? undefined

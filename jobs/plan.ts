@@ -32,6 +32,8 @@ export interface JobSpec {
   serverType: string | null;
   architecture: "amd64" | "arm64";
   locations: string[];
+  /** The one location the job or the config pins (`location`, `hetzner.location`), else null. */
+  exactLocation: string | null;
   image: string;
   ttlSecs: number;
   idleSecs: number;
@@ -48,7 +50,11 @@ export interface JobSpec {
   stop: StopPolicy;
   /** Why this job cannot run here; empty when it can. */
   unavailable: string[];
+  /** Where the lease bounds come from (`jobs.test.ttl (.crabbox.yaml:14:5)`, `default`, `repo …:3`). */
+  sources: { ttl: string; idleTimeout: string; timeout: string };
 }
+
+const DEFAULT_IMAGE = "ubuntu-24.04";
 
 export interface Check {
   name: string;
@@ -109,6 +115,8 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
         job.profile,
         ...(job.serverType ? ["--type", job.serverType] : ["--class", job.className]),
         ...(job.architecture === "arm64" ? ["--arch", "arm64"] : []),
+        ...(job.exactLocation ? ["--location", job.exactLocation] : []),
+        ...(job.image !== DEFAULT_IMAGE ? ["--image", job.image] : []),
         "--ttl",
         formatDuration(job.ttlSecs),
         "--idle-timeout",
@@ -134,6 +142,13 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
       ...(job.syncOnly ? ["--sync-only"] : []),
       ...(job.checksum ? ["--checksum"] : []),
       ...(job.forceSyncLarge ? ["--force-sync-large"] : []),
+      ...(job.workdir ? ["--workdir", job.workdir] : []),
+      ...(job.timeoutSecs !== null ? ["--timeout", formatDuration(job.timeoutSecs)] : []),
+      ...(job.envAllow.length ? ["--allow-env", job.envAllow.join(",")] : []),
+      ...job.junit.flatMap((glob) => ["--junit", glob]),
+      ...job.artifacts.flatMap((glob) => ["--artifact", glob]),
+      ...job.requiredArtifacts.flatMap((glob) => ["--require-artifact", glob]),
+      ...job.downloads.flatMap((pair) => ["--download", pair]),
       ...command,
     ],
   });
@@ -228,14 +243,19 @@ export function contractChecks(input: {
     }; exposed jobs: ${input.jobs.join(", ")}`,
   });
   const bounds: string[] = [];
-  if (job.ttlSecs > 168 * 3600) bounds.push("ttl > 168h");
-  if (job.idleSecs > job.ttlSecs) bounds.push("idle > ttl");
-  if (job.timeoutSecs !== null && job.timeoutSecs > job.ttlSecs) bounds.push("timeout > ttl");
+  const ttl = `ttl ${formatDuration(job.ttlSecs)} (${job.sources.ttl})`;
+  if (job.ttlSecs > 168 * 3600) bounds.push(`${ttl} > 168h`);
+  if (job.idleSecs > job.ttlSecs) {
+    bounds.push(`idle ${formatDuration(job.idleSecs)} (${job.sources.idleTimeout}) > ${ttl}`);
+  }
+  if (job.timeoutSecs !== null && job.timeoutSecs > job.ttlSecs) {
+    bounds.push(`timeout ${formatDuration(job.timeoutSecs)} (${job.sources.timeout}) > ${ttl}`);
+  }
   checks.push({
     name: "lease-bounds",
     status: bounds.length ? "fail" : "ok",
     message: bounds.length
-      ? bounds.join(", ")
+      ? bounds.join("; ")
       : `ttl ${formatDuration(job.ttlSecs)} <= 168h, idle ${formatDuration(job.idleSecs)} <= ttl, timeout ${
         job.timeoutSecs === null ? "none" : formatDuration(job.timeoutSecs)
       }`,

@@ -262,12 +262,19 @@ Deno.test("Go jobs file: merge keys, shell, artifactGlobs, junit, lease.*, and j
   );
   assert.match(plans.unit, /^crabbox stop '<lease>' {4}# stop=always/m);
   // shell: false splits on whitespace into argv, as the Go CLI does.
-  assert.match(plans.lint, /^crabbox run --id '<lease>' -- pnpm lint --max-warnings 0$/m);
+  assert.match(
+    plans.lint,
+    /^crabbox run --id '<lease>' --junit reports\/junit\.xml -- pnpm lint --max-warnings 0$/m,
+  );
+  assert.match(
+    plans.unit,
+    /^crabbox run --id '<lease>' --junit reports\/junit\.xml --artifact 'reports\/\*\*' --require-artifact reports\/summary\.json --shell -- 'pnpm install --frozen-lockfile && CI=1 pnpm test'$/m,
+  );
   // shell: false with an operator or a leading NAME=value: a shell line, as the Go CLI builds it.
   assert.match(plans.smoke, /^crabbox warmup --profile default --type cpx32 --ttl 30m --idle-timeout 30m$/m);
   assert.match(
     plans.smoke,
-    /^crabbox run --id '<lease>' --checksum --force-sync-large --shell -- 'FOO=1 make smoke && echo done'$/m,
+    /^crabbox run --id '<lease>' --checksum --force-sync-large --junit reports\/junit\.xml --download out\/report\.json=artifacts\/report\.json --shell -- 'FOO=1 make smoke && echo done'$/m,
   );
   assert.match(
     plans.arm,
@@ -327,4 +334,64 @@ Deno.test("a Go user config with a broker, a coordinator and Tailscale: each ref
     `<user>:10: provider "aws" is not supported: this crabbox leases Hetzner Cloud directly`,
   ]);
   assert.equal(result.hints.at(-1), "4 problems in <user>; fix each one above");
+});
+
+Deno.test("dry-run plans carry every flag the job sets; multi-line commands quoted; bounds name their sources", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-plan-" });
+  try {
+    await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+    await Deno.writeTextFile(
+      `${repo}/.crabbox.yaml`,
+      [
+        "ttl: 2h",
+        "hetzner:",
+        "  location: hel1",
+        "jobs:",
+        "  full:",
+        "    image: debian-12",
+        "    workdir: packages/api",
+        "    timeout: 20m",
+        "    keep: true",
+        "    env:",
+        "      allow: [NPM_CONFIG_REGISTRY, PROJECT_*]",
+        "      set: {LANG: C.UTF-8}",
+        "    command: |",
+        '      echo "a b"',
+        "      make test",
+        "  long:",
+        "    command: make",
+        "    timeout: 3h",
+        "",
+      ].join("\n"),
+    );
+    const cli = await fakeCli({ cwd: repo, env: { HCLOUD_TOKEN: "" } });
+    try {
+      const full = await cli.run("job", "run", "full", "--dry-run");
+      assert.equal(full.code, 0, full.stderr);
+      const lines = full.stdout.split("\n");
+      assert.equal(
+        lines[1],
+        "crabbox warmup --profile default --class beast --location hel1 --image debian-12 --ttl 2h " +
+          "--idle-timeout 30m --keep",
+      );
+      // One single-quoted argument spanning both lines of the block scalar.
+      assert.equal(
+        lines.slice(2, 4).join("\n"),
+        "crabbox run --id '<lease>' --workdir packages/api --timeout 20m " +
+          "--allow-env 'NPM_CONFIG_REGISTRY,PROJECT_*' --shell -- 'echo \"a b\"\nmake test'",
+      );
+      assert.match(full.stdout, /^ok {4}env-values {6}env\.set has 1 value\(s\); none looks secret$/m);
+      const long = await cli.run("job", "run", "long", "--dry-run");
+      assert.equal(long.code, 2);
+      assert.match(
+        long.stdout,
+        /^fail {2}lease-bounds {4}timeout 3h \(jobs\.long\.timeout \(\.crabbox\.yaml:18:5\)\) > ttl 2h \(repo \S+\/\.crabbox\.yaml:1\)$/m,
+      );
+      assert.deepEqual(cli.hetzner.calls, []);
+    } finally {
+      await cli.cleanup();
+    }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
 });

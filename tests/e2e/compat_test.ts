@@ -83,13 +83,15 @@ Deno.test("a Go crabbox config on real boxes: --provider hetzner, --arch arm64, 
         const kept = await box.crabbox([
           "run",
           "--no-hydrate",
+          "--workdir",
+          "src",
           "--",
-          "git",
-          "rev-parse",
-          "--is-inside-work-tree",
+          "sh",
+          "-c",
+          "pwd; git rev-parse --is-inside-work-tree",
         ]);
         assert.equal(kept.code, 0, kept.stderr);
-        assert.equal(kept.stdout, "true\n");
+        assert.match(kept.stdout, /^\/work\/crabbox\/cbx_[0-9a-f]{12}\/webapp\/src\ntrue\n$/);
         assert.match(kept.stderr, /^crabbox: sync complete in \S+ \(pruned 0, hydrated (?!off)\S+\)$/m);
         const off = await box.crabbox(["run", "--no-git-hydrate", "--", "true"]);
         assert.equal(off.code, 0, off.stderr);

@@ -130,6 +130,92 @@ Deno.test("a Go crabbox config on real boxes: --provider hetzner, --arch arm64, 
         assert.deepEqual(state(), { servers: 0, keys: 0 });
       },
     );
+    await t.step(
+      "servers the Go CLI created (its labels, no owner) are listed, resolved by slug, swept",
+      async () => {
+        const now = Math.floor(harness.fake.now() / 1000);
+        // The Go CLI's direct-Hetzner label set: no owner, repo, pool or run; a Go duration for idle_timeout.
+        const goLabels = (lease: string, slug: string, expiresAt: number) => ({
+          crabbox: "true",
+          created_by: "crabbox",
+          provider: "hetzner",
+          lease,
+          slug,
+          keep: "false",
+          class: "beast",
+          server_type: "ccx13",
+          profile: "webapp-check",
+          provider_key: `crabbox-${lease.replace("_", "-")}`,
+          target: "linux",
+          state: "ready",
+          created_at: String(now - 3600),
+          last_touched_at: String(now - 3600),
+          idle_timeout: "30m0s",
+          ttl_secs: "5400",
+          expires_at: String(expiresAt),
+        });
+        const plant = async (name: string, labels: Record<string, string>) => {
+          const response = await fetch(`${harness.endpoint}/servers`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${harness.token}`, "Content-Type": "application/json" },
+            body: JSON.stringify({
+              name,
+              server_type: "ccx13",
+              image: "ubuntu-24.04",
+              location: "fsn1",
+              labels,
+            }),
+          });
+          const text = await response.text();
+          assert.equal(response.status, 201, text);
+          return JSON.parse(text).server.id as number;
+        };
+        const expired = await plant(
+          "crabbox-amber-crab-0a0a0a0a",
+          goLabels("cbx_a0a0a0a0a0a0", "amber-crab", now - 60),
+        );
+        const live = await plant(
+          "crabbox-jade-krill-0b0b0b0b",
+          goLabels("cbx_b0b0b0b0b0b0", "jade-krill", now + 1200),
+        );
+        const listed = await box.crabbox(["list", "--json"]);
+        assert.equal(listed.code, 0, listed.stderr);
+        const leases = JSON.parse(listed.stdout) as { id: string; slug: string; owner: string | null }[];
+        assert.deepEqual(leases.map((l) => [l.id, l.slug, l.owner]).sort(), [
+          ["cbx_a0a0a0a0a0a0", "amber-crab", null],
+          ["cbx_b0b0b0b0b0b0", "jade-krill", null],
+        ]);
+        const status = await box.crabbox(["status", "jade-krill", "--json"]);
+        assert.equal(status.code, 0, status.stderr);
+        const shown = JSON.parse(status.stdout);
+        assert.deepEqual([shown.id, shown.serverId, shown.idleTimeoutSecs, shown.ttlSecs], [
+          "cbx_b0b0b0b0b0b0",
+          live,
+          1800,
+          5400,
+        ]);
+        const dry = await box.crabbox(["sweep", "--dry-run", "--json"]);
+        assert.equal(dry.code, 0, dry.stderr);
+        const decisions = Object.fromEntries(
+          (JSON.parse(dry.stdout).servers as { lease: string; reason: string }[]).map((
+            s,
+          ) => [s.lease, s.reason]),
+        );
+        assert.deepEqual(decisions, { cbx_a0a0a0a0a0a0: "expired", cbx_b0b0b0b0b0b0: "not_expired" });
+        const swept = await box.crabbox(["sweep"]);
+        assert.equal(swept.code, 0, swept.stderr);
+        assert.ok(!harness.fake.servers.has(expired), "the expired Go box is swept");
+        assert.ok(harness.fake.servers.has(live), "the live one is kept");
+        // No owner label (the Go CLI writes none): nobody else to protect, so stop needs no --force.
+        const stopped = await box.crabbox(["stop", "jade-krill"]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        assert.match(
+          stopped.stdout,
+          /^released cbx_b0b0b0b0b0b0 server=\d+ name=crabbox-jade-krill-0b0b0b0b$/m,
+        );
+        assert.deepEqual(state(), { servers: 0, keys: 0 });
+      },
+    );
   } finally {
     await box.cleanup();
     const leaks = await harness.stop();

@@ -168,18 +168,18 @@ async function dryRun(
   const { config } = settings;
   const jobs = Object.keys(config.jobs).sort();
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
-  const pool = flags.pool === true ? (config.values["pool.name"] as string) : flags.pool;
+  const pool = flags.pool === true ? config.config.pool.name : flags.pool;
   const checks = contractChecks({
     job: spec,
     jobName: name,
     jobs,
-    jobsOnly: !!config.values["policy.jobsOnly"],
-    allowLayers: config.values["env.allow"] as string[],
+    jobsOnly: !!config.config.policy.jobsOnly,
+    allowLayers: config.config.env.allow,
     rules,
   });
   const steps = spec ? planSteps(spec, { id: flags.id, pool }) : [];
   const ok = checks.every((c) => c.status === "ok");
-  const resultsDir = join(gitRoot, config.values["results.dir"] as string);
+  const resultsDir = join(gitRoot, config.config.results.dir);
   const planPath = join(resultsDir, `crabbox-${name}-plan.json`);
   const plan = {
     schema: "crabbox.job-plan/v1",
@@ -208,7 +208,7 @@ async function dryRun(
       rules: rules.length,
     },
     env: {
-      allow: [...(config.values["env.allow"] as string[]), ...(spec?.envAllow ?? [])],
+      allow: [...config.config.env.allow, ...(spec?.envAllow ?? [])],
       set: Object.keys(spec?.envSet ?? {}),
     },
     stop: spec?.stop ?? null,
@@ -236,7 +236,7 @@ async function dryRun(
     for (const check of checks) {
       lines.push(`${check.status.padEnd(6)}${check.name.padEnd(16)}${check.message}`);
     }
-    lines.push(`# plan: ${join(config.values["results.dir"] as string, `crabbox-${name}-plan.json`)}`);
+    lines.push(`# plan: ${join(config.config.results.dir, `crabbox-${name}-plan.json`)}`);
     for (const line of lines) ctx.out.result(line);
   }
   if (!ok) {

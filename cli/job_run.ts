@@ -48,18 +48,18 @@ export async function runJob(
   checkGlobs(job);
   const resultsDir = join(
     settings.gitRoot ?? ctx.deps.fs.cwd(),
-    settings.config.values["results.dir"] as string,
+    settings.config.config.results.dir,
   );
   const sync = job.noSync
     ? null
     : await prepareSync(ctx, settings, { checksum: job.checksum, forceSyncLarge: job.forceSyncLarge });
   await startSweep(ctx, settings, options.id ? await leaseIdsFor(ctx, options.id) : []);
   const poolName = options.pool === true
-    ? (settings.config.values["pool.name"] as string)
+    ? (settings.config.config.pool.name)
     : options.pool ?? job.pool ?? undefined;
   // As run does: a pool name becomes a label value, so it is sanitized like one.
   const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
-  const allow = [...(settings.config.values["env.allow"] as string[]), ...job.envAllow];
+  const allow = [...(settings.config.config.env.allow), ...job.envAllow];
   const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), new Set());
   for (const warning of warnings) ctx.out.warn(warning);
   for (const value of Object.values(forward)) ctx.redactor.add(value);
@@ -87,8 +87,8 @@ export async function runJob(
     },
     sync,
     repo: settings.repo,
-    graceSecs: settings.config.values["sweep.grace"] as number,
-    lockTimeoutSecs: settings.config.values["run.lockTimeout"] as number,
+    graceSecs: settings.config.config.sweep.grace,
+    lockTimeoutSecs: settings.config.config.run.lockTimeout,
     owner: settings.owner,
     env: { forward, allow },
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
@@ -102,7 +102,7 @@ export async function runJob(
         job,
         resultsDir,
         collected,
-        settings.config.values["results.maxArtifactBytes"] as number,
+        settings.config.config.results.maxArtifactBytes,
         settings.gitRoot ?? ctx.deps.fs.cwd(),
       ),
     onFinish: (outcome) => writeResult(ctx, job, resultsDir, outcome, collected),

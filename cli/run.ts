@@ -31,13 +31,13 @@ export function isBlankCommand(argv: string[]): boolean {
   return argv.length > 0 && argv[0].trim() === "";
 }
 
-function poolName(settings: { config: { values: Record<string, unknown> } }): string {
-  return sanitizeLabelValue(settings.config.values["pool.name"] as string);
+function poolName(settings: { config: LoadedConfig }): string {
+  return sanitizeLabelValue(settings.config.config.pool.name);
 }
 
 /** SPEC §9.4 layers: config (user, repo, CRABBOX_ENV_ALLOW) then --allow-env appended. */
 function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: string[]) {
-  const configAllow = config.values["env.allow"] as string[];
+  const configAllow = config.config.env.allow;
   const human = new Set([
     ...flagAllow,
     ...(config.sources["env.allow"].startsWith("user ") ? configAllow : []),
@@ -165,8 +165,8 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       shape: settings.shape,
       sync,
       repo: settings.repo,
-      graceSecs: settings.config.values["sweep.grace"] as number,
-      lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
+      graceSecs: settings.config.config.sweep.grace,
+      lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.config.run.lockTimeout),
       owner: settings.owner,
       env,
       envSet: settings.config.config.env.set,

@@ -14,6 +14,8 @@
  * The docs table (docs/configuration.md) is generated from these tables.
  */
 
+import { suggest } from "./values.ts";
+
 export type Fate = "same" | "alias" | "ignored" | "refused";
 
 /** What a Go value becomes here. */
@@ -435,7 +437,15 @@ export function lookupGoKey(table: CompatTable, key: string): { id: string; spec
 
 /** Why a provider or target cannot be served here, or null. */
 export function providerProblem(provider: string): string | null {
-  return provider === "hetzner" ? null : `provider ${JSON.stringify(provider)} is not supported: ${DIRECT}`;
+  if (provider === "hetzner") return null;
+  if (!GO_PROVIDERS.includes(provider)) {
+    // Not a Go crabbox provider either: most likely a typo.
+    return `provider ${JSON.stringify(provider)} is not a crabbox provider${
+      suggest(provider, GO_PROVIDERS)
+    }; ` +
+      DIRECT;
+  }
+  return `provider ${JSON.stringify(provider)} is not supported: ${DIRECT}`;
 }
 
 export function targetProblem(target: string): string | null {

@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { readConfigFile, validateFile } from "../../config/validate.ts";
 import { Problems } from "../../config/problems.ts";
-import { GO_JOB_KEYS, GO_PROFILE_KEYS, GO_TOP_KEYS, lookupGoKey } from "../../config/compat.ts";
+import {
+  GO_JOB_KEYS,
+  GO_PROFILE_KEYS,
+  GO_TOP_KEYS,
+  lookupGoKey,
+  providerProblem,
+  targetProblem,
+} from "../../config/compat.ts";
 import { JOB_KEYS, KEYS, PROFILE_KEYS } from "../../config/schema.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { jobCommandMode } from "../../jobs/plan.ts";
@@ -498,4 +505,21 @@ Deno.test("did-you-mean counts a swapped pair of letters as one edit", () => {
     ["ca", "abc", 3],
   ];
   for (const [a, b, d] of rows) assert.equal(editDistance(a, b), d, `${a} ${b}`);
+});
+
+Deno.test("provider and target values: hetzner/linux serve here; other Go providers are named; typos suggested", () => {
+  const direct = "this crabbox leases Hetzner Cloud directly";
+  const rows: [string, string | null][] = [
+    ["hetzner", null],
+    ["aws", `provider "aws" is not supported: ${direct}`],
+    ["blacksmith-testbox", `provider "blacksmith-testbox" is not supported: ${direct}`],
+    ["hetzer", `provider "hetzer" is not a crabbox provider (did you mean "hetzner"?); ${direct}`],
+    ["nimbus", `provider "nimbus" is not a crabbox provider; ${direct}`],
+  ];
+  for (const [value, problem] of rows) assert.equal(providerProblem(value), problem, value);
+  assert.equal(targetProblem("linux"), null);
+  assert.equal(
+    targetProblem("macos"),
+    'target "macos" is not supported: this crabbox leases Linux servers on Hetzner Cloud',
+  );
 });

@@ -40,7 +40,10 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
 }
 
 function renderError(error: CrabboxError, ctx: CommandContext): void {
-  ctx.out.error(error.message, error.hint);
+  if (error.problems.length > 1) {
+    for (const problem of error.problems) ctx.out.error(problem.message, problem.hint);
+    ctx.out.notice(`hint: ${error.hint}`);
+  } else ctx.out.error(error.message, error.hint);
   if (ctx.globals.json) {
     ctx.out.json({
       error: { kind: error.kind, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode },

@@ -6,6 +6,7 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatBytes, formatCount, formatIso } from "../core/format.ts";
 import {
   contractChecks,
+  jobCommandMode,
   jobServerTypes,
   type JobSpec,
   planSteps,
@@ -23,38 +24,68 @@ const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const
 export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
   const def = config.jobs[name];
   if (!def) return null;
-  const j = def.values;
-  const c = config.values;
-  const location = (j.location as string | undefined) ?? (c["hetzner.location"] as string);
+  const c = config.config;
+  const location = def.location ?? c.hetzner.location;
+  const { mode, argv } = jobCommandMode(def.command, def.shell);
   return {
     name,
     source: def.source,
-    description: (j.description as string | undefined) ?? "",
-    command: (j.command as string | string[] | undefined) ?? null,
-    syncOnly: !!j.syncOnly,
-    noSync: !!j.noSync,
-    workdir: (j.workdir as string | undefined) ?? null,
-    timeoutSecs: (j.timeout as number | undefined) ?? null,
-    profile: (j.profile as string | undefined) ?? (c.profile as string),
-    className: (j.class as string | undefined) ?? (c.class as string),
-    serverType: (j.serverType as string | undefined) ?? ((c.serverType as string) || null),
-    locations: location ? [location] : (c["hetzner.locations"] as string[]),
-    image: (j.image as string | undefined) ?? (c["hetzner.image"] as string),
-    ttlSecs: (j.ttl as number | undefined) ?? (c.ttl as number),
-    idleSecs: (j.idleTimeout as number | undefined) ?? (c.idleTimeout as number),
-    keep: !!j.keep,
-    pool: (j.pool as string | undefined) ?? null,
-    envAllow: (j["env.allow"] as string[] | undefined) ?? [],
-    envSet: (j["env.set"] as Record<string, string> | undefined) ?? {},
-    junit: (j.junit as string[] | undefined) ?? [],
-    artifacts: (j.artifacts as string[] | undefined) ?? [],
-    requiredArtifacts: (j.requiredArtifacts as string[] | undefined) ?? [],
-    stop: (j.stop as StopPolicy | undefined) ?? "auto",
+    description: def.description,
+    label: def.label,
+    command: def.command,
+    mode,
+    commandArgv: argv,
+    syncOnly: def.syncOnly,
+    noSync: def.noSync,
+    checksum: def.checksum,
+    forceSyncLarge: def.forceSyncLarge,
+    workdir: def.workdir,
+    timeoutSecs: def.timeout,
+    profile: def.profile ?? c.profile,
+    className: def.class ?? c.class,
+    serverType: def.serverType ?? (c.serverType || null),
+    architecture: def.architecture ?? c.architecture,
+    locations: location ? [location] : c.hetzner.locations,
+    exactLocation: location || null,
+    image: def.image ?? c.hetzner.image,
+    ttlSecs: def.ttl ?? c.ttl,
+    idleSecs: def.idleTimeout ?? c.idleTimeout,
+    keep: def.keep,
+    pool: def.pool ?? null,
+    envAllow: def.env.allow,
+    // The config's env.set (a selected profile's included), then the job's own.
+    envSet: { ...c.env.set, ...def.env.set },
+    junit: def.junit,
+    artifacts: def.artifacts,
+    requiredArtifacts: def.requiredArtifacts,
+    downloads: def.downloads,
+    stop: def.stop,
+    unavailable: def.unavailable,
+    sources: {
+      ttl: def.ttl !== undefined ? `jobs.${name}.ttl ${at(def.at.ttl)}` : config.sources.ttl,
+      idleTimeout: def.values.idleTimeout !== undefined
+        ? `jobs.${name}.idleTimeout ${at(def.at.idleTimeout)}`
+        : config.sources.idleTimeout,
+      timeout: `jobs.${name}.timeout ${at(def.at.timeout)}`,
+    },
   };
 }
 
+/** `(.crabbox.yaml:14:5)` from a full `path:line:col`. */
+const at = (where: string | undefined) => `(${(where ?? "").split("/").pop()})`;
+
+/** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
+function refuseUnavailable(job: JobSpec): void {
+  if (job.unavailable.length === 0) return;
+  throw usageError(
+    `job "${job.name}" cannot run here: ${job.unavailable.join("; ")}`,
+    "run it with the Go crabbox CLI, or edit the job for Hetzner (provider: hetzner, target: linux); " +
+      "crabbox job list shows which jobs run here",
+  );
+}
+
 function summary(job: JobSpec): string {
-  const text = job.description ||
+  const text = job.description || job.label ||
     (typeof job.command === "string" ? job.command : job.command?.join(" ") ?? "sync only");
   return text.length > 60 ? text.slice(0, 59) + "…" : text;
 }
@@ -70,18 +101,24 @@ export function jobCommand(ctx: CommandContext) {
         return ctx.out.json(specs.map((s) => ({
           name: s.name,
           description: s.description,
+          label: s.label,
           command: s.command,
-          shell: typeof s.command === "string",
+          shell: s.mode === "shell",
           syncOnly: s.syncOnly,
           stop: s.stop,
           source: s.source,
+          runnable: s.unavailable.length === 0,
+          unavailable: s.unavailable,
         })));
       }
       if (specs.length === 0) return ctx.out.notice("no jobs configured (add jobs: to .crabbox.yaml)");
       const width = Math.max(...names.map((n) => n.length));
       const stopWidth = Math.max(...specs.map((s) => s.stop.length)) + 5;
       for (const s of specs) {
-        ctx.out.result(`${s.name.padEnd(width)}  ${`stop=${s.stop}`.padEnd(stopWidth)}  ${summary(s)}`);
+        const line = `${s.name.padEnd(width)}  ${`stop=${s.stop}`.padEnd(stopWidth)}  ${summary(s)}`;
+        ctx.out.result(
+          s.unavailable.length ? `${line}  [not runnable here: ${s.unavailable.join("; ")}]` : line,
+        );
       }
     }),
   );
@@ -93,6 +130,7 @@ export function jobCommand(ctx: CommandContext) {
       .option("--pool [name]", "claim a warm pool box")
       .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
+      .option("--no-hydrate", "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing")
       .action(async (name, flags) => {
         checkJobName(name);
         if (flags.id) checkLeaseRef(flags.id);
@@ -103,6 +141,7 @@ export function jobCommand(ctx: CommandContext) {
           });
         }
         const spec = jobSpec(settings.config, name);
+        if (spec) refuseUnavailable(spec);
         if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
         if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);
         if (!spec) {
@@ -129,18 +168,18 @@ async function dryRun(
   const { config } = settings;
   const jobs = Object.keys(config.jobs).sort();
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
-  const pool = flags.pool === true ? (config.values["pool.name"] as string) : flags.pool;
+  const pool = flags.pool === true ? config.config.pool.name : flags.pool;
   const checks = contractChecks({
     job: spec,
     jobName: name,
     jobs,
-    jobsOnly: !!config.values["policy.jobsOnly"],
-    allowLayers: config.values["env.allow"] as string[],
+    jobsOnly: !!config.config.policy.jobsOnly,
+    allowLayers: config.config.env.allow,
     rules,
   });
   const steps = spec ? planSteps(spec, { id: flags.id, pool }) : [];
   const ok = checks.every((c) => c.status === "ok");
-  const resultsDir = join(gitRoot, config.values["results.dir"] as string);
+  const resultsDir = join(gitRoot, config.config.results.dir);
   const planPath = join(resultsDir, `crabbox-${name}-plan.json`);
   const plan = {
     schema: "crabbox.job-plan/v1",
@@ -169,7 +208,7 @@ async function dryRun(
       rules: rules.length,
     },
     env: {
-      allow: [...(config.values["env.allow"] as string[]), ...(spec?.envAllow ?? [])],
+      allow: [...config.config.env.allow, ...(spec?.envAllow ?? [])],
       set: Object.keys(spec?.envSet ?? {}),
     },
     stop: spec?.stop ?? null,
@@ -197,7 +236,7 @@ async function dryRun(
     for (const check of checks) {
       lines.push(`${check.status.padEnd(6)}${check.name.padEnd(16)}${check.message}`);
     }
-    lines.push(`# plan: ${join(config.values["results.dir"] as string, `crabbox-${name}-plan.json`)}`);
+    lines.push(`# plan: ${join(config.config.results.dir, `crabbox-${name}-plan.json`)}`);
     for (const line of lines) ctx.out.result(line);
   }
   if (!ok) {

@@ -48,26 +48,28 @@ export async function runJob(
   checkGlobs(job);
   const resultsDir = join(
     settings.gitRoot ?? ctx.deps.fs.cwd(),
-    settings.config.values["results.dir"] as string,
+    settings.config.config.results.dir,
   );
-  const sync = job.noSync ? null : await prepareSync(ctx, settings, {});
+  const sync = job.noSync
+    ? null
+    : await prepareSync(ctx, settings, { checksum: job.checksum, forceSyncLarge: job.forceSyncLarge });
   await startSweep(ctx, settings, options.id ? await leaseIdsFor(ctx, options.id) : []);
   const poolName = options.pool === true
-    ? (settings.config.values["pool.name"] as string)
+    ? (settings.config.config.pool.name)
     : options.pool ?? job.pool ?? undefined;
   // As run does: a pool name becomes a label value, so it is sanitized like one.
   const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
-  const allow = [...(settings.config.values["env.allow"] as string[]), ...job.envAllow];
+  const allow = [...(settings.config.config.env.allow), ...job.envAllow];
   const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), new Set());
   for (const warning of warnings) ctx.out.warn(warning);
   for (const value of Object.values(forward)) ctx.redactor.add(value);
   const collected: Collected = { junit: null, artifacts: [], artifactsSkipped: null, missing: [] };
-  const command = job.command ?? ["true"];
+  const argv = job.command === null ? ["true"] : job.commandArgv;
 
   ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
-    argv: typeof command === "string" ? [command] : command,
+    argv,
     subdir: job.workdir ?? undefined,
-    shell: typeof command === "string",
+    shell: job.command !== null && job.mode === "shell",
     id: options.id,
     pool,
     stop: job.stop,
@@ -75,6 +77,7 @@ export async function runJob(
       ...settings.shape,
       className: job.className,
       serverType: job.serverType ?? undefined,
+      architecture: job.architecture,
       locations: job.locations,
       image: job.image,
       ttlSecs: job.ttlSecs,
@@ -84,12 +87,13 @@ export async function runJob(
     },
     sync,
     repo: settings.repo,
-    graceSecs: settings.config.values["sweep.grace"] as number,
-    lockTimeoutSecs: settings.config.values["run.lockTimeout"] as number,
+    graceSecs: settings.config.config.sweep.grace,
+    lockTimeoutSecs: settings.config.config.run.lockTimeout,
     owner: settings.owner,
     env: { forward, allow },
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
     timeoutSecs: job.timeoutSecs ?? undefined,
+    preflightTools: settings.config.config.run.preflightTools,
     collect: (box, workdir) =>
       collect(
         ctx,
@@ -98,7 +102,8 @@ export async function runJob(
         job,
         resultsDir,
         collected,
-        settings.config.values["results.maxArtifactBytes"] as number,
+        settings.config.config.results.maxArtifactBytes,
+        settings.gitRoot ?? ctx.deps.fs.cwd(),
       ),
     onFinish: (outcome) => writeResult(ctx, job, resultsDir, outcome, collected),
   });
@@ -155,6 +160,49 @@ async function pull(
   }
 }
 
+/**
+ * The Go CLI's `downloads: [remote=local]`: each remote file (relative to the workdir) is pulled through
+ * the results dir and written to `local`, relative to the repo root. A local path that would pass through a
+ * symlink is refused: a cloned repo must not make a job write outside the checkout.
+ */
+async function collectDownloads(
+  ctx: CommandContext,
+  box: Box,
+  workdir: string,
+  job: JobSpec,
+  base: string,
+  maxBytes: number,
+  repoRoot: string,
+): Promise<void> {
+  const staging = join(base, "downloads");
+  for (const pair of job.downloads) {
+    const [remote, local] = pair.split("=");
+    const found = (await listRemote(box, workdir, [remote])).find((f) => f.path === remote);
+    if (!found) {
+      ctx.out.warn(`download ${remote} not found on the box; skipped`);
+      continue;
+    }
+    if (found.bytes > maxBytes) {
+      ctx.out.warn(`download ${remote} is larger than results.maxArtifactBytes; skipped`);
+      continue;
+    }
+    const parts = local.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const info = await ctx.deps.fs.lstat(join(repoRoot, ...parts.slice(0, i)));
+      if (info?.isSymlink) {
+        throw new CrabboxError("remote", `download target ${local} passes through a symlink`, {
+          hint: "downloads are written inside the repository only; pick a local path without symlinks",
+        });
+      }
+    }
+    await pull(ctx, box, workdir, [remote], staging);
+    const data = await ctx.deps.fs.readFile(join(staging, remote));
+    await ctx.deps.fs.mkdir(join(repoRoot, ...parts.slice(0, -1)), { recursive: true, mode: 0o755 });
+    await ctx.deps.fs.writeFile(join(repoRoot, local), data, { mode: 0o644 });
+    ctx.out.progress(`downloaded ${remote} -> ${local} (${data.length} bytes)`);
+  }
+}
+
 async function collect(
   ctx: CommandContext,
   box: Box,
@@ -163,8 +211,10 @@ async function collect(
   resultsDir: string,
   collected: Collected,
   maxBytes: number,
+  repoRoot: string,
 ): Promise<void> {
   const base = join(resultsDir, job.name);
+  if (job.downloads.length > 0) await collectDownloads(ctx, box, workdir, job, base, maxBytes, repoRoot);
   const junit = await listRemote(box, workdir, job.junit);
   if (junit.length > 0) {
     if (junit.length > JUNIT_MAX_FILES || junit.some((f) => f.bytes > JUNIT_MAX_BYTES)) {
@@ -262,7 +312,7 @@ async function writeResult(
       phase("lock", true),
       phase("sync", !!outcome.sync && !outcome.sync.skipped),
       phase("command", outcome.commandRan),
-      phase("collect", job.junit.length + job.artifacts.length > 0),
+      phase("collect", job.junit.length + job.artifacts.length + job.downloads.length > 0),
       phase("release", true),
     ],
     sync: outcome.sync

@@ -11,6 +11,7 @@ export interface LeaseCreateFlags {
   slug?: string;
   keep?: boolean;
   bootstrapTimeout?: string;
+  arch?: string;
 }
 
 export function addLeaseCreateOptions<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
@@ -26,7 +27,8 @@ export function addLeaseCreateOptions<T extends Command<unknown[], Record<string
     .option("--idle-timeout <duration>", "idle expiry, 1m–ttl (default 30m)")
     .option("--slug <slug>", "friendly name for a new lease (normalized, ≤ 41 chars)")
     .option("--keep", "keep the box after the run; exempt from idle expiry, not from the ttl")
-    .option("--bootstrap-timeout <duration>", "SSH readiness deadline (default 20m)");
+    .option("--bootstrap-timeout <duration>", "SSH readiness deadline (default 20m)")
+    .option("--arch <arch>", "amd64 (default) or arm64: classes map to Hetzner's Ampere CAX types");
   return command;
 }
 
@@ -42,6 +44,7 @@ export function givenLeaseCreateFlags(flags: LeaseCreateFlags): string[] {
     ["slug", "--slug"],
     ["keep", "--keep"],
     ["bootstrapTimeout", "--bootstrap-timeout"],
+    ["arch", "--arch"],
   ];
   return names.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
 }

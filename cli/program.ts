@@ -1,5 +1,5 @@
 /** The commander tree. Each command lives in its own file and stays thin: parse → use case → render. */
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { EXIT_CODES_HELP } from "./exit_codes.ts";
 import { VERSION } from "./version.ts";
@@ -31,7 +31,10 @@ export function buildProgram(ctx: CommandContext): Command {
     .option("--no-color", "never colour output")
     .option("--no-sweep", "skip the automatic sweep of expired boxes")
     .option("--profile <name>", "config profile to apply")
-    .addOption(new Option("--provider <name>", "only hetzner is supported").hideHelp())
+    .option(
+      "--provider <name>",
+      "hetzner, the only provider; overrides a config file's provider: (scripts written for the Go crabbox CLI)",
+    )
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     .addHelpText(

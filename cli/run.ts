@@ -8,6 +8,7 @@ import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
+import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import {
   leaseIdsFor,
@@ -30,13 +31,13 @@ export function isBlankCommand(argv: string[]): boolean {
   return argv.length > 0 && argv[0].trim() === "";
 }
 
-function poolName(settings: { config: { values: Record<string, unknown> } }): string {
-  return sanitizeLabelValue(settings.config.values["pool.name"] as string);
+function poolName(settings: { config: LoadedConfig }): string {
+  return sanitizeLabelValue(settings.config.config.pool.name);
 }
 
 /** SPEC §9.4 layers: config (user, repo, CRABBOX_ENV_ALLOW) then --allow-env appended. */
 function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: string[]) {
-  const configAllow = config.values["env.allow"] as string[];
+  const configAllow = config.config.env.allow;
   const human = new Set([
     ...flagAllow,
     ...(config.sources["env.allow"].startsWith("user ") ? configAllow : []),
@@ -77,8 +78,13 @@ export function runCommand(ctx: CommandContext) {
       .option("--full-resync", "wipe the remote copy and sync everything again")
       .option("--force-sync-large", "sync even a tree over the size guardrails")
       .option("--allow-mass-delete", "let a sync delete more than sync.massDeleteLimit files on the box")
-      .option("--no-hydrate", "do not make the remote copy a git checkout")
+      .option("--no-git-hydrate", "do not make the remote copy a git checkout (sync.hydrate: false)")
+      .option(
+        "--no-hydrate",
+        "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing (there is none here)",
+      )
       .option("--shell", "run the command under bash -lc")
+      .option("--workdir <dir>", "run in this directory, relative to the synced tree")
       .option("--lock-timeout <duration>", "how long to wait for a busy box (default 10m)")
       .option("--timeout <duration>", "stop the command after this long (exit 5)")
       .option(
@@ -133,6 +139,8 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       }
     }
 
+    const workdirProblem = flags.workdir === undefined ? null : relativeInside(flags.workdir);
+    if (workdirProblem) throw usageError(`--workdir ${workdirProblem}`, "pass a directory like packages/api");
     const settings = await loadRunSettings(ctx, flags);
     refuseUnderJobsOnly(settings.config);
     if (flags.fullResync && flags.sync === false) {
@@ -146,6 +154,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
       argv,
       shell,
+      subdir: flags.workdir,
       id: flags.id,
       pool: flags.pool === undefined
         ? undefined
@@ -156,11 +165,13 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       shape: settings.shape,
       sync,
       repo: settings.repo,
-      graceSecs: settings.config.values["sweep.grace"] as number,
-      lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.values["run.lockTimeout"] as number),
+      graceSecs: settings.config.config.sweep.grace,
+      lockTimeoutSecs: lockTimeoutFlag ?? (settings.config.config.run.lockTimeout),
       owner: settings.owner,
       env,
+      envSet: settings.config.config.env.set,
       timeoutSecs,
+      preflightTools: settings.config.config.run.preflightTools,
     });
   });
   return command;

@@ -21,6 +21,7 @@ import type { SyncOptions } from "../lease/sync_step.ts";
 import type { RunContext } from "../lease/run.ts";
 import { builtinRules, parseRuleLines, type Rule } from "../sync/rules.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
+import { architectureProblem, serverTypesFor } from "../lease/classes.ts";
 
 export interface BaseSettings {
   config: LoadedConfig;
@@ -50,7 +51,11 @@ export async function loadBaseSettings(
   flags: Record<string, unknown> = {},
 ): Promise<BaseSettings> {
   const gitRoot = await tryGitRoot(ctx);
-  const config = await loadConfig(ctx.deps, { gitRoot, profile: ctx.globals.profile, flags });
+  const config = await loadConfig(ctx.deps, {
+    gitRoot,
+    profile: ctx.globals.profile,
+    flags: { provider: ctx.globals.provider, ...flags },
+  });
   for (const warning of config.warnings) ctx.out.warn(warning);
   const configuredOwner = v<string>(config, "owner");
   const owner = sanitizeLabelValue(
@@ -88,6 +93,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     "hetzner.image": flags.image,
     ttl: durationFlag("--ttl", flags.ttl),
     idleTimeout: durationFlag("--idle-timeout", flags.idleTimeout),
+    architecture: flags.arch,
   };
   if (flags.bootstrapTimeout !== undefined) {
     try {
@@ -107,6 +113,19 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     );
   }
   const location = v<string>(config, "hetzner.location");
+  const architecture = config.config.architecture;
+  const typeProblem = architectureProblem(
+    serverTypesFor(config.config.class, config.config.serverType || undefined, architecture),
+    architecture,
+  );
+  if (typeProblem) {
+    throw configError(
+      `${typeProblem} (architecture: ${config.sources.architecture}; type: ${
+        config.sources.serverType === "default" ? config.sources.class : config.sources.serverType
+      })`,
+      "pick a class (it maps to the CAX types), pass --type cax21, or drop --arch arm64",
+    );
+  }
   const repo = base.gitRoot ? await repoNameFrom(ctx.deps, base.gitRoot) : "workspace";
   const persist = v<number>(config, "ssh.controlPersist");
   return {
@@ -115,6 +134,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     shape: {
       className: v<string>(config, "class"),
       serverType: v<string>(config, "serverType") || undefined,
+      architecture,
       locations: location ? [location] : v<string[]>(config, "hetzner.locations"),
       image: v<string>(config, "hetzner.image"),
       ttlSecs,
@@ -236,7 +256,8 @@ export interface SyncFlags {
   fullResync?: boolean;
   forceSyncLarge?: boolean;
   allowMassDelete?: boolean;
-  hydrate?: boolean;
+  /** false with --no-git-hydrate. (`--no-hydrate` is the Go CLI's Actions flag and changes nothing.) */
+  gitHydrate?: boolean;
 }
 
 /**
@@ -275,7 +296,7 @@ export async function prepareSync(
       `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
     );
   }
-  const hydrateOn = flags.hydrate !== false && v<boolean>(config, "sync.hydrate");
+  const hydrateOn = flags.gitHydrate !== false && v<boolean>(config, "sync.hydrate");
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
     // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.

@@ -28,6 +28,8 @@ export interface Merged {
   envAllow: string[];
   /** Exact names in envAllow that a human chose in the user config (may forward token-bearing names). */
   envAllowFromUser: string[];
+  /** A profile used as a plain label, an idle timeout capped by the ttl. */
+  warnings: string[];
 }
 
 export function mergeLayers(input: MergeInput): Merged {
@@ -64,13 +66,24 @@ export function mergeLayers(input: MergeInput): Merged {
   const profileName = (input.flags.profile?.value ?? input.env.profile?.value ?? values.profile) as string;
   const profileSource = input.flags.profile?.source ?? input.env.profile?.source ?? sources.profile;
   const overlay = profiles[profileName];
+  const warnings: string[] = [];
   if (!overlay && profileName !== "default") {
     const defined = Object.keys(profiles).sort();
-    throw configError(
-      `profile "${profileName}" (${profileSource}) is not defined${suggest(profileName, defined)}`,
-      defined.length
-        ? `defined profiles: ${defined.join(", ")}`
-        : "define it under profiles: in a config file",
+    // Chosen on the command line or in the environment: a typo must not pass. Written in a file: the Go
+    // crabbox CLI's meaning, a plain label (its `crabbox init` writes `profile: <repo>-check` alone).
+    if (!/^(user|repo) /.test(profileSource)) {
+      throw configError(
+        `profile "${profileName}" (${profileSource}) is not defined${suggest(profileName, defined)}`,
+        defined.length
+          ? `defined profiles: ${defined.join(", ")}`
+          : "define it under profiles: in a config file",
+      );
+    }
+    warnings.push(
+      `${
+        profileSource.replace(/^(user|repo) /, "")
+      }: profile "${profileName}" has no profiles.${profileName} ` +
+        `entry; it is used as a plain label${suggest(profileName, defined)}`,
     );
   }
   for (const [key, { value, source }] of Object.entries(overlay ?? {})) {
@@ -90,17 +103,19 @@ export function mergeLayers(input: MergeInput): Merged {
     env: (input.env["env.allow"]?.value as string[] | undefined) ?? null,
   });
   values["env.allow"] = envAllow;
-  capIdleTimeout(values, sources);
+  const capped = capIdleTimeout(values, sources);
+  if (capped) warnings.push(capped);
   return {
     values,
     sources,
     profiles,
     envAllow,
     envAllowFromUser: envAllow.filter((n) => !n.endsWith("*") && human.has(n)),
+    warnings,
   };
 }
 
-function fileSource(file: FileLayer, setting: Setting): string {
+export function fileSource(file: FileLayer, setting: Setting): string {
   return `${file.kind} ${file.path}:${setting.line}`;
 }
 
@@ -118,22 +133,27 @@ function mergeProfiles(files: FileLayer[]): Record<string, Record<string, Overri
 }
 
 /**
- * idle ≤ ttl. An idle timeout nobody set follows a shorter ttl down; one somebody set is an error that
- * names both sources.
+ * idle ≤ ttl. An idle timeout nobody set follows a shorter ttl down; one set in a file (or only one of the
+ * two flags) is capped by the ttl with a warning naming both sources; both flags contradicting each other
+ * is an error.
  */
-function capIdleTimeout(values: Record<string, unknown>, sources: Record<string, string>): void {
+function capIdleTimeout(values: Record<string, unknown>, sources: Record<string, string>): string | null {
   const ttl = values.ttl as number;
   const idle = values.idleTimeout as number;
-  if (idle <= ttl) return;
-  if (sources.idleTimeout === "default") {
+  if (idle <= ttl) return null;
+  const original = sources.idleTimeout;
+  if (original === "default") {
     values.idleTimeout = ttl;
     sources.idleTimeout = "default (capped at ttl)";
-    return;
+    return null;
   }
-  throw configError(
-    `idleTimeout ${formatDuration(idle)} (${sources.idleTimeout}) is longer than ttl ${
-      formatDuration(ttl)
-    } (${sources.ttl})`,
-    "make the idle timeout at most the ttl",
-  );
+  const both = `idleTimeout ${formatDuration(idle)} (${original}) is longer than ttl ${
+    formatDuration(ttl)
+  } (${sources.ttl})`;
+  if (original.startsWith("flag ") && sources.ttl.startsWith("flag ")) {
+    throw configError(both, "make the idle timeout at most the ttl");
+  }
+  values.idleTimeout = ttl;
+  sources.idleTimeout = `${original} (capped at ttl)`;
+  return `${both}; the ttl caps it at ${formatDuration(ttl)}`;
 }

@@ -20,6 +20,8 @@ export type ValueType =
 
 export interface KeySpec {
   type: ValueType;
+  /** One sentence for the reference (docs/configuration.md) and the JSON Schema's descriptions. */
+  doc?: string;
   default: unknown;
   env?: string;
   /** The command-line flag that overrides it (sources read `flag --ttl`). */
@@ -36,6 +38,8 @@ export interface KeySpec {
   check?: (value: unknown) => string | null;
   /** The hint for a bad flag value, when "pass a valid --x" says too little. */
   hint?: string;
+  /** Whole numbers may also be written as digit strings in YAML (`port: "2222"`, as the Go CLI writes them). */
+  digits?: boolean;
 }
 
 const GiB = 1024 ** 3;
@@ -68,7 +72,37 @@ const syncPatterns = (v: unknown) => {
 
 export { DEFAULT_ENDPOINT };
 
+/** `command -v` names: no spaces, quotes or shell syntax. */
+const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+const toolNames = (v: unknown) => {
+  const bad = (v as string[]).find((name) => !TOOL_NAME.test(name));
+  return bad === undefined
+    ? null
+    : `has an invalid tool name ${JSON.stringify(bad)} (letters, digits, . _ + -)`;
+};
+
+/** `remote=local`: both relative paths that stay inside the workdir and the repo. */
+const downloadPairs = (v: unknown) => {
+  for (const pair of v as string[]) {
+    const [remote, local, ...rest] = pair.split("=");
+    if (rest.length > 0 || !remote || !local) {
+      return `entries must be remote=local, got ${JSON.stringify(pair)}`;
+    }
+    for (const path of [remote, local]) {
+      if (relativeInside(path) !== null || path.includes("*")) {
+        return `entries must be relative paths inside the workdir and the repo (no leading /, .. or *), got ${
+          JSON.stringify(pair)
+        }`;
+      }
+    }
+  }
+  return null;
+};
+
 export const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
+export const TARGETS = ["linux", "macos", "windows"] as const;
+export const ARCHITECTURES = ["amd64", "arm64"] as const;
+export type Architecture = typeof ARCHITECTURES[number];
 export type StopPolicy = typeof STOP_POLICIES[number];
 
 /** SPEC §6: https, or http to loopback; never credentials in the URL (the message must not echo it). */
@@ -83,8 +117,39 @@ const endpointUrl = (v: unknown) => {
 
 /** Every top-level key by its dotted name. `owner`'s real default (`<user>@<short host>`) is filled in by load. */
 export const KEYS: Record<string, KeySpec> = {
-  owner: { type: "string", default: "", env: "CRABBOX_OWNER", userOnly: true },
+  owner: {
+    doc: "Sanitized into the `owner` label (default `<user>@<short hostname>`).",
+    type: "string",
+    default: "",
+    env: "CRABBOX_OWNER",
+    userOnly: true,
+  },
+  provider: {
+    doc:
+      "`hetzner`, the only provider. A file written for the Go crabbox CLI may name another; it is refused unless `--provider hetzner` or `CRABBOX_PROVIDER=hetzner` overrides it.",
+    type: "string",
+    default: "hetzner",
+    env: "CRABBOX_PROVIDER",
+    flag: "--provider",
+    check: nonEmptyString,
+  },
+  target: {
+    doc: "`linux`. `macos` and `windows` (Go CLI targets) are refused.",
+    type: "string",
+    default: "linux",
+    choices: TARGETS,
+  },
+  architecture: {
+    doc:
+      "`amd64`, or `arm64`: the classes then map to Hetzner's Ampere CAX types (tiny cax11, small cax21, standard cax31, fast/large/beast cax41).",
+    type: "string",
+    default: "amd64",
+    flag: "--arch",
+    choices: ARCHITECTURES,
+  },
   profile: {
+    doc:
+      "The profile to apply. Without a `profiles.<name>` entry it is a plain label (a warning); `--profile`/`CRABBOX_PROFILE` naming an undefined profile is an error.",
     type: "string",
     default: "default",
     env: "CRABBOX_PROFILE",
@@ -92,6 +157,7 @@ export const KEYS: Record<string, KeySpec> = {
     check: nonEmptyString,
   },
   class: {
+    doc: "`tiny`, `small`, `standard`, `fast`, `large`, `beast`, or a server type used verbatim.",
     type: "string",
     default: "beast",
     env: "CRABBOX_CLASS",
@@ -99,24 +165,52 @@ export const KEYS: Record<string, KeySpec> = {
     check: classValue,
     hint: "pick one of those classes, or pass an exact server type with --type (e.g. --type cpx32)",
   },
-  serverType: { type: "string", default: "", env: "CRABBOX_SERVER_TYPE", flag: "--type" },
-  ttl: { type: "duration", default: 90 * 60, env: "CRABBOX_TTL", flag: "--ttl", ...LEASE_BOUNDS },
+  serverType: {
+    doc: "An exact Hetzner server type, tried alone (no class fallback).",
+    type: "string",
+    default: "",
+    env: "CRABBOX_SERVER_TYPE",
+    flag: "--type",
+  },
+  ttl: {
+    doc: "Hard cap from creation (1m–168h).",
+    type: "duration",
+    default: 90 * 60,
+    env: "CRABBOX_TTL",
+    flag: "--ttl",
+    ...LEASE_BOUNDS,
+  },
   idleTimeout: {
+    doc: "Idle expiry (1m–168h); a longer one than the ttl is capped by the ttl, with a warning.",
     type: "duration",
     default: 30 * 60,
     env: "CRABBOX_IDLE_TIMEOUT",
     flag: "--idle-timeout",
     ...LEASE_BOUNDS,
   },
-  workRoot: { type: "string", default: "/work/crabbox", env: "CRABBOX_WORK_ROOT", check: absolutePath },
+  workRoot: {
+    doc: "Absolute work root on the box.",
+    type: "string",
+    default: "/work/crabbox",
+    env: "CRABBOX_WORK_ROOT",
+    check: absolutePath,
+  },
   "hetzner.locations": {
+    doc: "Ordered location fallback.",
     type: "stringList",
     default: ["fsn1", "nbg1", "hel1"],
     env: "CRABBOX_HETZNER_LOCATIONS",
     nonEmpty: true,
   },
-  "hetzner.location": { type: "string", default: "", env: "CRABBOX_HETZNER_LOCATION", flag: "--location" },
+  "hetzner.location": {
+    doc: "One exact location (conflicts with `locations` in the same file).",
+    type: "string",
+    default: "",
+    env: "CRABBOX_HETZNER_LOCATION",
+    flag: "--location",
+  },
   "hetzner.image": {
+    doc: "Hetzner image name.",
     type: "string",
     default: "ubuntu-24.04",
     env: "CRABBOX_HETZNER_IMAGE",
@@ -124,6 +218,7 @@ export const KEYS: Record<string, KeySpec> = {
     check: nonEmptyString,
   },
   "hetzner.endpoint": {
+    doc: "API URL: https, or http to loopback.",
     type: "string",
     default: DEFAULT_ENDPOINT,
     env: "HCLOUD_ENDPOINT",
@@ -131,51 +226,185 @@ export const KEYS: Record<string, KeySpec> = {
     check: endpointUrl,
   },
   "lease.bootstrapTimeout": {
+    doc: "SSH readiness deadline.",
     type: "duration",
     default: 20 * 60,
     env: "CRABBOX_BOOTSTRAP_TIMEOUT",
     flag: "--bootstrap-timeout",
     min: 1,
   },
-  "lease.ipTimeout": { type: "duration", default: 5 * 60, min: 1 },
-  "lease.createAttempts": { type: "int", default: 2, min: 1, max: 3 },
-  "ssh.user": { type: "string", default: "crabbox", env: "CRABBOX_SSH_USER", check: nonEmptyString },
-  "ssh.port": { type: "int", default: 2222, env: "CRABBOX_SSH_PORT", min: 1, max: 65535 },
+  "lease.ipTimeout": {
+    doc: "How long to wait for the server's IPv4.",
+    type: "duration",
+    default: 5 * 60,
+    min: 1,
+  },
+  "lease.createAttempts": {
+    doc: "Whole acquires tried when the bootstrap times out (1–3).",
+    type: "int",
+    default: 2,
+    min: 1,
+    max: 3,
+  },
+  "ssh.user": {
+    doc: "Login user on the box.",
+    type: "string",
+    default: "crabbox",
+    env: "CRABBOX_SSH_USER",
+    check: nonEmptyString,
+  },
+  "ssh.port": {
+    doc: 'Primary SSH port (a digit string such as `"2222"` is the same number).',
+    type: "int",
+    default: 2222,
+    env: "CRABBOX_SSH_PORT",
+    min: 1,
+    max: 65535,
+    digits: true,
+  },
   "ssh.fallbackPorts": {
+    doc: "Ports tried after `ssh.port` on connection failure; `[]` for none.",
     type: "intList",
     default: [22],
     env: "CRABBOX_SSH_FALLBACK_PORTS",
     min: 1,
     max: 65535,
+    digits: true,
   },
-  "ssh.connectTimeout": { type: "duration", default: 10, min: 1 },
-  "ssh.controlPersist": { type: "duration", default: 10 * 60, min: 0 },
-  "ssh.configFile": { type: "string", default: "none", userOnly: true, check: nonEmptyString },
-  "sync.exclude": { type: "stringList", default: [], check: syncPatterns },
-  "sync.include": { type: "stringList", default: [], check: syncPatterns },
-  "sync.delete": { type: "bool", default: true, env: "CRABBOX_SYNC_DELETE" },
-  "sync.checksum": { type: "bool", default: false, env: "CRABBOX_SYNC_CHECKSUM" },
-  "sync.fingerprint": { type: "bool", default: true, env: "CRABBOX_SYNC_FINGERPRINT" },
-  "sync.hydrate": { type: "bool", default: true, env: "CRABBOX_SYNC_HYDRATE" },
-  "sync.baseRef": { type: "string", default: "", env: "CRABBOX_SYNC_BASE_REF" },
-  "sync.timeout": { type: "duration", default: 15 * 60, env: "CRABBOX_SYNC_TIMEOUT", min: 1 },
-  "sync.warnFiles": { type: "int", default: 50_000, min: 1 },
-  "sync.warnBytes": { type: "size", default: 5 * GiB, min: 1 },
-  "sync.failFiles": { type: "int", default: 150_000, min: 1 },
-  "sync.failBytes": { type: "size", default: 20 * GiB, min: 1 },
-  "sync.allowLarge": { type: "bool", default: false, env: "CRABBOX_SYNC_ALLOW_LARGE" },
-  "sync.massDeleteLimit": { type: "int", default: 200, min: 1 },
-  "env.allow": { type: "stringList", default: ["CI", "NODE_OPTIONS"], env: "CRABBOX_ENV_ALLOW" },
-  "env.set": { type: "stringMap", default: {} },
-  "run.lockTimeout": { type: "duration", default: 10 * 60, min: 1, max: MAX_WAIT_SECS },
-  "sweep.auto": { type: "bool", default: true },
-  "sweep.grace": { type: "duration", default: HOUR, env: "CRABBOX_SWEEP_GRACE", min: 0 },
-  "sweep.budget": { type: "duration", default: 10, min: 1 },
-  "sweep.minInterval": { type: "duration", default: 5 * 60, min: 0 },
-  "results.dir": { type: "string", default: ".crabbox-results", check: relativeInside },
-  "results.maxArtifactBytes": { type: "size", default: 256 * MiB, min: 1 },
-  "pool.name": { type: "string", default: "default", env: "CRABBOX_POOL", check: nonEmptyString },
-  "policy.jobsOnly": { type: "bool", default: false },
+  "ssh.connectTimeout": { doc: "ssh ConnectTimeout.", type: "duration", default: 10, min: 1 },
+  "ssh.controlPersist": {
+    doc: "ControlMaster persistence; `0` turns multiplexing off.",
+    type: "duration",
+    default: 10 * 60,
+    min: 0,
+  },
+  "ssh.configFile": {
+    doc: "An ssh config file instead of `-F none` (proxies).",
+    type: "string",
+    default: "none",
+    userOnly: true,
+    check: nonEmptyString,
+  },
+  "sync.exclude": {
+    doc: "Exclude rules, appended across user, repo and profile (`!pat` re-includes).",
+    type: "stringList",
+    default: [],
+    check: syncPatterns,
+  },
+  "sync.include": {
+    doc: "When non-empty, only paths matching these are synced.",
+    type: "stringList",
+    default: [],
+    check: syncPatterns,
+  },
+  "sync.delete": {
+    doc: "Prune remote files deleted locally.",
+    type: "bool",
+    default: true,
+    env: "CRABBOX_SYNC_DELETE",
+  },
+  "sync.checksum": {
+    doc: "Compare contents, not sizes and times.",
+    type: "bool",
+    default: false,
+    env: "CRABBOX_SYNC_CHECKSUM",
+  },
+  "sync.fingerprint": {
+    doc: "Skip a sync when nothing changed.",
+    type: "bool",
+    default: true,
+    env: "CRABBOX_SYNC_FINGERPRINT",
+  },
+  "sync.hydrate": {
+    doc: "Make the remote copy a git checkout (git hydration).",
+    type: "bool",
+    default: true,
+    env: "CRABBOX_SYNC_HYDRATE",
+  },
+  "sync.baseRef": {
+    doc: "Base ref fetched by git hydration (default: origin's HEAD).",
+    type: "string",
+    default: "",
+    env: "CRABBOX_SYNC_BASE_REF",
+  },
+  "sync.timeout": {
+    doc: "Overall rsync limit.",
+    type: "duration",
+    default: 15 * 60,
+    env: "CRABBOX_SYNC_TIMEOUT",
+    min: 1,
+  },
+  "sync.warnFiles": { doc: "Warn at this many files.", type: "int", default: 50_000, min: 1 },
+  "sync.warnBytes": { doc: "Warn at this many bytes.", type: "size", default: 5 * GiB, min: 1 },
+  "sync.failFiles": { doc: "Refuse at this many files.", type: "int", default: 150_000, min: 1 },
+  "sync.failBytes": { doc: "Refuse at this many bytes.", type: "size", default: 20 * GiB, min: 1 },
+  "sync.allowLarge": {
+    doc: "Bypass the size guardrails.",
+    type: "bool",
+    default: false,
+    env: "CRABBOX_SYNC_ALLOW_LARGE",
+  },
+  "sync.massDeleteLimit": {
+    doc: "Most remote files one sync may delete.",
+    type: "int",
+    default: 200,
+    min: 1,
+  },
+  "env.allow": {
+    doc: "Local variables forwarded to the box (names or `PREFIX_*`).",
+    type: "stringList",
+    default: ["CI", "NODE_OPTIONS"],
+    env: "CRABBOX_ENV_ALLOW",
+  },
+  "env.set": { doc: "Constants set on the box (not secrets).", type: "stringMap", default: {} },
+  "run.lockTimeout": {
+    doc: "How long to wait for a busy box.",
+    type: "duration",
+    default: 10 * 60,
+    min: 1,
+    max: MAX_WAIT_SECS,
+  },
+  "run.preflightTools": {
+    doc: "Tools checked with `command -v` on the box before the command; missing ones exit 7, named.",
+    type: "stringList",
+    default: [],
+    check: toolNames,
+  },
+  "sweep.auto": { doc: "The automatic sweep on networked commands.", type: "bool", default: true },
+  "sweep.grace": {
+    doc: "Extra time for running and provisioning boxes.",
+    type: "duration",
+    default: HOUR,
+    env: "CRABBOX_SWEEP_GRACE",
+    min: 0,
+  },
+  "sweep.budget": { doc: "Time budget of one automatic sweep.", type: "duration", default: 10, min: 1 },
+  "sweep.minInterval": {
+    doc: "At most one automatic sweep per interval.",
+    type: "duration",
+    default: 5 * 60,
+    min: 0,
+  },
+  "results.dir": {
+    doc: "Where job plans, results and artifacts go.",
+    type: "string",
+    default: ".crabbox-results",
+    check: relativeInside,
+  },
+  "results.maxArtifactBytes": {
+    doc: "Artifact download limit per job.",
+    type: "size",
+    default: 256 * MiB,
+    min: 1,
+  },
+  "pool.name": {
+    doc: "Default pool for `--pool`.",
+    type: "string",
+    default: "default",
+    env: "CRABBOX_POOL",
+    check: nonEmptyString,
+  },
+  "policy.jobsOnly": { doc: "Only named jobs run (repo config only).", type: "bool", default: false },
 };
 
 /** Keys a profile may overlay (SPEC §12.2); their types come from KEYS. */
@@ -196,27 +425,85 @@ const jobGlobs = { type: "stringList", default: [], check: eachRelativeInside } 
 
 /** Job keys (SPEC §11.1). Lease-shape keys share the top-level bounds. */
 export const JOB_KEYS: Record<string, KeySpec> = {
-  description: { type: "string", default: "" },
-  command: { type: "command", default: null },
-  syncOnly: { type: "bool", default: false },
-  noSync: { type: "bool", default: false },
-  workdir: { type: "string", default: null, check: relativeInside },
-  timeout: { type: "duration", default: null, min: 1, max: MAX_WAIT_SECS },
-  profile: { ...jobString, check: nonEmptyString },
-  class: { ...jobString, check: classValue },
-  serverType: jobString,
-  location: jobString,
-  image: { ...jobString, check: nonEmptyString },
-  ttl: { type: "duration", default: undefined, ...LEASE_BOUNDS },
-  idleTimeout: { type: "duration", default: undefined, ...LEASE_BOUNDS },
-  keep: { type: "bool", default: false },
-  pool: { ...jobString, check: nonEmptyString },
-  "env.allow": { type: "stringList", default: [] },
-  "env.set": { type: "stringMap", default: {} },
-  junit: jobGlobs,
-  artifacts: jobGlobs,
-  requiredArtifacts: jobGlobs,
-  stop: { type: "string", default: "auto", choices: STOP_POLICIES },
+  description: { doc: "Shown by `job list`.", type: "string", default: "" },
+  label: {
+    doc: "The Go CLI's run label; shown by `job list` when there is no description.",
+    type: "string",
+    default: "",
+  },
+  provider: {
+    doc:
+      "`hetzner`; a job for another provider is listed but not runnable here (unless `--provider hetzner`).",
+    ...jobString,
+    check: nonEmptyString,
+  },
+  target: {
+    doc: "`linux`; a `macos` or `windows` job is listed but not runnable here.",
+    type: "string",
+    default: undefined,
+    choices: TARGETS,
+  },
+  architecture: {
+    doc: "`amd64` or `arm64` (CAX types).",
+    type: "string",
+    default: undefined,
+    choices: ARCHITECTURES,
+  },
+  command: {
+    doc: "A string (runs under `bash -lc`; with `shell: false` split into argv) or a list (argv).",
+    type: "command",
+    default: null,
+  },
+  shell: {
+    doc:
+      "`true`: the string runs under `bash -lc`. `false`: split on whitespace into argv as the Go CLI does (quotes not parsed; a shell line when it contains `&& || ; | > >> < 2> 2>>` or starts with `NAME=value`). Absent: by the command's type.",
+    type: "bool",
+    default: null,
+  },
+  syncOnly: { doc: "Sync, run nothing (exactly one of `command`/`syncOnly`).", type: "bool", default: false },
+  noSync: { doc: "Skip the sync.", type: "bool", default: false },
+  checksum: { doc: "Compare contents when syncing.", type: "bool", default: false },
+  forceSyncLarge: { doc: "Bypass the size guardrails.", type: "bool", default: false },
+  workdir: { doc: "Relative directory to run in.", type: "string", default: null, check: relativeInside },
+  timeout: {
+    doc: "Command wall-clock limit (exit 5).",
+    type: "duration",
+    default: null,
+    min: 1,
+    max: MAX_WAIT_SECS,
+  },
+  profile: { doc: "Profile for the lease (or a plain label).", ...jobString, check: nonEmptyString },
+  class: { doc: "Machine class.", ...jobString, check: classValue },
+  serverType: { doc: "Exact server type (Go: `type`).", ...jobString },
+  location: { doc: "Exact location.", ...jobString },
+  image: { doc: "Hetzner image.", ...jobString, check: nonEmptyString },
+  ttl: { doc: "Lease cap.", type: "duration", default: undefined, ...LEASE_BOUNDS },
+  idleTimeout: {
+    doc: "Idle expiry (the ttl caps it).",
+    type: "duration",
+    default: undefined,
+    ...LEASE_BOUNDS,
+  },
+  keep: { doc: "Keep the box (idle-exempt, ttl-capped).", type: "bool", default: false },
+  pool: { doc: "Claim from this warm pool.", ...jobString, check: nonEmptyString },
+  "env.allow": { doc: "Appended to the allowlist.", type: "stringList", default: [] },
+  "env.set": { doc: "Constants for this job.", type: "stringMap", default: {} },
+  junit: { doc: "JUnit globs, relative to the workdir.", ...jobGlobs },
+  artifacts: { doc: "Artifact globs (Go: `artifactGlobs`).", ...jobGlobs },
+  requiredArtifacts: { doc: "Globs that must match after a passing command (else exit 7).", ...jobGlobs },
+  downloads: {
+    doc:
+      "`remote=local` pairs: the remote file (relative to the workdir) is written to `local` (relative to the repo root, never through a symlink).",
+    type: "stringList",
+    default: [],
+    check: downloadPairs,
+  },
+  stop: {
+    doc: "`auto`, `always`, `success`, `failure`, `never`.",
+    type: "string",
+    default: "auto",
+    choices: STOP_POLICIES,
+  },
 };
 
 export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -224,7 +511,6 @@ export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 /** CRABBOX_* variables that are not a key's own; read elsewhere, validated here when boolean. */
 export const OTHER_ENV: Record<string, "bool" | "string"> = {
   CRABBOX_CONFIG: "string",
-  CRABBOX_PROVIDER: "string",
   CRABBOX_DEBUG: "bool",
   CRABBOX_NO_SWEEP: "bool",
   CRABBOX_ALLOW_MASS_DELETIONS: "bool",
@@ -243,6 +529,9 @@ export const OTHER_ENV: Record<string, "bool" | "string"> = {
 /** The effective configuration, nested as in the YAML. Durations are seconds, sizes bytes. */
 export interface CrabboxConfig {
   owner: string;
+  provider: string;
+  target: string;
+  architecture: Architecture;
   profile: string;
   class: string;
   serverType: string;
@@ -276,7 +565,7 @@ export interface CrabboxConfig {
     massDeleteLimit: number;
   };
   env: { allow: string[]; set: Record<string, string> };
-  run: { lockTimeout: number };
+  run: { lockTimeout: number; preflightTools: string[] };
   sweep: { auto: boolean; grace: number; budget: number; minInterval: number };
   results: { dir: string; maxArtifactBytes: number };
   pool: { name: string };
@@ -289,9 +578,18 @@ export type ProfileConfig = Partial<Record<typeof PROFILE_KEYS[number], unknown>
 /** One job (SPEC §11.1). Unset lease-shape keys are inherited from the effective config. */
 export interface JobConfig {
   description: string;
+  /** The Go CLI's run label; job list shows it when there is no description. */
+  label: string;
+  provider?: string;
+  target?: string;
+  architecture?: Architecture;
   command: string | string[] | null;
+  /** true: a string command runs under bash -lc; false: split on whitespace (Go); null: by its type. */
+  shell: boolean | null;
   syncOnly: boolean;
   noSync: boolean;
+  checksum: boolean;
+  forceSyncLarge: boolean;
   workdir: string | null;
   /** Seconds, or null for no limit. */
   timeout: number | null;
@@ -308,6 +606,8 @@ export interface JobConfig {
   junit: string[];
   artifacts: string[];
   requiredArtifacts: string[];
+  /** `remote=local` pairs. */
+  downloads: string[];
   stop: StopPolicy;
 }
 

@@ -4,7 +4,16 @@ import { configError, usageError } from "../core/errors.ts";
 import { JOB_KEYS, JOB_NAME } from "./schema.ts";
 import { formatDuration } from "../core/duration.ts";
 import type { ParsedYaml } from "./yaml_doc.ts";
-import { checkEnvEntries, type Entry, keyName, readSection, sectionMap } from "./sections.ts";
+import { GO_JOB_KEYS } from "./compat.ts";
+import type { Problems } from "./problems.ts";
+import {
+  checkEnvEntries,
+  type CompatWarning,
+  type Entry,
+  keyName,
+  readSection,
+  sectionMap,
+} from "./sections.ts";
 
 const JOB_NAME_HINT = "use 1–63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
 
@@ -25,48 +34,78 @@ export interface JobLayer {
   values: Record<string, unknown>;
   /** `file:line:col` of the job name and of each key, for errors found after merging (an unknown profile). */
   at: Record<string, string>;
+  /** Why this job cannot run here (Go keys such as `network: tailscale`), each with its position. */
+  unavailable: string[];
 }
 
-export function readJobs(yaml: ParsedYaml, entry: Entry): Record<string, JobLayer> {
+export function readJobs(
+  yaml: ParsedYaml,
+  entry: Entry,
+  problems: Problems,
+  warnings: CompatWarning[],
+): Record<string, JobLayer> {
   const jobs: Record<string, JobLayer> = {};
-  for (const pair of sectionMap(yaml, entry, "jobs")?.items ?? []) {
-    const keyNode = pair.key as Node;
-    const name = keyName(yaml, keyNode);
-    const label = `jobs.${name}`;
-    if (!JOB_NAME.test(name)) {
-      throw configError(`${yaml.at(keyNode)}: job name "${name}" is invalid`, JOB_NAME_HINT);
-    }
-    const body = sectionMap(yaml, { value: null, keyNode, valueNode: yaml.resolve(pair.value) }, label);
-    const entries = body
-      ? readSection(yaml, body, JOB_KEYS, {
-        label,
-        unknownHint: `job keys: ${Object.keys(JOB_KEYS).join(", ")}`,
-      })
-      : {};
-    checkEnvEntries(yaml, entries, `${label}.`, "repo");
-    checkJob(yaml, label, keyNode, entries);
-    jobs[name] = {
-      line: yaml.line(keyNode),
-      values: Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, e.value])),
-      at: {
-        "": yaml.at(keyNode),
-        ...Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, yaml.at(e.keyNode)])),
-      },
-    };
+  const map = sectionMap(yaml, entry, "jobs");
+  for (const pair of map ? yaml.pairs(map) : []) {
+    problems.collect(() => {
+      const keyNode = pair.key as Node;
+      const name = keyName(yaml, keyNode);
+      const label = `jobs.${name}`;
+      if (!JOB_NAME.test(name)) {
+        throw configError(`${yaml.at(keyNode)}: job name "${name}" is invalid`, JOB_NAME_HINT);
+      }
+      const body = sectionMap(yaml, { value: null, keyNode, valueNode: yaml.resolve(pair.value) }, label);
+      const unavailable: string[] = [];
+      const before = problems.list.length;
+      const entries = body
+        ? readSection(yaml, body, JOB_KEYS, {
+          label,
+          unknownHint: `job keys: ${
+            Object.keys(JOB_KEYS).join(", ")
+          } (and the Go CLI's, see docs/configuration.md)`,
+          problems,
+          compat: { table: GO_JOB_KEYS, scope: "job", warnings, unavailable },
+        })
+        : {};
+      checkEnvEntries(yaml, entries, `${label}.`, "repo", problems);
+      const written = new Set(
+        body ? yaml.pairs(body).map((p) => String((p.key as { value?: unknown }).value)) : [],
+      );
+      // A misspelt key (comand:) is the problem to report, not the command it leaves missing.
+      if (problems.list.length === before) {
+        checkJob(yaml, label, keyNode, entries, problems, warnings, written);
+      }
+      jobs[name] = {
+        line: yaml.line(keyNode),
+        values: Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, e.value])),
+        at: {
+          "": yaml.at(keyNode),
+          ...Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, yaml.at(e.keyNode)])),
+        },
+        unavailable,
+      };
+    });
   }
   return jobs;
 }
 
-function checkJob(yaml: ParsedYaml, label: string, keyNode: Node, entries: Record<string, Entry>): void {
-  const fail = (node: Node, message: string, hint: string): never => {
-    throw configError(`${yaml.at(node)}: ${label} ${message}`, hint);
-  };
+function checkJob(
+  yaml: ParsedYaml,
+  label: string,
+  keyNode: Node,
+  entries: Record<string, Entry>,
+  problems: Problems,
+  warnings: CompatWarning[],
+  written: Set<string>,
+): void {
+  const fail = (node: Node, message: string, hint: string) =>
+    problems.add(`${yaml.at(node)}: ${label} ${message}`, hint);
   const hasCommand = entries.command !== undefined;
   const syncOnly = entries.syncOnly?.value === true;
   if (hasCommand && syncOnly) {
     fail(entries.syncOnly.keyNode, "sets both command and syncOnly: true", "keep one of them");
   }
-  if (!hasCommand && !syncOnly) {
+  if (!hasCommand && !syncOnly && !written.has("command")) {
     fail(
       keyNode,
       "needs exactly one of command or syncOnly: true",
@@ -76,13 +115,21 @@ function checkJob(yaml: ParsedYaml, label: string, keyNode: Node, entries: Recor
   if (syncOnly && entries.noSync?.value === true) {
     fail(entries.noSync.keyNode, "sets both syncOnly and noSync", "a sync-only job must sync; drop noSync");
   }
+  if (entries.shell?.value === true && Array.isArray(entries.command?.value)) {
+    fail(
+      entries.shell.keyNode,
+      "sets shell: true with a list command",
+      "write the command as one string for the shell, or drop shell: true to run the list as argv",
+    );
+  }
   const ttl = entries.ttl?.value as number | undefined;
   const idle = entries.idleTimeout?.value as number | undefined;
   if (ttl !== undefined && idle !== undefined && idle > ttl) {
-    fail(
-      entries.idleTimeout.keyNode,
-      `idleTimeout ${formatDuration(idle)} is longer than its ttl ${formatDuration(ttl)}`,
-      "make the idle timeout at most the ttl",
-    );
+    warnings.push({
+      id: `job-bounds:${label}`,
+      message:
+        `${yaml.at(entries.idleTimeout.keyNode)}: ${label}.idleTimeout ${formatDuration(idle)} is longer ` +
+        `than its ttl ${formatDuration(ttl)} (${yaml.at(entries.ttl.keyNode)}); the ttl caps it`,
+    });
   }
 }

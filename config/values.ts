@@ -26,7 +26,7 @@ export function parseBool(text: string): boolean | null {
 
 /** Converts a raw value to the key's type and checks its bounds; throws Error(problem). */
 export function coerce(spec: KeySpec, value: unknown, origin: Origin = "yaml"): unknown {
-  const out = coerceType(spec.type, value, origin);
+  const out = coerceType(spec.type, spec.digits && origin === "yaml" ? fromDigits(value) : value, origin);
   const numbers = spec.type === "intList" ? out as number[] : typeof out === "number" ? [out] : [];
   for (const n of numbers) {
     if (spec.min !== undefined && n < spec.min) {
@@ -43,6 +43,12 @@ export function coerce(spec: KeySpec, value: unknown, origin: Origin = "yaml"): 
   const problem = spec.check?.(out);
   if (problem) throw new Error(problem);
   return out;
+}
+
+/** `"2222"` → 2222 and `["22"]` → [22] (the Go CLI writes ports as strings); anything else unchanged. */
+function fromDigits(value: unknown): unknown {
+  const digit = (v: unknown) => (typeof v === "string" && /^\d{1,5}$/.test(v.trim()) ? Number(v) : v);
+  return Array.isArray(value) ? value.map(digit) : digit(value);
 }
 
 function describe(type: ValueType, n: number): string {
@@ -146,19 +152,24 @@ export function kind(value: unknown): string {
   return String(value);
 }
 
-/** Levenshtein distance, for "did you mean". */
+/** Edit distance with adjacent transpositions (optimal string alignment): "jbos" is 1 from "jobs". */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, before[j - 2] + 1);
+      }
+      row.push(d);
     }
+    before = prev;
+    prev = row;
   }
-  return row[b.length];
+  return prev[b.length];
 }
 
 /** ` (did you mean "x"?)` for the closest candidate within edit distance 2, else "". */
@@ -166,7 +177,8 @@ export function suggest(name: string, candidates: Iterable<string>): string {
   let best: { c: string; d: number } | null = null;
   for (const c of new Set(candidates)) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d <= 2 && (best === null || d < best.d)) best = { c, d };
+    // Short names need a closer match: "<<" is not a typo of "os".
+    if (d <= Math.min(2, Math.floor(name.length / 2)) && (best === null || d < best.d)) best = { c, d };
   }
   return best ? ` (did you mean "${best.c}"?)` : "";
 }

@@ -10,6 +10,7 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
   visit,
   type YAMLMap,
@@ -33,6 +34,11 @@ export interface ParsedYaml {
   value(node: Node | null | undefined): unknown;
   /** A node with aliases resolved. */
   resolve(node: unknown): Node | null;
+  /**
+   * A map's pairs with YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) expanded: keys written in the
+   * map win over merged ones, and an earlier merged map wins over a later one (the YAML merge rule).
+   */
+  pairs(map: YAMLMap): Pair[];
 }
 
 export function parseYaml(text: string, path: string): ParsedYaml {
@@ -70,14 +76,67 @@ export function parseYaml(text: string, path: string): ParsedYaml {
       "see README: Configuration",
     );
   }
+  const pairs = (map: YAMLMap) => mergedPairs(map, resolve, at);
   return {
     path,
     root: contents,
     at,
     line: (node) => pos(node).line,
-    value: (node) => toPlain(resolve(node), resolve, new Map()),
+    value: (node) => toPlain(resolve(node), resolve, pairs, new Map()),
     resolve,
+    pairs,
   };
+}
+
+/** A plain `<<` key (a quoted "<<" is an ordinary key, as in YAML 1.1). */
+function isMergeKey(node: unknown): boolean {
+  return isScalar(node) && node.value === "<<" && node.type === "PLAIN";
+}
+
+/**
+ * Expands merge keys. Safe to recurse: aliasOverflow has already refused any document whose aliases
+ * expand without bound (a map merging itself included).
+ */
+function mergedPairs(
+  map: YAMLMap,
+  resolve: (node: unknown) => Node | null,
+  at: (node: Node | null | undefined) => string,
+): Pair[] {
+  if (!map.items.some((pair) => isMergeKey(pair.key))) return map.items as Pair[];
+  const own: Pair[] = [];
+  const merged: Pair[] = [];
+  for (const pair of map.items as Pair[]) {
+    if (!isMergeKey(pair.key)) {
+      own.push(pair);
+      continue;
+    }
+    const source = resolve(pair.value);
+    const sources = isSeq(source) ? source.items.map(resolve) : [source];
+    for (const item of sources) {
+      if (!isMap(item)) {
+        throw configError(
+          `${
+            at((pair.value as Node | null) ?? (pair.key as Node))
+          }: a merge key (<<) must name a map, like "<<: *defaults"`,
+          "anchor a map (defaults: &defaults {…}) and merge it with <<: *defaults, or <<: [*a, *b]",
+        );
+      }
+      merged.push(...mergedPairs(item, resolve, at));
+    }
+  }
+  const seen = new Set(own.map((pair) => keyText(resolve(pair.key))));
+  const out = [...own];
+  for (const pair of merged) {
+    const key = keyText(resolve(pair.key));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(pair);
+  }
+  return out;
+}
+
+function keyText(node: Node | null): string {
+  return isScalar(node) ? String(node.value) : `\u0000${String(node)}`;
 }
 
 /** Each alias → the last node anchored with its name before it (yaml's rule), in one document pass. */
@@ -126,6 +185,7 @@ function aliasOverflow(root: Node | null, resolve: (node: unknown) => Node | nul
 function toPlain(
   node: Node | null,
   resolve: (node: unknown) => Node | null,
+  pairs: (map: YAMLMap) => Pair[],
   seen: Map<Node, unknown>,
 ): unknown {
   if (node === null) return null;
@@ -134,16 +194,16 @@ function toPlain(
   if (isSeq(node)) {
     const list: unknown[] = [];
     seen.set(node, list);
-    for (const item of node.items) list.push(toPlain(resolve(item), resolve, seen));
+    for (const item of node.items) list.push(toPlain(resolve(item), resolve, pairs, seen));
     return list;
   }
   if (isMap(node)) {
     const map: Record<string, unknown> = {};
     seen.set(node, map);
-    for (const pair of node.items) {
-      const key = toPlain(resolve(pair.key), resolve, seen);
+    for (const pair of pairs(node)) {
+      const key = toPlain(resolve(pair.key), resolve, pairs, seen);
       Object.defineProperty(map, key === null ? "" : String(key), {
-        value: toPlain(resolve(pair.value), resolve, seen),
+        value: toPlain(resolve(pair.value), resolve, pairs, seen),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -37,12 +37,22 @@ export interface ErrorOptions {
   cause?: unknown;
   /** Overrides the kind's default code (143 for SIGTERM). */
   exitCode?: number;
+  /** Several independent problems found in one pass (a config file); each is rendered with its own hint. */
+  problems?: Problem[];
+}
+
+/** One problem of many: a located message and its fix. */
+export interface Problem {
+  message: string;
+  hint?: string;
 }
 
 export class CrabboxError extends Error {
   readonly kind: ErrorKind;
   readonly exitCode: number;
   readonly hint: string | undefined;
+  /** Set when the error stands for several problems (each message then also appears in `message`). */
+  readonly problems: Problem[];
 
   constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +60,7 @@ export class CrabboxError extends Error {
     this.kind = kind;
     this.exitCode = options.exitCode ?? EXIT_CODES[kind];
     this.hint = options.hint;
+    this.problems = options.problems ?? [];
   }
 }
 

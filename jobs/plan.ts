@@ -14,15 +14,26 @@ export interface JobSpec {
   name: string;
   source: string;
   description: string;
+  /** The Go CLI's run label ("" when none). */
+  label: string;
   command: string | string[] | null;
+  /** The command's execution: a string under bash -lc (`shell`), a list or a `shell: false` string as argv. */
+  mode: "shell" | "argv";
+  /** The argv or the one shell line actually run (after `shell: false` splitting). */
+  commandArgv: string[];
   syncOnly: boolean;
   noSync: boolean;
+  checksum: boolean;
+  forceSyncLarge: boolean;
   workdir: string | null;
   timeoutSecs: number | null;
   profile: string;
   className: string;
   serverType: string | null;
+  architecture: "amd64" | "arm64";
   locations: string[];
+  /** The one location the job or the config pins (`location`, `hetzner.location`), else null. */
+  exactLocation: string | null;
   image: string;
   ttlSecs: number;
   idleSecs: number;
@@ -34,8 +45,16 @@ export interface JobSpec {
   artifacts: string[];
   /** Globs that must each match at least one file after the command, or the job is an error (exit 7). */
   requiredArtifacts: string[];
+  /** `remote=local` pairs pulled back after the command. */
+  downloads: string[];
   stop: StopPolicy;
+  /** Why this job cannot run here; empty when it can. */
+  unavailable: string[];
+  /** Where the lease bounds come from (`jobs.test.ttl (.crabbox.yaml:14:5)`, `default`, `repo …:3`). */
+  sources: { ttl: string; idleTimeout: string; timeout: string };
 }
+
+const DEFAULT_IMAGE = "ubuntu-24.04";
 
 export interface Check {
   name: string;
@@ -95,6 +114,9 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
         "--profile",
         job.profile,
         ...(job.serverType ? ["--type", job.serverType] : ["--class", job.className]),
+        ...(job.architecture === "arm64" ? ["--arch", "arm64"] : []),
+        ...(job.exactLocation ? ["--location", job.exactLocation] : []),
+        ...(job.image !== DEFAULT_IMAGE ? ["--image", job.image] : []),
         "--ttl",
         formatDuration(job.ttlSecs),
         "--idle-timeout",
@@ -106,9 +128,9 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
   const target = fresh || options.id ? ["--id", lease] : ["--pool", options.pool ?? job.pool!];
   const command = job.command === null
     ? []
-    : typeof job.command === "string"
-    ? ["--shell", "--", job.command]
-    : ["--", ...job.command];
+    : job.mode === "shell"
+    ? ["--shell", "--", ...job.commandArgv]
+    : ["--", ...job.commandArgv];
   steps.push({
     name: "run",
     when: "always",
@@ -118,6 +140,15 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
       ...target,
       ...(job.noSync ? ["--no-sync"] : []),
       ...(job.syncOnly ? ["--sync-only"] : []),
+      ...(job.checksum ? ["--checksum"] : []),
+      ...(job.forceSyncLarge ? ["--force-sync-large"] : []),
+      ...(job.workdir ? ["--workdir", job.workdir] : []),
+      ...(job.timeoutSecs !== null ? ["--timeout", formatDuration(job.timeoutSecs)] : []),
+      ...(job.envAllow.length ? ["--allow-env", job.envAllow.join(",")] : []),
+      ...job.junit.flatMap((glob) => ["--junit", glob]),
+      ...job.artifacts.flatMap((glob) => ["--artifact", glob]),
+      ...job.requiredArtifacts.flatMap((glob) => ["--require-artifact", glob]),
+      ...job.downloads.flatMap((pair) => ["--download", pair]),
       ...command,
     ],
   });
@@ -159,9 +190,9 @@ export function contractChecks(input: {
         status: "ok",
         message: job.syncOnly
           ? "sync only"
-          : typeof job.command === "string"
-          ? `shell command (${job.command.length} chars)`
-          : `argv command (${(job.command as string[]).length} words)`,
+          : job.mode === "shell"
+          ? `shell command (${job.commandArgv[0].length} chars)`
+          : `argv command (${job.commandArgv.length} words)`,
       }
       : { name: "command", status: "fail", message: "needs exactly one of command or syncOnly" },
   );
@@ -212,14 +243,19 @@ export function contractChecks(input: {
     }; exposed jobs: ${input.jobs.join(", ")}`,
   });
   const bounds: string[] = [];
-  if (job.ttlSecs > 168 * 3600) bounds.push("ttl > 168h");
-  if (job.idleSecs > job.ttlSecs) bounds.push("idle > ttl");
-  if (job.timeoutSecs !== null && job.timeoutSecs > job.ttlSecs) bounds.push("timeout > ttl");
+  const ttl = `ttl ${formatDuration(job.ttlSecs)} (${job.sources.ttl})`;
+  if (job.ttlSecs > 168 * 3600) bounds.push(`${ttl} > 168h`);
+  if (job.idleSecs > job.ttlSecs) {
+    bounds.push(`idle ${formatDuration(job.idleSecs)} (${job.sources.idleTimeout}) > ${ttl}`);
+  }
+  if (job.timeoutSecs !== null && job.timeoutSecs > job.ttlSecs) {
+    bounds.push(`timeout ${formatDuration(job.timeoutSecs)} (${job.sources.timeout}) > ${ttl}`);
+  }
   checks.push({
     name: "lease-bounds",
     status: bounds.length ? "fail" : "ok",
     message: bounds.length
-      ? bounds.join(", ")
+      ? bounds.join("; ")
       : `ttl ${formatDuration(job.ttlSecs)} <= 168h, idle ${formatDuration(job.idleSecs)} <= ttl, timeout ${
         job.timeoutSecs === null ? "none" : formatDuration(job.timeoutSecs)
       }`,
@@ -228,5 +264,39 @@ export function contractChecks(input: {
 }
 
 export function jobServerTypes(job: JobSpec): string[] {
-  return serverTypesFor(job.className, job.serverType ?? undefined);
+  return serverTypesFor(job.className, job.serverType ?? undefined, job.architecture);
+}
+
+/** Words the Go CLI treats as shell syntax when it splits a `shell: false` command (strings.Fields). */
+const SHELL_WORDS = new Set(["&&", "||", ";", "|", ">", ">>", "<", "2>", "2>>"]);
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/**
+ * How a job's command runs (SPEC §11.1 plus the Go CLI's `shell`):
+ * - a list is argv; a string runs under bash -lc (unless `shell: false`);
+ * - `shell: false` with a string splits it on whitespace into argv, as the Go CLI does (quotes are not
+ *   parsed). When the words contain `&& || ; | > >> < 2> 2>>` or start with NAME=value, the Go CLI builds
+ *   a shell line instead: operators and leading assignments stay bare, every other word is quoted.
+ */
+export function jobCommandMode(
+  command: string | string[] | null,
+  shell: boolean | null,
+): { mode: "shell" | "argv"; argv: string[] } {
+  if (command === null) return { mode: "argv", argv: [] };
+  if (Array.isArray(command)) return { mode: "argv", argv: command };
+  // A YAML block scalar (`command: >`) ends in a newline; the shell line does not need it.
+  if (shell !== false) return { mode: "shell", argv: [command.replace(/\s+$/, "")] };
+  const words = command.split(/\s+/).filter(Boolean);
+  let leading = 0;
+  while (leading < words.length && ASSIGNMENT.test(words[leading])) leading++;
+  if (leading === 0 && !words.some((w) => SHELL_WORDS.has(w))) return { mode: "argv", argv: words };
+  const line = words.map((w, i) => {
+    if (SHELL_WORDS.has(w)) return w;
+    if (i < leading) {
+      const eq = w.indexOf("=");
+      return `${w.slice(0, eq + 1)}${shellQuote(w.slice(eq + 1))}`;
+    }
+    return shellQuote(w);
+  }).join(" ");
+  return { mode: "shell", argv: [line] };
 }

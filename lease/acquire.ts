@@ -28,7 +28,7 @@ import {
   writeLeaseRecord,
 } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
-import { serverTypesFor } from "./classes.ts";
+import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
 import { Box } from "./box.ts";
 import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
@@ -38,6 +38,8 @@ import type { LeaseResources } from "./leftovers.ts";
 export interface LeaseShape {
   className: string;
   serverType?: string;
+  /** amd64 (default) or arm64: a class then maps to Hetzner's CAX types. */
+  architecture?: Arch;
   locations: string[];
   image: string;
   ttlSecs: number;
@@ -139,7 +141,7 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
       slug,
       keep: shape.keep,
       className: shape.className,
-      serverType: serverTypesFor(shape.className, shape.serverType)[0],
+      serverType: serverTypesFor(shape.className, shape.serverType, shape.architecture)[0],
       profile: shape.profile,
       providerKey: keyName,
       owner: shape.owner,
@@ -155,7 +157,7 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
       api,
       {
         request: { name, image: shape.image, sshKeys: [keyName], userData, labels },
-        serverTypes: serverTypesFor(shape.className, shape.serverType),
+        serverTypes: serverTypesFor(shape.className, shape.serverType, shape.architecture),
         locations: shape.locations,
       },
       (message) => out.progress(message),

@@ -22,7 +22,7 @@ import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
-import { envUploadScript, renderEnvFile } from "../ssh/scripts.ts";
+import { envUploadScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 import { leftoversNote } from "./leftovers.ts";
 
@@ -50,6 +50,8 @@ export interface RunRequest {
   subdir?: string;
   /** Command wall-clock limit in seconds. */
   timeoutSecs?: number;
+  /** run.preflightTools: checked with `command -v` on the box before the command; missing ones exit 7. */
+  preflightTools?: string[];
   /** Runs after the command on success and failure, under the lock (JUnit and artifacts). */
   collect?: (box: Box, workdir: string) => Promise<void>;
   onFinish?: (outcome: RunOutcome) => Promise<void>;
@@ -171,12 +173,14 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       CRABBOX_SLUG: server.labels.slug ?? "",
     });
     out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
+    const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
+    if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
     server = await touchServer(api, server.id, { state: "running" }, ctx.signal);
     out.progress(`running ${request.argv.join(" ")}`);
     const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
       argv: request.argv,
       shell: request.shell,
-      workdir: request.subdir ? `${workdir}/${request.subdir}` : workdir,
+      workdir: commandDir,
       runId,
       timeoutSecs: request.timeoutSecs,
     });
@@ -271,6 +275,22 @@ async function uploadEnv(box: Box, runId: string, vars: Record<string, string>):
   if (result.code !== 0) {
     throw new CrabboxError("remote", `could not write the env file on ${box.leaseId} (${result.code})`, {
       hint: `check the box with: crabbox status ${box.leaseId}`,
+    });
+  }
+}
+
+/** Every tool must be on the box's PATH before the command starts; the missing ones are named (exit 7). */
+async function preflight(box: Box, workdir: string, tools: string[]): Promise<void> {
+  const result = await box.run(preflightScript({ workdir, tools }));
+  if (result.code !== 0) {
+    throw new CrabboxError("remote", `preflight check failed on ${box.leaseId} (${result.code})`, {
+      hint: `check the box with: crabbox ssh ${box.leaseId}`,
+    });
+  }
+  const missing = new TextDecoder().decode(result.stdout).split("\n").filter(Boolean);
+  if (missing.length > 0) {
+    throw new CrabboxError("remote", `preflight: missing on the box: ${missing.join(", ")}`, {
+      hint: "install them on the box (or in the command), or remove them from run.preflightTools",
     });
   }
 }

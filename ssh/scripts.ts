@@ -361,3 +361,16 @@ done
 export function listGlobsScript(input: { workdir: string; globs: string[] }): RemoteScript {
   return { script: LIST_GLOBS, args: [input.workdir, ...input.globs] };
 }
+
+/**
+ * run.preflightTools: prints each tool that `command -v` cannot find, one per line, in a login shell (the
+ * PATH the command's bash -lc sees), from the workdir. Always exits 0; the caller decides.
+ */
+const PREFLIGHT = `cd -- "$1" 2>/dev/null || true
+shift
+exec bash -lc 'for t in "$@"; do command -v -- "$t" >/dev/null 2>&1 || printf "%s\\n" "$t"; done' crabbox-preflight "$@"
+`;
+
+export function preflightScript(input: { workdir: string; tools: string[] }): RemoteScript {
+  return { script: PREFLIGHT, args: [input.workdir, ...input.tools] };
+}

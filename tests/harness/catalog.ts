@@ -1,5 +1,5 @@
 /**
- * The fake's static catalogue: server types (SPEC §5.2 plus cax11), locations, datacenters and images,
+ * The fake's static catalogue: server types (SPEC §5.2 plus the arm64 CAX types), locations, datacenters and images,
  * shaped after the examples in Hetzner's OpenAPI document. Prism checks every one of them.
  */
 
@@ -17,6 +17,9 @@ export const SERVER_TYPES = [
   ["ccx53", 32, 128, 600, "dedicated", "x86"],
   ["ccx63", 48, 192, 960, "dedicated", "x86"],
   ["cax11", 2, 4, 40, "shared", "arm"],
+  ["cax21", 4, 8, 80, "shared", "arm"],
+  ["cax31", 8, 16, 160, "shared", "arm"],
+  ["cax41", 16, 32, 320, "shared", "arm"],
 ] as const;
 
 export const LOCATIONS = [

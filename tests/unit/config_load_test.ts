@@ -222,7 +222,7 @@ Deno.test("config file locations: XDG_CONFIG_HOME, CRABBOX_CONFIG, crabbox.yaml,
   assert.equal(both.exitCode, 2);
 });
 
-Deno.test("jobs: typed with defaults, a source, only from the repo; a job's profile must exist", async () => {
+Deno.test("jobs: typed with defaults, a source, only from the repo; an undefined profile is a label", async () => {
   const repo =
     "profiles:\n  ci: {class: small}\njobs:\n  test:\n    command: pnpm test\n    profile: ci\n  sync:\n    syncOnly: true\n";
   const loaded = await load({ files: { [REPO_FILE]: repo } });
@@ -230,15 +230,21 @@ Deno.test("jobs: typed with defaults, a source, only from the repo; a job's prof
   const test = loaded.jobs.test;
   assert.equal(test.source, ".crabbox.yaml:4");
   assert.deepEqual(
-    { ...test, values: undefined },
+    { ...test, values: undefined, at: undefined },
     {
       name: "test",
       source: ".crabbox.yaml:4",
       values: undefined,
+      at: undefined,
+      unavailable: [],
       description: "",
+      label: "",
       command: "pnpm test",
+      shell: null,
       syncOnly: false,
       noSync: false,
+      checksum: false,
+      forceSyncLarge: false,
       workdir: null,
       timeout: null,
       profile: "ci",
@@ -247,16 +253,20 @@ Deno.test("jobs: typed with defaults, a source, only from the repo; a job's prof
       junit: [],
       artifacts: [],
       requiredArtifacts: [],
+      downloads: [],
       stop: "auto",
     },
   );
   assert.deepEqual(test.values, { command: "pnpm test", profile: "ci" });
   assert.equal(loaded.jobs.sync.syncOnly, true);
 
-  const missing = await loadError({
-    files: { [REPO_FILE]: "jobs:\n  t:\n    command: x\n    profile: cl\n" },
+  const label = await load({
+    files: { [REPO_FILE]: "profiles:\n  ci: {}\njobs:\n  t:\n    command: x\n    profile: cl\n" },
   });
-  assert.equal(missing.message, `${REPO_FILE}:4:5: jobs.t.profile "cl" is not defined`);
+  assert.equal(label.jobs.t.profile, "cl");
+  assert.deepEqual(label.warnings, [
+    `${REPO_FILE}:6:5: jobs.t.profile "cl" has no profiles.cl entry; it is used as a plain label (did you mean "ci"?)`,
+  ]);
 });
 
 Deno.test("policy.jobsOnly is effective only from the repo file", async () => {
@@ -345,14 +355,17 @@ Deno.test("flags: parsed values or text; bad values are usage errors naming the 
   assert.deepEqual([error.message, error.kind], ["--ttl must be at most 168h", "usage"]);
 });
 
-Deno.test("idle ≤ ttl: a default idle timeout follows a short ttl; a chosen one is an error naming both", async () => {
+Deno.test("idle ≤ ttl: the ttl caps a longer idle timeout (a warning naming both); two flags are an error", async () => {
   const short = await load({ files: { [REPO_FILE]: "ttl: 20m\n" } });
   assert.deepEqual([short.values.idleTimeout, short.sources.idleTimeout], [1200, "default (capped at ttl)"]);
-  const error = await loadError({ files: { [REPO_FILE]: "ttl: 20m\nidleTimeout: 25m\n" } });
-  assert.equal(
-    error.message,
-    `idleTimeout 25m (repo ${REPO_FILE}:2) is longer than ttl 20m (repo ${REPO_FILE}:1)`,
+  const capped = await load({ files: { [REPO_FILE]: "ttl: 20m\nidleTimeout: 25m\n" } });
+  assert.deepEqual(
+    [capped.values.idleTimeout, capped.sources.idleTimeout],
+    [1200, `repo ${REPO_FILE}:2 (capped at ttl)`],
   );
+  assert.deepEqual(capped.warnings, [
+    `idleTimeout 25m (repo ${REPO_FILE}:2) is longer than ttl 20m (repo ${REPO_FILE}:1); the ttl caps it at 20m`,
+  ]);
   const flags = await loadError({ flags: { ttl: 600, idleTimeout: 1200 } });
   assert.equal(flags.message, "idleTimeout 20m (flag --idle-timeout) is longer than ttl 10m (flag --ttl)");
 });

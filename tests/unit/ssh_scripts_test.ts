@@ -10,6 +10,7 @@ import {
   hydrateScript,
   killScript,
   lockScript,
+  preflightScript,
   readExitScript,
   type RemoteScript,
   renderEnvFile,
@@ -331,4 +332,26 @@ Deno.test("hydrate: NEED names the box's HEAD; a bundle checks out the branch; m
   assert.match(failed.stdout, /^FAIL .+/);
   assert.equal(await exists(mark), false);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("preflight: names exactly the tools a login shell cannot find, from the workdir", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cbx-preflight-" });
+  try {
+    const rows: [string[], string][] = [
+      [["bash", "sh"], ""],
+      [
+        ["bash", "crabbox-no-such-tool-1", "sh", "crabbox-no-such-tool-2"],
+        "crabbox-no-such-tool-1\ncrabbox-no-such-tool-2\n",
+      ],
+      [["crabbox-no-such-tool-1"], "crabbox-no-such-tool-1\n"],
+    ];
+    for (const [tools, missing] of rows) {
+      const result = await runWith(preflightScript({ workdir: dir, tools }));
+      assert.deepEqual([result.code, result.stdout], [0, missing], tools.join(" "));
+    }
+    const gone = await runWith(preflightScript({ workdir: `${dir}/absent`, tools: ["sh"] }));
+    assert.deepEqual([gone.code, gone.stdout], [0, ""]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

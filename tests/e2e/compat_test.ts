@@ -92,7 +92,10 @@ Deno.test("a Go crabbox config on real boxes: --provider hetzner, --arch arm64, 
         ]);
         assert.equal(kept.code, 0, kept.stderr);
         assert.match(kept.stdout, /^\/work\/crabbox\/cbx_[0-9a-f]{12}\/webapp\/src\ntrue\n$/);
-        assert.match(kept.stderr, /^crabbox: sync complete in \S+ \(pruned 0, hydrated (?!off)\S+\)$/m);
+        assert.match(
+          kept.stderr,
+          /^crabbox: sync complete in \S+ \(pruned 0, hydrated (?!off)\S+( via bundle)?\)$/m,
+        );
         const off = await box.crabbox(["run", "--no-git-hydrate", "--", "true"]);
         assert.equal(off.code, 0, off.stderr);
         assert.match(off.stderr, /^crabbox: sync complete in \S+ \(pruned 0, hydrated off\)$/m);

@@ -162,6 +162,26 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
       // already gone
     }
     await child.status;
+    await this.#reapNamespace();
+  }
+
+  /**
+   * The kernel kills the rest of the pid namespace after its init dies, asynchronously; on a loaded
+   * machine a leak check could look first. Powered off means no process is left in the netns.
+   */
+  async #reapNamespace(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const pids = (await sh(["ip", "netns", "pids", this.netns], { allowFail: true })).split("\n").filter(
+        Boolean,
+      );
+      if (pids.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`${this.netns}: processes survived power-off: ${pids.join(" ")}`);
+      }
+      await sh(["kill", "-KILL", ...pids], { allowFail: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async restart(): Promise<void> {

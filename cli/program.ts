@@ -16,6 +16,7 @@ import { syncPlanCommand } from "./sync_plan.ts";
 import { jobCommand } from "./job.ts";
 import { sshCommand } from "./ssh.ts";
 import { configCommand } from "./config_command.ts";
+import { doctorCommand } from "./doctor.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -75,6 +76,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(sweepCommand(ctx));
   program.addCommand(syncPlanCommand(ctx));
   program.addCommand(jobCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
   program.addCommand(configCommand(ctx));
   program.addCommand(versionCommand(ctx));
 

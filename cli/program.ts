@@ -17,6 +17,7 @@ import { jobCommand } from "./job.ts";
 import { sshCommand } from "./ssh.ts";
 import { configCommand } from "./config_command.ts";
 import { doctorCommand } from "./doctor.ts";
+import { completionsCommand } from "./completions.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -78,6 +79,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(jobCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(configCommand(ctx));
+  program.addCommand(completionsCommand(ctx));
   program.addCommand(versionCommand(ctx));
 
   program.addHelpCommand(false);

@@ -1,10 +1,17 @@
 #!/bin/sh
-# crabbox installer: curl -fsSL https://github.com/OWNER/crabbox/releases/latest/download/install.sh | sh
+# crabbox installer:
+#   curl -fsSL "https://github.com/$CRABBOX_REPO/releases/latest/download/install.sh" | sh
 # Downloads the release archive for this platform, verifies it against SHA256SUMS, installs the binary.
-# Environment: CRABBOX_INSTALL_DIR (default ~/.local/bin), CRABBOX_VERSION (default latest),
-# CRABBOX_BASE_URL (mirrors and tests), CRABBOX_OS / CRABBOX_ARCH (tests).
-# Exit codes: 0 installed, 1 download failure, 2 unsupported platform, 3 checksum mismatch (nothing installed).
+# Environment: CRABBOX_REPO (owner/name of the GitHub repository whose releases to install; the copy
+# attached to a release names its own repository), CRABBOX_INSTALL_DIR (default ~/.local/bin),
+# CRABBOX_VERSION (default latest), CRABBOX_BASE_URL (mirrors and tests; CRABBOX_REPO is then unused),
+# CRABBOX_OS / CRABBOX_ARCH (tests).
+# Exit codes: 0 installed, 1 download failure or no repository named, 2 unsupported platform,
+# 3 checksum mismatch (nothing installed).
 set -eu
+
+# The release workflow writes its own repository here in the copy it publishes.
+release_repo=""
 
 main() {
   os=${CRABBOX_OS:-$(uname -s)}
@@ -22,12 +29,16 @@ main() {
   target="$arch_part-$os_part"
   asset="crabbox-$target.tar.gz"
   version=${CRABBOX_VERSION:-latest}
+  repo=${CRABBOX_REPO:-$release_repo}
   if [ -n "${CRABBOX_BASE_URL:-}" ]; then
     base=${CRABBOX_BASE_URL%/}
+  elif [ -z "$repo" ]; then
+    echo "crabbox: no repository to install from; set CRABBOX_REPO=owner/name (or CRABBOX_BASE_URL)" >&2
+    exit 1
   elif [ "$version" = latest ]; then
-    base="https://github.com/OWNER/crabbox/releases/latest/download"
+    base="https://github.com/$repo/releases/latest/download"
   else
-    base="https://github.com/OWNER/crabbox/releases/download/v${version#v}"
+    base="https://github.com/$repo/releases/download/v${version#v}"
   fi
   dest=${CRABBOX_INSTALL_DIR:-$HOME/.local/bin}
 

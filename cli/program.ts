@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { EXIT_CODES_HELP } from "./exit_codes.ts";
-import { VERSION } from "./version.ts";
+import { COMMIT, VERSION } from "./version.ts";
 import { runCommand } from "./run.ts";
 import { warmupCommand } from "./warmup.ts";
 import { stopCommand } from "./stop.ts";
@@ -16,6 +16,8 @@ import { syncPlanCommand } from "./sync_plan.ts";
 import { jobCommand } from "./job.ts";
 import { sshCommand } from "./ssh.ts";
 import { configCommand } from "./config_command.ts";
+import { doctorCommand } from "./doctor.ts";
+import { completionsCommand } from "./completions.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -24,7 +26,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .description(
       "Run your repository's commands on a throwaway Hetzner Cloud box: lease, sync, run, stream, release.",
     )
-    .version(VERSION, "--version", "print the version")
+    .version(versionLine(ctx), "--version", "print the version, commit and Deno runtime")
     .option("--json", "print one JSON document on stdout (commands that support it)")
     .option("--quiet", "no progress lines; warnings and errors still print")
     .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
@@ -78,7 +80,9 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(sweepCommand(ctx));
   program.addCommand(syncPlanCommand(ctx));
   program.addCommand(jobCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
   program.addCommand(configCommand(ctx));
+  program.addCommand(completionsCommand(ctx));
   program.addCommand(versionCommand(ctx));
 
   program.addHelpCommand(false);
@@ -96,4 +100,10 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
       }),
   );
   return program as unknown as Command;
+}
+
+/** `--version`: `0.4.0 (commit 1a2b3c4…, deno 2.9.6, x86_64-unknown-linux-gnu)`; `version` prints 0.4.0 alone. */
+export function versionLine(ctx: CommandContext): string {
+  const runtime = ctx.deps.system.runtime();
+  return `${VERSION} (commit ${COMMIT}, deno ${runtime.deno}, ${runtime.target})`;
 }

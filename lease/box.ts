@@ -2,7 +2,7 @@
  * One lease's box as seen over SSH: the pinned option set, the chosen port, bookkeeping scripts,
  * the streamed command, and the ControlMaster. Argv and scripts come from ssh/; this only runs them.
  */
-import type { ChildHandle, Deps, RunResult } from "../core/deps.ts";
+import type { ChildHandle, Deps, FileInfo, RunResult } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
 import { controlSocketDir, controlSocketPath, sshBaseArgs } from "../ssh/args.ts";
@@ -173,36 +173,50 @@ export class Box {
  */
 export async function prepareControlSocketDir(deps: Pick<Deps, "env" | "fs" | "system">): Promise<void> {
   const uid = deps.system.uid();
-  const dir = controlSocketDir({
-    runtimeDir: deps.env.get("XDG_RUNTIME_DIR") ?? null,
-    tmpDir: deps.system.tmpDir(),
-    uid,
-  });
+  const dir = controlSocketDirOf(deps);
   const info = await deps.fs.lstat(dir);
   if (!info) {
     await deps.fs.mkdir(dir, { recursive: true, mode: 0o700 });
     return;
   }
+  const problem = controlSocketDirProblem(dir, info, uid);
+  if (problem) throw new CrabboxError("config", problem.message, { hint: problem.hint });
+}
+
+/** Where this user's ControlMaster sockets live ($XDG_RUNTIME_DIR/crabbox, else /tmp/crabbox-<uid>). */
+export function controlSocketDirOf(deps: Pick<Deps, "env" | "system">): string {
+  return controlSocketDir({
+    runtimeDir: deps.env.get("XDG_RUNTIME_DIR") ?? null,
+    tmpDir: deps.system.tmpDir(),
+    uid: deps.system.uid(),
+  });
+}
+
+/** The rule of SPEC §9.3 for an existing socket directory (also `crabbox doctor`'s); null when it holds. */
+export function controlSocketDirProblem(
+  dir: string,
+  info: FileInfo,
+  uid: number | null,
+): { message: string; hint: string } | null {
   const fix = `remove ${dir} (crabbox recreates it) or turn multiplexing off with ssh.controlPersist: 0`;
   if (info.isSymlink || !info.isDirectory) {
-    throw new CrabboxError("config", `ssh control-socket directory ${dir} is not a real directory`, {
-      hint: fix,
-    });
+    return { message: `ssh control-socket directory ${dir} is not a real directory`, hint: fix };
   }
   if (uid !== null && info.uid !== null && info.uid !== uid) {
-    throw new CrabboxError(
-      "config",
-      `ssh control-socket directory ${dir} is owned by uid ${info.uid}, not by you (uid ${uid})`,
-      { hint: fix },
-    );
+    return {
+      message: `ssh control-socket directory ${dir} is owned by uid ${info.uid}, not by you (uid ${uid})`,
+      hint: fix,
+    };
   }
   if (info.mode !== null && (info.mode & 0o077) !== 0) {
-    throw new CrabboxError(
-      "config",
-      `ssh control-socket directory ${dir} has mode ${(info.mode & 0o777).toString(8)}; it must be 700`,
-      { hint: `chmod 700 ${dir}` },
-    );
+    return {
+      message: `ssh control-socket directory ${dir} has mode ${
+        (info.mode & 0o777).toString(8)
+      }; it must be 700`,
+      hint: `chmod 700 ${dir}`,
+    };
   }
+  return null;
 }
 
 /** The remote command text: `bash -c '<script>' crabbox <args…>`, every word single-quoted. */

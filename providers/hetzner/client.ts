@@ -11,8 +11,10 @@ import type {
   Labels,
   Location,
   Server,
+  ServerCount,
   ServerType,
   SshKey,
+  WriteAccess,
 } from "./port.ts";
 import type { paths } from "./schema.d.ts";
 import { HetznerApiError } from "./errors.ts";
@@ -24,6 +26,7 @@ import { createServerSafely } from "./create_server.ts";
 export { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.ts";
 
 type CreateSshKeyBody = paths["/ssh_keys"]["post"]["requestBody"]["content"]["application/json"];
+type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -167,6 +170,56 @@ class HetznerClient implements HetznerApi {
 
   async listLocations(options: CallOptions = {}): Promise<Location[]> {
     return await this.#list("/locations", "locations", decodeLocation, {}, options);
+  }
+
+  async countServers(query: { labelSelector?: string }, options: CallOptions = {}): Promise<ServerCount> {
+    const params = new URLSearchParams();
+    if (query.labelSelector !== undefined) params.set("label_selector", query.labelSelector);
+    params.set("per_page", "1");
+    const path = `/servers?${params}`;
+    const response = await this.#http.idempotent({ method: "GET", path, signal: options.signal });
+    const total = (response.json as { meta?: { pagination?: { total_entries?: unknown } } } | null)?.meta
+      ?.pagination?.total_entries;
+    if (typeof total !== "number" || !Number.isInteger(total) || total < 0) {
+      throw paginationError("/servers", "the answer carried no meta.pagination.total_entries");
+    }
+    const limit = Number(response.headers.get("ratelimit-limit") ?? NaN);
+    const remaining = Number(response.headers.get("ratelimit-remaining") ?? NaN);
+    return {
+      total,
+      rateLimit: Number.isFinite(limit) && Number.isFinite(remaining) ? { limit, remaining } : null,
+    };
+  }
+
+  async probeWriteAccess(options: CallOptions = {}): Promise<WriteAccess> {
+    // Schema-valid (so a validating proxy passes it on) but never creatable: a name with spaces is no
+    // RFC 1123 hostname, and there is no server type or image named "".
+    const body: CreateServerBody = {
+      name: "crabbox doctor write probe (never created)",
+      server_type: "",
+      image: "",
+      start_after_create: false,
+    };
+    try {
+      const response = await this.#http.once({
+        method: "POST",
+        path: "/servers",
+        body,
+        signal: options.signal,
+      });
+      const id = (response.json as { server?: { id?: unknown } } | null)?.server?.id;
+      return { kind: "created", serverId: typeof id === "number" ? id : null };
+    } catch (error) {
+      if (!(error instanceof HetznerApiError)) throw error;
+      if (error.status === 422) return { kind: "read_write" };
+      if (
+        (error.status === 401 && error.code === "token_readonly") ||
+        error.status === 403 && error.code === "forbidden"
+      ) {
+        return { kind: "read_only", status: error.status, code: error.code };
+      }
+      throw error;
+    }
   }
 
   async #getOrNull(path: string, options: CallOptions): Promise<HttpResponse | null> {

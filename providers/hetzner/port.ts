@@ -53,6 +53,23 @@ export interface Location {
   name: string;
 }
 
+/** What GET /servers?per_page=1 tells: the total count and the rate limit (doctor's api check). */
+export interface ServerCount {
+  total: number;
+  /** From the RateLimit-* headers; null when the answer had none. */
+  rateLimit: { limit: number; remaining: number } | null;
+}
+
+/**
+ * What an invalid POST /servers says about the token (doctor): `read_write` (422, the body was judged),
+ * `read_only` (401 token_readonly or 403 forbidden: refused before the body), or `created` — which an
+ * invalid name makes impossible, and which is reported, never hidden.
+ */
+export type WriteAccess =
+  | { kind: "read_write" }
+  | { kind: "read_only"; status: number; code: string }
+  | { kind: "created"; serverId: number | null };
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -80,6 +97,14 @@ export interface HetznerApi {
   deleteSshKey(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
   listServerTypes(options?: CallOptions): Promise<ServerType[]>;
   listLocations(options?: CallOptions): Promise<Location[]>;
+  /** One GET /servers?per_page=1 (never paginated): how many match, and the rate-limit headers. */
+  countServers(query: { labelSelector?: string }, options?: CallOptions): Promise<ServerCount>;
+  /**
+   * POST /servers with a body Hetzner must refuse (an invalid server name, an empty type and image): a
+   * read/write token gets 422, a read-only one 401 `token_readonly`. Sent once, never retried. Other
+   * failures throw.
+   */
+  probeWriteAccess(options?: CallOptions): Promise<WriteAccess>;
   /** Hetzner's clock: local time plus the offset from the latest response's Date header (epoch ms). */
   now(): number;
   /**

@@ -13,8 +13,10 @@ import type {
   Labels,
   Location,
   Server,
+  ServerCount,
   ServerType,
   SshKey,
+  WriteAccess,
 } from "../../providers/hetzner/port.ts";
 import { HetznerApiError } from "../../providers/hetzner/errors.ts";
 import { authError } from "../../core/errors.ts";
@@ -171,6 +173,19 @@ export class MemoryHetzner implements HetznerApi {
   deleteSshKey(id: number): Promise<"deleted" | "gone"> {
     this.#call("deleteSshKey");
     return Promise.resolve(this.keys.delete(id) ? "deleted" : "gone");
+  }
+  countServers(query: { labelSelector?: string }): Promise<ServerCount> {
+    this.#call("countServers");
+    return this.listServers(query).then((servers) => ({
+      total: servers.length,
+      rateLimit: { limit: 3600, remaining: 3599 },
+    }));
+  }
+  /** What probeWriteAccess answers (a read/write token unless a test says otherwise). */
+  writeAccess: WriteAccess = { kind: "read_write" };
+  probeWriteAccess(): Promise<WriteAccess> {
+    this.#call("probeWriteAccess");
+    return Promise.resolve(this.writeAccess);
   }
   listServerTypes(): Promise<ServerType[]> {
     return Promise.resolve([]);

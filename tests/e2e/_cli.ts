@@ -5,14 +5,16 @@ import { fileURLToPath } from "node:url";
 import type { Harness } from "../harness/harness.ts";
 
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-export const PERMISSIONS = [
-  "--allow-run",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-sys",
-];
+export const PERMISSIONS_FILE = fileURLToPath(new URL("../../tools/permissions", import.meta.url));
+
+/** tools/permissions: the flags ./crabbox and the release binary run with, comments dropped. */
+export function readPermissions(path = PERMISSIONS_FILE): string[] {
+  return Deno.readTextFileSync(path).split("\n").map((line) => line.replace(/#.*/, "").trim())
+    .filter((line) => line !== "");
+}
+
+/** Exactly the release permissions, never -A: a call that needs more fails the e2e tests. */
+export const PERMISSIONS = ["--no-prompt", ...readPermissions()];
 
 export interface CliResult {
   code: number;

@@ -66,6 +66,13 @@ async function route(fake: FakeHetzner, hooks: AdminHooks, method: string, url: 
       if (typeof body.skewMs === "number") fake.skewMs = body.skewMs;
       if (typeof body.advanceMs === "number") fake.skewMs += body.advanceMs;
       return { skewMs: fake.skewMs, now: fake.now() };
+    case "POST /tokens": {
+      // A second token of the project; only read-only ones are on offer (the main token is read/write).
+      if (body.readOnly !== true) throw new AdminError(400, "only read-only tokens can be minted");
+      const token = "ro" + crypto.randomUUID().replaceAll("-", "");
+      fake.readOnlyTokens.add(token);
+      return { token };
+    }
     case "POST /rate_limit":
       fake.bucket.configure(body, Date.now());
       return { ...fake.bucket.settings, remaining: fake.bucket.remaining(Date.now()) };

@@ -85,6 +85,11 @@ export class AdminClient {
     await this.#call("POST", "/server_limit", { limit });
   }
 
+  /** A new read-only token of the same project: GETs succeed, anything else is 401 token_readonly. */
+  async readOnlyToken(): Promise<string> {
+    return (await this.#call<{ token: string }>("POST", "/tokens", { readOnly: true })).token;
+  }
+
   /** Sets (`skewMs`) or moves (`advanceMs`) the fake's clock; returns the skew and the fake's now. */
   clock(change: { skewMs?: number; advanceMs?: number }): Promise<{ skewMs: number; now: number }> {
     return this.#call("POST", "/clock", change);

@@ -132,7 +132,7 @@ export interface LoggedRequest {
   /** Real ms. */
   at: number;
   /** The Authorization header, redacted to what it was. */
-  auth: "valid" | "missing" | "invalid";
+  auth: "valid" | "readonly" | "missing" | "invalid";
   correlationId: string;
 }
 
@@ -159,6 +159,8 @@ export class FakeHetzner {
   /** Knobs for the next created servers, taken in order, over `knobs`. */
   nextKnobs: Partial<Knobs>[] = [];
   skewMs = 0;
+  /** Tokens of the same project that may only GET (admin POST /tokens). */
+  readonly readOnlyTokens = new Set<string>();
   readonly bucket = new TokenBucket({ limit: 3600, refillPerSecond: 1 }, Date.now());
   validateUserData: (yaml: string) => string[] = () => [];
   /** Inode → name of every network namespace this fake made (the leak check looks for survivors). */
@@ -195,7 +197,13 @@ export class FakeHetzner {
     const path = url.pathname.replace(/^\/v1(?=\/|$)/, "") || "/";
     const method = request.method;
     const header = request.headers.get("authorization");
-    const auth = header === null ? "missing" : header === `Bearer ${this.token}` ? "valid" : "invalid";
+    const auth = header === null
+      ? "missing"
+      : header === `Bearer ${this.token}`
+      ? "valid"
+      : [...this.readOnlyTokens].some((t) => header === `Bearer ${t}`)
+      ? "readonly"
+      : "invalid";
     const correlationId = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
     const reply = new Replier(this, correlationId);
     let response: Response | null;
@@ -232,7 +240,13 @@ export class FakeHetzner {
     auth: string,
     reply: Replier,
   ): Promise<Response | null> {
-    if (auth !== "valid") return reply.error(401, "unauthorized", "unable to authenticate");
+    // Hetzner's table: 401 token_readonly "The token is only allowed to perform GET requests".
+    if (auth === "readonly" && method !== "GET") {
+      return reply.error(401, "token_readonly", "The token is only allowed to perform GET requests");
+    }
+    if (auth !== "valid" && auth !== "readonly") {
+      return reply.error(401, "unauthorized", "unable to authenticate");
+    }
     const fault = this.#takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && !fault.afterCreate) return fault.drop ? null : reply.fault(fault);

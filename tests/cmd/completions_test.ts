@@ -75,7 +75,8 @@ Deno.test("completions: an unknown shell exits 2; the scripts carry every comman
         );
       }
     }
-    assert.doesNotMatch(scripts.bash, /--stop-after|--provider/, "hidden flags stay hidden");
+    assert.doesNotMatch(scripts.bash, /--stop-after/, "hidden flags stay hidden");
+    assert.match(scripts.bash, /--provider/, "--provider is shown in help, so it completes");
   } finally {
     await cli.cleanup();
   }

@@ -2,20 +2,29 @@
  * crabbox entry point: builds the real Deps, runs the commander program, formats every error once
  * (redacted), and sets the exit code. Tests call main() in-process with fake Deps.
  */
-import { CommanderError } from "@commander-js/extra-typings";
-import type { Command } from "@commander-js/extra-typings";
+import type { Command, CommanderError } from "@commander-js/extra-typings";
 import type { Deps } from "./core/deps.ts";
 import { type CrabboxError, finalFailure, interruptedError, interruptExitCode } from "./core/errors.ts";
 import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
-import { buildProgram } from "./cli/program.ts";
-import { buildRealDeps } from "./core/real_deps.ts";
+import { VERSION } from "./cli/version.ts";
+
+/** `crabbox --version` alone: answered before the command tree (and its modules) is loaded. */
+const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
 
 export async function main(argv: string[], deps: Deps, redactor = new Redactor()): Promise<number> {
+  if (isVersionOnly(argv)) {
+    deps.io.writeStdout(`${VERSION}\n`);
+    return 0;
+  }
   redactor.add(deps.env.get("HCLOUD_TOKEN"));
   redactor.add(deps.env.get("HETZNER_TOKEN"));
   const ctx = new CommandContext(deps, redactor);
+  const [{ buildProgram }, { CommanderError }] = await Promise.all([
+    import("./cli/program.ts"),
+    import("@commander-js/extra-typings"),
+  ]);
   const program = buildProgram(ctx);
   configureCommander(program, ctx);
 
@@ -29,7 +38,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExit(error, ctx);
+    if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx);
     const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
@@ -112,7 +121,13 @@ function installSignalHandlers(ctx: CommandContext): () => void {
 }
 
 if (import.meta.main) {
+  // The composition root: the version needs no adapters (their node: modules cost most of its time).
+  if (isVersionOnly(Deno.args)) {
+    Deno.stdout.writeSync(new TextEncoder().encode(`${VERSION}\n`));
+    Deno.exit(0);
+  }
   const redactor = new Redactor();
+  const { buildRealDeps } = await import("./core/real_deps.ts");
   const deps = buildRealDeps(redactor);
   const code = await main(Deno.args, deps, redactor);
   Deno.exit(code);

@@ -1,39 +1,201 @@
 /**
- * Timing goal (printed, never asserted): a run whose tree did not change should cost a fraction of one
- * that syncs. Runs against the local harness; needs root. `deno task bench`
+ * The performance goals of issue 10, measured side by side in one run and printed as a table: each goal's
+ * crabbox figure, its limit figure and the ratio. Printed, never asserted. Runs against the local harness;
+ * needs root. `deno task bench` (full) or `deno task bench --quick` (minutes). Timings are medians of
+ * paired samples (crabbox, then limit, alternating), so load from other processes hits both alike.
  */
 import { startHarness } from "../tests/harness/harness.ts";
-import { git, sandbox } from "../tests/e2e/_cli.ts";
+import { git, MAIN, PERMISSIONS, type Sandbox, sandbox } from "../tests/e2e/_cli.ts";
+
+const quick = Deno.args.includes("--quick");
+const SAMPLES = quick ? 5 : 9;
+const P2_SIZES = quick ? [10_000] : [10_000, 50_000, 100_000];
+const P3_FILES = quick ? 2_000 : 20_000;
+const P3_FILE_BYTES = 10_000;
+
+interface Row {
+  goal: string;
+  crabbox: string;
+  limit: string;
+  ratio: string;
+}
+const rows: Row[] = [];
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+async function paired(crabbox: () => Promise<unknown>, limit: () => Promise<unknown>, n = SAMPLES) {
+  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < n; i++) {
+    a.push(await timed(crabbox));
+    b.push(await timed(limit));
+  }
+  return { crabbox: median(a), limit: median(b) };
+}
+
+function row(goal: string, c: number, l: number, limitWhat: string) {
+  rows.push({ goal, crabbox: seconds(c), limit: `${limitWhat} ${seconds(l)}`, ratio: ratio(c, l) });
+  console.error(`bench: ${goal}: ${seconds(c)} vs ${seconds(l)}`);
+}
+
+async function sh(cmd: string, args: string[], cwd?: string): Promise<{ code: number; stdout: string }> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+async function ok(box: Sandbox, args: string[], cwd?: string) {
+  const result = await box.crabbox(args, cwd ? { cwd } : {});
+  if (result.code !== 0) throw new Error(`crabbox ${args.join(" ")}: ${result.stderr}`);
+  return result;
+}
+
+async function makeTree(dir: string, files: number, bytes: number) {
+  await Deno.mkdir(dir, { recursive: true });
+  const body = "x".repeat(Math.max(0, bytes - 12));
+  for (let i = 0; i < files; i++) {
+    const sub = `${dir}/d${Math.floor(i / 500)}/e${Math.floor(i / 50) % 10}`;
+    if (i % 50 === 0) await Deno.mkdir(sub, { recursive: true });
+    await Deno.writeTextFile(`${sub}/f${i}.txt`, `${i}\n${body}`);
+  }
+}
 
 const harness = await startHarness();
 const box = await sandbox(harness);
 try {
-  for (let i = 0; i < 400; i++) {
-    await Deno.mkdir(`${box.repo}/pkg${i % 20}`, { recursive: true });
-    await Deno.writeTextFile(`${box.repo}/pkg${i % 20}/file${i}.txt`, `content ${i}\n`.repeat(50));
-  }
-  await git(box.repo, "add", ".");
-  await git(box.repo, "commit", "-qm", "bench tree");
-  const warm = await box.crabbox(["warmup", "--class", "tiny"]);
+  // P6: --version / --help against an empty `deno run`.
+  const empty = `${box.home}/empty.ts`;
+  await Deno.writeTextFile(empty, "");
+  const denoRun = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...PERMISSIONS, ...args],
+      env: box.env,
+      clearEnv: true,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  const version = await paired(() => denoRun([MAIN, "--version"]), () => denoRun([empty]));
+  row("P6 `crabbox --version`", version.crabbox, version.limit, "empty deno run");
+  const help = await paired(() => denoRun([MAIN, "--help"]), () => denoRun([empty]));
+  row("P6 `crabbox --help`", help.crabbox, help.limit, "empty deno run");
+
+  // A warm lease on the sample repo.
+  const warm = await ok(box, ["warmup", "--class", "tiny"]);
   const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
-  const time = async (args: string[]) => {
-    const started = performance.now();
-    const result = await box.crabbox(args);
-    if (result.code !== 0) throw new Error(result.stderr);
-    return performance.now() - started;
+  await ok(box, ["run", "--id", lease, "--", "true"]);
+  const printed = (await ok(box, ["ssh", lease, "--print"])).stdout.trim();
+  // The same pinned options, without the master: first -o wins in ssh, so these go in front.
+  const bare = printed.replace(/^ssh /, "ssh -o ControlMaster=no -o ControlPath=none ")
+    .replace(/ '[^']*exec bash -l'$/, "").replace(/^ssh -t /, "ssh ").replace(" -t ", " ");
+  const bareSsh = () => sh("bash", ["-c", `${bare} true`]);
+  if ((await bareSsh()).code !== 0) throw new Error(`bare ssh failed: ${bare}`);
+
+  // P1: warm run against one bare non-multiplexed ssh.
+  const p1 = await paired(() => ok(box, ["run", "--id", lease, "--", "true"]), bareSsh);
+  row("P1 warm `run --id X -- true`", p1.crabbox, p1.limit, "bare ssh");
+
+  // P4: API requests (counts from the fake's log).
+  const requests = async (fn: () => Promise<unknown>) => {
+    const before = (await harness.admin.log()).length;
+    await fn();
+    return (await harness.admin.log()).length - before;
   };
-  const full = await time(["run", "--id", lease, "--full-resync", "--", "true"]);
-  const skipped = await time(["run", "--id", lease, "--", "true"]);
-  const noSync = await time(["run", "--id", lease, "--no-sync", "--", "true"]);
-  console.log(`full sync run:      ${full.toFixed(0)} ms`);
-  console.log(
-    `unchanged-tree run: ${skipped.toFixed(0)} ms (ratio ${
-      (skipped / full).toFixed(2)
-    } of full; goal < 0.80)`,
-  );
-  console.log(`--no-sync run:      ${noSync.toFixed(0)} ms (ratio ${(noSync / full).toFixed(2)} of full)`);
-  await box.crabbox(["stop", lease]);
+  const warmRequests = await requests(() => ok(box, ["run", "--id", lease, "--", "true"]));
+  const oneShotRequests = await requests(() => ok(box, ["run", "--class", "tiny", "--", "true"]));
+  rows.push({ goal: "P4 API requests, warm `run --id`", crabbox: `${warmRequests}`, limit: "2", ratio: "" });
+  rows.push({
+    goal: "P4 API requests, one-shot `run`",
+    crabbox: `${oneShotRequests}`,
+    limit: "6",
+    ratio: "",
+  });
+
+  // P2: no-change run on a big repo against `git status --porcelain`.
+  for (const size of P2_SIZES) {
+    const repo = `${box.home}/big${size}`;
+    await makeTree(repo, size, 40);
+    await git(repo, "init", "-q");
+    await git(repo, "add", ".");
+    await git(repo, "commit", "-qm", "big");
+    await ok(box, ["run", "--id", lease, "--", "true"], repo);
+    const p2 = await paired(
+      () => ok(box, ["run", "--id", lease, "--", "true"], repo),
+      () => sh("git", ["status", "--porcelain"], repo),
+      quick ? 3 : 5,
+    );
+    row(`P2 unchanged ${size / 1000}k-file repo, \`run --id\``, p2.crabbox, p2.limit, "git status");
+    await Deno.remove(repo, { recursive: true });
+  }
+
+  // P3: first full sync against a bare `rsync -a` of the same tree to the same box.
+  {
+    const repo = `${box.home}/sync${P3_FILES}`;
+    await makeTree(repo, P3_FILES, P3_FILE_BYTES);
+    await git(repo, "init", "-q");
+    await git(repo, "add", ".");
+    await git(repo, "commit", "-qm", "sync");
+    const rsh = bare.replace(/ \S+@\S+$/, "");
+    const dest = printed.match(/ (\S+@\S+)/g)!.at(-1)!.trim().replace(/'/g, "");
+    const cpu = async (cmd: string, args: string[], cwd: string) => {
+      const out = await new Deno.Command("/usr/bin/time", {
+        args: ["-f", "CPU %U %S", cmd, ...args],
+        cwd,
+        env: box.env,
+        clearEnv: true,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const m = new TextDecoder().decode(out.stderr).match(/CPU (\S+) (\S+)\s*$/)!;
+      if (out.code !== 0) throw new Error(`${cmd} failed`);
+      return Number(m[1]) + Number(m[2]);
+    };
+    const c: number[] = [], l: number[] = [], cc: number[] = [], lc: number[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const started = performance.now();
+      cc.push(
+        await cpu(Deno.execPath(), [
+          "run",
+          "--quiet",
+          ...PERMISSIONS,
+          MAIN,
+          "run",
+          "--id",
+          lease,
+          "--full-resync",
+          "--",
+          "true",
+        ], repo),
+      );
+      c.push(performance.now() - started);
+      await sh("bash", ["-c", `${bare} rm -rf /tmp/cbx-bench-rsync`]);
+      const started2 = performance.now();
+      lc.push(await cpu("rsync", ["-a", "-e", rsh, `${repo}/`, `${dest}:/tmp/cbx-bench-rsync/`], repo));
+      l.push(performance.now() - started2);
+    }
+    row(`P3 first sync ${P3_FILES / 1000}k files`, median(c), median(l), "rsync -a");
+    rows.push({
+      goal: `P3 CPU of that sync`,
+      crabbox: `${median(cc).toFixed(2)} s`,
+      limit: `rsync -a ${median(lc).toFixed(2)} s`,
+      ratio: ratio(median(cc), median(lc)),
+    });
+  }
+  await ok(box, ["stop", lease]);
 } finally {
   await box.cleanup();
   await harness.stop();
 }
+
+console.log(
+  `| goal (${quick ? "quick" : "full"}, medians of ${SAMPLES} paired samples) | crabbox | limit | ratio |`,
+);
+console.log("|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.goal} | ${r.crabbox} | ${r.limit} | ${r.ratio} |`);

@@ -291,8 +291,8 @@ async function waitForIp(
         "Hetzner may be slow in this location; retry, or pick another --location",
       );
     }
-    // Quick polls first (most servers have an IP within seconds), then every 3 s.
-    await deps.clock.sleep(poll < 10 ? 1000 : 3000, signal);
+    // The first poll at once, quick polls next (most servers have an IP within seconds), then every 3 s.
+    if (poll > 0) await deps.clock.sleep(poll < 10 ? 1000 : 3000, signal);
     const fresh = await api.getServer(server.id, { signal });
     if (!fresh) {
       throw new CrabboxError("provider", `server ${server.id} disappeared while waiting for its IP`);

@@ -87,10 +87,18 @@ export class Box {
     });
   }
 
-  /** SPEC §5.5: TCP probe, then crabbox-ready over SSH with ConnectTimeout=5. */
-  async probe(port: number): Promise<ProbeResult> {
+  /**
+   * SPEC §5.5: TCP probe, then crabbox-ready over SSH with ConnectTimeout=5. `multiplex` (a box already
+   * known ready) rides the lease's ControlMaster, or starts the one every later channel then reuses, so
+   * a warm run pays one handshake, not two.
+   */
+  async probe(port: number, options: { multiplex?: boolean } = {}): Promise<ProbeResult> {
     if (!(await this.#deps.net.tcpProbe(this.host, port, 5_000))) return "closed";
-    const result = await this.#ssh(["crabbox-ready"], { port, connectTimeoutSecs: 5, multiplex: false });
+    const result = await this.#ssh(["crabbox-ready"], {
+      port,
+      connectTimeoutSecs: 5,
+      multiplex: options.multiplex ?? false,
+    });
     if (result.code === 0) return "ok";
     const stderr = decoder.decode(result.stderr);
     if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(stderr)) return "hostkey";

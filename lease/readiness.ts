@@ -15,6 +15,8 @@ export interface ReadinessContext {
   box: Box;
   leaseId: string;
   ip: string;
+  /** The box was ready before: probe over the lease's ControlMaster (the first round only). */
+  warm?: boolean;
 }
 
 const PROGRESS_EVERY_MS = 10_000;
@@ -45,10 +47,10 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
   const started = deps.clock.now();
   let lastProgress = started;
   const states = new Map<number, ProbeResult>(box.ports.map((p) => [p, "closed"]));
-  for (;;) {
+  for (let round = 0;; round++) {
     ctx.signal.throwIfAborted();
     for (const port of box.ports) {
-      const state = await box.probe(port);
+      const state = await box.probe(port, { multiplex: ctx.warm === true && round === 0 });
       states.set(port, state);
       if (state === "hostkey") {
         throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {

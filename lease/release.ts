@@ -8,6 +8,7 @@ import { mergeCrabboxLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { removeLeaseDir } from "./store.ts";
 import { rememberReleased } from "./tombstones.ts";
+import { KNOWN_MAX_AGE_MS, type KnownServer } from "./labels_write.ts";
 
 export interface ReleaseResult {
   serverDeleted: "deleted" | "gone";
@@ -19,10 +20,14 @@ export async function releaseServer(
   api: HetznerApi,
   server: Server,
   signal?: AbortSignal,
+  /** What the caller already holds: a fresh copy of the server (no GET) and the key it created (no list). */
+  mine: { known?: KnownServer; sshKeyId?: number } = {},
 ): Promise<ReleaseResult> {
   const leaseId = server.labels.lease;
   try {
-    const fresh = await api.getServer(server.id, { signal });
+    const fresh = mine.known && api.now() - mine.known.atMs <= KNOWN_MAX_AGE_MS
+      ? mine.known.server
+      : await api.getServer(server.id, { signal });
     if (fresh) {
       await api.replaceServerLabels(server.id, mergeCrabboxLabels(fresh.labels, { state: "released" }), {
         signal,
@@ -31,11 +36,13 @@ export async function releaseServer(
   } catch {
     // The label is advisory; deletion below is what matters.
   }
-  const sshKeyDeleted = await deleteLeaseKey(
-    api,
-    server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""),
-    signal,
-  );
+  const sshKeyDeleted = mine.sshKeyId !== undefined
+    ? (await api.deleteSshKey(mine.sshKeyId, { signal })) === "deleted"
+    : await deleteLeaseKey(
+      api,
+      server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""),
+      signal,
+    );
   const serverDeleted = await api.deleteServer(server.id, { signal });
   if (leaseId) {
     await removeLeaseDir(deps, leaseId);

@@ -14,7 +14,7 @@ import { acquireLease, type LeaseShape } from "./acquire.ts";
 import { Box, prepareControlSocketDir } from "./box.ts";
 import { writeLeaseRecord } from "./store.ts";
 import { resolveLease } from "./resolve.ts";
-import { touchServer } from "./labels_write.ts";
+import { known, type KnownServer, type Touch, touchKnown } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
 import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
 import { runRemoteCommand } from "./exec.ts";
@@ -117,6 +117,12 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   phases.bootstrap = lease.bootstrapMs;
   const { box, leaseId } = lease;
   let server = lease.server;
+  // The latest copy of the server this process read or wrote: label writes merge onto it (no GET).
+  let current: KnownServer = known(api, server);
+  const touch = async (change: Touch, signal: AbortSignal) => {
+    current = await touchKnown(api, current, change, signal);
+    return current.server;
+  };
   const deletesByPolicy = request.stop !== "never" && lease.fresh && !request.pool;
   ctx.setSecondInterruptNote(() =>
     out.notice(
@@ -143,7 +149,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       since: formatIso(api.now()),
     }, request.lockTimeoutSecs * 1000);
     phases.lock = deps.clock.now() - lockStarted;
-    server = await touchServer(api, server.id, { state: "leased", run: runId }, ctx.signal);
+    server = await touch({ state: "leased", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
       clock: deps.clock,
@@ -175,7 +181,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
     const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
     if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
-    server = await touchServer(api, server.id, { state: "running" }, ctx.signal);
+    server = await touch({ state: "running" }, ctx.signal);
     out.progress(`running ${request.argv.join(" ")}`);
     const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
       argv: request.argv,
@@ -211,7 +217,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     await lock?.release();
     await box.closeMaster();
     try {
-      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000));
+      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000), {
+        known: current,
+        sshKeyId: lease.sshKeyId,
+      });
       released = true;
       out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
     } catch (error) {
@@ -220,7 +229,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     }
   } else if (lock) {
     try {
-      server = await touchServer(api, server.id, { state: "ready", run: null }, AbortSignal.timeout(60_000));
+      server = await touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
       const labels = decodeLeaseLabels(server.labels);
       const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
       const expires = labels.expiresAtSecs ? formatClock(labels.expiresAtSecs * 1000) : "unknown";
@@ -320,6 +329,8 @@ interface HeldLease {
   bootstrapMs: number;
   /** Already held (a pool claim takes the lock to decide). */
   lock?: HeldLock;
+  /** The lease's Hetzner SSH key, when this process created it (release deletes it by id). */
+  sshKeyId?: number;
 }
 
 async function poolLease(ctx: RunContext, request: RunRequest, runId: string): Promise<HeldLease> {
@@ -377,7 +388,11 @@ async function reuseLease(ctx: RunContext, request: RunRequest): Promise<HeldLea
   const deadline = state === "provisioning"
     ? server.createdMs + request.shape.bootstrapTimeoutSecs * 1000
     : deps.clock.now() + 30_000;
-  const port = await waitForReady({ deps, out, signal: ctx.signal, box, leaseId, ip: box.host }, deadline);
+  if (request.shape.controlPersist && state !== "provisioning") await box.prepare();
+  const port = await waitForReady(
+    { deps, out, signal: ctx.signal, box, leaseId, ip: box.host, warm: state !== "provisioning" },
+    deadline,
+  );
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return {
     leaseId,

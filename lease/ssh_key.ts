@@ -9,8 +9,8 @@ export async function ensureSshKey(
   signal?: AbortSignal,
 ): Promise<SshKey> {
   const options: CallOptions = { signal };
-  const found = await findByName(api, key, options);
-  if (found) return found;
+  // Create first: the name carries a fresh random lease id, so a key by that name exists only after an
+  // ambiguous earlier attempt — the uniqueness error below then adopts it (one request, not two).
   try {
     return await api.createSshKey(key, options);
   } catch (error) {

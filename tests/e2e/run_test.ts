@@ -61,6 +61,41 @@ Deno.test("crabbox run, warmup, run --id, list, status, stop on real boxes", asy
       assert.equal(state().servers, 1);
     });
 
+    // Counts are behaviour: every request is a round trip against Hetzner's 3,600 an hour (issue 10, P4).
+    await t.step("API requests: a warm run --id and a one-shot run", async () => {
+      const during = async (args: string[]) => {
+        const before = (await harness.admin.log()).length;
+        const result = await box.crabbox(args);
+        assert.equal(result.code, 0, result.stderr);
+        return (await harness.admin.log()).slice(before).map((r) =>
+          `${r.method} ${r.path.replace(/\d+/g, "N")}`
+        );
+      };
+      // Resolve by lease id, then one PUT per transition (leased, running, ready), each merged onto the
+      // previous answer instead of a GET first.
+      assert.deepEqual(await during(["run", "--id", leaseId, "--", "true"]), [
+        "GET /servers",
+        "PUT /servers/N",
+        "PUT /servers/N",
+        "PUT /servers/N",
+      ]);
+      const oneShot = await during(["run", "--class", "tiny", "--", "true"]);
+      // Besides the IP polls (GET /servers/N, GET /actions, as many as the boot takes):
+      assert.deepEqual(
+        oneShot.filter((r) => !r.startsWith("GET /servers/N") && !r.startsWith("GET /actions")),
+        [
+          "GET /servers",
+          "POST /ssh_keys",
+          "POST /servers",
+          "PUT /servers/N",
+          "PUT /servers/N",
+          "PUT /servers/N",
+          "DELETE /ssh_keys/N",
+          "DELETE /servers/N",
+        ],
+      );
+    });
+
     await t.step("remote exit codes 0, 1, 42 and 255 pass through verbatim", async () => {
       for (const code of [0, 1, 42, 255]) {
         const result = await box.crabbox([

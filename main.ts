@@ -8,14 +8,14 @@ import { type CrabboxError, finalFailure, interruptedError, interruptExitCode } 
 import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
-import { VERSION } from "./cli/version.ts";
+import { versionLine } from "./cli/version.ts";
 
 /** `crabbox --version` alone: answered before the command tree (and its modules) is loaded. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
 
 export async function main(argv: string[], deps: Deps, redactor = new Redactor()): Promise<number> {
   if (isVersionOnly(argv)) {
-    deps.io.writeStdout(`${VERSION}\n`);
+    deps.io.writeStdout(`${versionLine(deps.system.runtime())}\n`);
     return 0;
   }
   redactor.add(deps.env.get("HCLOUD_TOKEN"));
@@ -123,7 +123,8 @@ function installSignalHandlers(ctx: CommandContext): () => void {
 if (import.meta.main) {
   // The composition root: the version needs no adapters (their node: modules cost most of its time).
   if (isVersionOnly(Deno.args)) {
-    Deno.stdout.writeSync(new TextEncoder().encode(`${VERSION}\n`));
+    const runtime = { deno: Deno.version.deno, target: Deno.build.target };
+    Deno.stdout.writeSync(new TextEncoder().encode(`${versionLine(runtime)}\n`));
     Deno.exit(0);
   }
   const redactor = new Redactor();

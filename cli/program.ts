@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { EXIT_CODES_HELP } from "./exit_codes.ts";
-import { COMMIT, VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 import { runCommand } from "./run.ts";
 import { warmupCommand } from "./warmup.ts";
 import { stopCommand } from "./stop.ts";
@@ -26,7 +26,11 @@ export function buildProgram(ctx: CommandContext): Command {
     .description(
       "Run your repository's commands on a throwaway Hetzner Cloud box: lease, sync, run, stream, release.",
     )
-    .version(versionLine(ctx), "--version", "print the version, commit and Deno runtime")
+    .version(
+      versionLine(ctx.deps.system.runtime()),
+      "--version",
+      "print the version, commit and Deno runtime",
+    )
     .option("--json", "print one JSON document on stdout (commands that support it)")
     .option("--quiet", "no progress lines; warnings and errors still print")
     .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
@@ -100,10 +104,4 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
       }),
   );
   return program as unknown as Command;
-}
-
-/** `--version`: `0.4.0 (commit 1a2b3c4…, deno 2.9.6, x86_64-unknown-linux-gnu)`; `version` prints 0.4.0 alone. */
-export function versionLine(ctx: CommandContext): string {
-  const runtime = ctx.deps.system.runtime();
-  return `${VERSION} (commit ${COMMIT}, deno ${runtime.deno}, ${runtime.target})`;
 }

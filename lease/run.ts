@@ -52,7 +52,9 @@ export interface RunRequest {
   timeoutSecs?: number;
   /** run.preflightTools: checked with `command -v` on the box before the command; missing ones exit 7. */
   preflightTools?: string[];
-  /** Runs after the command on success and failure, under the lock (JUnit and artifacts). */
+  /** `run --sync-only`: lease, lock and sync like a run, then no command (exit 0). */
+  syncOnly?: boolean;
+  /** Runs after the command on success and failure, under the lock, in the command's directory. */
   collect?: (box: Box, workdir: string) => Promise<void>;
   onFinish?: (outcome: RunOutcome) => Promise<void>;
 }
@@ -171,36 +173,41 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
     ctx.signal.throwIfAborted();
-    await uploadEnv(box, runId, {
-      ...request.env.forward,
-      ...request.envSet,
-      CRABBOX_LEASE_ID: leaseId,
-      CRABBOX_RUN_ID: runId,
-      CRABBOX_SLUG: server.labels.slug ?? "",
-    });
-    out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
-    const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
-    if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
-    server = await touch({ state: "running" }, ctx.signal);
-    out.progress(`running ${request.argv.join(" ")}`);
-    const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
-      argv: request.argv,
-      shell: request.shell,
-      workdir: commandDir,
-      runId,
-      timeoutSecs: request.timeoutSecs,
-    });
-    phases.command = result.durationMs;
-    commandRan = true;
-    interrupted = result.interrupted;
-    out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
-    exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
-    if (request.collect) {
-      const collectStarted = deps.clock.now();
-      await request.collect(box, workdir).catch((error) =>
-        out.warn(`collection failed: ${(error as Error).message}`)
-      );
-      phases.collect = deps.clock.now() - collectStarted;
+    if (request.syncOnly) {
+      out.progress("sync only: no command run");
+      exitCode = 0;
+    } else {
+      await uploadEnv(box, runId, {
+        ...request.env.forward,
+        ...request.envSet,
+        CRABBOX_LEASE_ID: leaseId,
+        CRABBOX_RUN_ID: runId,
+        CRABBOX_SLUG: server.labels.slug ?? "",
+      });
+      out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
+      const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
+      if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
+      server = await touch({ state: "running" }, ctx.signal);
+      out.progress(`running ${request.argv.join(" ")}`);
+      const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
+        argv: request.argv,
+        shell: request.shell,
+        workdir: commandDir,
+        runId,
+        timeoutSecs: request.timeoutSecs,
+      });
+      phases.command = result.durationMs;
+      commandRan = true;
+      interrupted = result.interrupted;
+      out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
+      exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
+      if (request.collect) {
+        const collectStarted = deps.clock.now();
+        await request.collect(box, commandDir).catch((error) =>
+          out.warn(`collection failed: ${(error as Error).message}`)
+        );
+        phases.collect = deps.clock.now() - collectStarted;
+      }
     }
   } catch (error) {
     // Normalised here so the summary's exit= is the code the process ends with.

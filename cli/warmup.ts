@@ -16,7 +16,11 @@ export function warmupCommand(ctx: CommandContext) {
     new Command("warmup")
       .description("create a box (or a warm pool) and wait until it is ready for `crabbox run --id/--pool`")
       .option("--pool [name]", "label the boxes as a warm pool (default pool: default)")
-      .option("--count <n>", "how many pool boxes to create (1–10, needs --pool)"),
+      .option("--count <n>", "how many pool boxes to create (1–10, needs --pool)")
+      .option(
+        "--no-wait",
+        "return once the box has its IP, before SSH is up (state provisioning); status --wait finishes",
+      ),
   ).action(async (parsed) => {
     const flags = parsed as typeof parsed & LeaseCreateFlags;
     const count = flags.count === undefined ? 1 : Number(flags.count);
@@ -26,6 +30,7 @@ export function warmupCommand(ctx: CommandContext) {
     if (count > 1 && flags.pool === undefined) {
       throw usageError("--count needs --pool", "e.g. crabbox warmup --pool --count 3");
     }
+    const wait = flags.wait !== false;
     const settings = await loadRunSettings(ctx, flags);
     const pool = flags.pool === undefined
       ? undefined
@@ -36,14 +41,18 @@ export function warmupCommand(ctx: CommandContext) {
     const api = ctx.hetzner(settings.endpoint);
     for (let first = 0; first < count; first += PARALLEL_CREATES) {
       const batch = Array.from({ length: Math.min(PARALLEL_CREATES, count - first) }, () =>
-        warmupLease({
-          deps: ctx.deps,
-          api,
-          out: ctx.out,
-          signal: ctx.interrupt.signal,
-          repoRoot: settings.gitRoot,
-          setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
-        }, { ...settings.shape, pool, slug: count > 1 ? undefined : settings.shape.slug }));
+        warmupLease(
+          {
+            deps: ctx.deps,
+            api,
+            out: ctx.out,
+            signal: ctx.interrupt.signal,
+            repoRoot: settings.gitRoot,
+            setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
+          },
+          { ...settings.shape, pool, slug: count > 1 ? undefined : settings.shape.slug },
+          { wait },
+        ));
       leases.push(...await Promise.all(batch));
     }
     const totalMs = ctx.deps.clock.now() - started;
@@ -54,9 +63,15 @@ export function warmupCommand(ctx: CommandContext) {
           formatDurationMs((lease.idleTimeoutSecs ?? 0) * 1000)
         } expires=${lease.expiresAt}${lease.pool ? ` pool=${lease.pool}` : ""}`,
       );
-      ctx.out.result(
-        `ready ssh=${lease.sshUser}@${lease.ipv4}:${lease.sshPort} workroot=${settings.shape.workRoot}`,
-      );
+      if (wait) {
+        ctx.out.result(
+          `ready ssh=${lease.sshUser}@${lease.ipv4}:${lease.sshPort} workroot=${settings.shape.workRoot}`,
+        );
+      } else {
+        ctx.out.progress(
+          `not waiting for ssh: ${lease.id} is provisioning; crabbox status ${lease.id} --wait (or run --id ${lease.id}) finishes`,
+        );
+      }
     }
     ctx.out.result(`warmup complete total=${formatDurationMs(totalMs)}`);
   });

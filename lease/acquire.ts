@@ -83,11 +83,19 @@ export interface AcquireContext {
   onResources?: (resources: LeaseResources) => void;
 }
 
-/** SPEC §5.1 step 9: a bootstrap timeout is retried with a fresh lease (the first was rolled back). */
-export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Promise<AcquiredLease> {
+/**
+ * SPEC §5.1 step 9: a bootstrap timeout is retried with a fresh lease (the first was rolled back).
+ * `waitForSsh: false` (warmup --no-wait) returns once the server has its IPv4, still `provisioning`;
+ * `status --wait` or `run --id` completes readiness (bootstrapMs is then 0).
+ */
+export async function acquireLease(
+  ctx: AcquireContext,
+  shape: LeaseShape,
+  options: { waitForSsh?: boolean } = {},
+): Promise<AcquiredLease> {
   for (let attempt = 1;; attempt++) {
     try {
-      return await acquireOnce(ctx, shape);
+      return await acquireOnce(ctx, shape, options.waitForSsh !== false);
     } catch (error) {
       if (!(error instanceof BootstrapTimeoutError) || attempt >= shape.createAttempts) throw error;
       const leaseId = error.message.match(/cbx_[0-9a-f]{12}/)?.[0] ?? "the lease";
@@ -96,7 +104,11 @@ export async function acquireLease(ctx: AcquireContext, shape: LeaseShape): Prom
   }
 }
 
-async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<AcquiredLease> {
+async function acquireOnce(
+  ctx: AcquireContext,
+  shape: LeaseShape,
+  waitForSsh: boolean,
+): Promise<AcquiredLease> {
   const { deps, api, out, signal } = ctx;
   const started = deps.clock.now();
   const leaseId = newLeaseId((n) => deps.random.bytes(n));
@@ -198,6 +210,10 @@ async function acquireOnce(ctx: AcquireContext, shape: LeaseShape): Promise<Acqu
       controlPersist: shape.controlPersist,
       debug: (line) => out.debug(line),
     });
+    if (!waitForSsh) {
+      await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4 });
+      return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs: 0 };
+    }
     const bootstrapStarted = deps.clock.now();
     const port = await waitForReady(
       { deps, out, signal, box, leaseId, ip: server.ipv4! },

@@ -7,9 +7,11 @@ import { rollback } from "./rollback.ts";
 import { prepareControlSocketDir } from "./box.ts";
 import { type LeaseResources, leftoversNote } from "./leftovers.ts";
 
+/** With `wait: false` (warmup --no-wait) the box is left `provisioning` once it has an IPv4 (SPEC §2.6). */
 export async function warmupLease(
   ctx: AcquireContext & { setSecondInterruptNote: (note: (() => void) | null) => void },
   shape: LeaseShape,
+  options: { wait?: boolean } = {},
 ): Promise<LeaseObject> {
   if (shape.controlPersist) await prepareControlSocketDir(ctx.deps);
   let resources: LeaseResources | null = null;
@@ -17,7 +19,11 @@ export async function warmupLease(
     if (resources) ctx.out.notice(leftoversNote(resources));
   });
   try {
-    const lease = await acquireLease({ ...ctx, onResources: (r) => (resources = r) }, shape);
+    const wait = options.wait !== false;
+    const lease = await acquireLease({ ...ctx, onResources: (r) => (resources = r) }, shape, {
+      waitForSsh: wait,
+    });
+    if (!wait) return await leaseView(ctx.deps, lease.server);
     try {
       const server = await touchServer(ctx.api, lease.server.id, { state: "ready" }, ctx.signal);
       await lease.box.closeMaster();

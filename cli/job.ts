@@ -55,10 +55,11 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     envAllow: def.env.allow,
     // The config's env.set (a selected profile's included), then the job's own.
     envSet: { ...c.env.set, ...def.env.set },
-    junit: def.junit,
-    artifacts: def.artifacts,
-    requiredArtifacts: def.requiredArtifacts,
-    downloads: def.downloads,
+    // A sync-only job runs nothing to collect from (validation warns): as `run --sync-only` refuses them.
+    junit: def.syncOnly ? [] : def.junit,
+    artifacts: def.syncOnly ? [] : def.artifacts,
+    requiredArtifacts: def.syncOnly ? [] : def.requiredArtifacts,
+    downloads: def.syncOnly ? [] : def.downloads,
     stop: def.stop,
     unavailable: def.unavailable,
     sources: {

@@ -1,5 +1,6 @@
 /** `crabbox run [flags] -- <command…>`: parse, validate (before any API call), run, pass the exit code through. */
 import { Command, Option } from "@commander-js/extra-typings";
+import { dirname, isAbsolute, join } from "node:path";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
@@ -7,7 +8,8 @@ import { parseBoundedDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { runCommandOnBox, type StopPolicy } from "../lease/run.ts";
+import type { StopPolicy } from "../lease/run.ts";
+import { collectPathProblem, downloadProblem, localTarget, runWithResults } from "../jobs/collect.ts";
 import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import {
@@ -61,6 +63,63 @@ function lockTimeout(value: string | undefined): number | undefined {
   return value === undefined ? undefined : durationOrUsage("--lock-timeout", value);
 }
 
+/** Repeatable flags append. */
+const collectValues = (value: string, previous: string[] = []) => [...previous, value];
+
+interface ResultFlags {
+  junit?: string[];
+  artifact?: string[];
+  requireArtifact?: string[];
+  download?: string[];
+  resultJson?: string;
+}
+
+/** --junit/--artifact/--require-artifact/--download: each bad value exits 2 naming the flag. */
+function checkResultFlags(flags: ResultFlags): void {
+  const globs: [string, string[] | undefined][] = [
+    ["--junit", flags.junit],
+    ["--artifact", flags.artifact],
+    ["--require-artifact", flags.requireArtifact],
+  ];
+  for (const [flag, values] of globs) {
+    for (const value of values ?? []) {
+      const problem = collectPathProblem(value);
+      if (problem) throw usageError(`${flag} ${value}: ${problem}`, `pass a glob like out/**/*.xml`);
+    }
+  }
+  for (const pair of flags.download ?? []) {
+    const problem = downloadProblem(pair, { absoluteLocal: true });
+    if (problem) {
+      throw usageError(
+        `--download ${pair}: ${problem}`,
+        "pass remote=local, e.g. out/report.html=report.html",
+      );
+    }
+  }
+  if (flags.resultJson === "") {
+    throw usageError("--result-json needs a file name", "e.g. --result-json result.json");
+  }
+}
+
+/** The --result-json target, checked before leasing: its directory exists (or is created inside the repo). */
+async function resultJsonPath(ctx: CommandContext, repoRoot: string, value: string): Promise<string> {
+  const path = await localTarget(ctx.deps, repoRoot, value);
+  const info = await ctx.deps.fs.lstat(path);
+  if (info?.isDirectory) {
+    throw usageError(`--result-json ${value} is a directory`, "name a file, e.g. --result-json result.json");
+  }
+  if (isAbsolute(value)) {
+    const parent = await ctx.deps.fs.lstat(dirname(path));
+    if (!parent?.isDirectory) {
+      throw usageError(
+        `--result-json ${value}: ${dirname(path)} is not a directory`,
+        "create the directory first, or give a path relative to the repo",
+      );
+    }
+  }
+  return path;
+}
+
 export function runCommand(ctx: CommandContext) {
   const command = addLeaseCreateOptions(
     new Command("run")
@@ -74,6 +133,7 @@ export function runCommand(ctx: CommandContext) {
       .addOption(new Option("--stop-after <policy>").choices(STOP_POLICIES).hideHelp())
       .option("--keep-on-failure", "keep a fresh box when the command fails (same as --stop success)")
       .option("--no-sync", "do not sync the working tree")
+      .option("--sync-only", "lease, lock and sync like a run, but run no command (e.g. to prime a box)")
       .option("--checksum", "compare file contents, not sizes and times, when syncing")
       .option("--full-resync", "wipe the remote copy and sync everything again")
       .option("--force-sync-large", "sync even a tree over the size guardrails")
@@ -94,6 +154,30 @@ export function runCommand(ctx: CommandContext) {
           value: string,
           previous: string[] = [],
         ) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)],
+      )
+      .option(
+        "--junit <glob>",
+        "after the command, pull matching JUnit XML (relative to the workdir) and print the totals (repeatable)",
+        collectValues,
+      )
+      .option(
+        "--artifact <glob>",
+        "after the command, pull matching files into .crabbox-results/run/artifacts/ (repeatable)",
+        collectValues,
+      )
+      .option(
+        "--require-artifact <glob>",
+        "like --artifact, and a passing command exits 7 when it matches nothing (repeatable)",
+        collectValues,
+      )
+      .option(
+        "--download <remote=local>",
+        "copy one remote file (relative to the workdir) to local: relative to the repo root, or absolute (repeatable)",
+        collectValues,
+      )
+      .option(
+        "--result-json <file>",
+        "write the result document (schema crabbox.job-result/v1): relative to the repo root, or absolute",
       ),
   );
   command.addHelpText(
@@ -104,12 +188,33 @@ Examples:
   crabbox run --class small -- make check
   crabbox run --id violet-prawn -- git status
   crabbox run --shell -- 'npm ci && npm test'
+  crabbox run --junit 'reports/*.xml' --artifact coverage/summary.json --result-json result.json -- make test
+  crabbox run --download out/report.html=report.html -- make report
+  crabbox run --id violet-prawn --sync-only
 
 Exit status: the remote command's own code; crabbox's own failures use 2–8 (crabbox help exit-codes).`,
   );
   command.action(async (argv, parsed) => {
     const flags = parsed as typeof parsed & LeaseCreateFlags;
-    if (argv.length === 0) {
+    const syncOnly = !!flags.syncOnly;
+    if (syncOnly) {
+      if (argv.length > 0) {
+        throw usageError("--sync-only runs no command", "drop the command, or drop --sync-only");
+      }
+      const given = [
+        ["--junit", flags.junit],
+        ["--artifact", flags.artifact],
+        ["--require-artifact", flags.requireArtifact],
+        ["--download", flags.download],
+      ].filter(([, v]) => v !== undefined).map(([f]) => f);
+      if (given.length > 0) {
+        throw usageError(
+          `--sync-only cannot be used with ${given.join(", ")}`,
+          "a sync-only run has no command whose results could be collected",
+        );
+      }
+      if (flags.sync === false) throw usageError("--sync-only cannot be used with --no-sync");
+    } else if (argv.length === 0) {
       throw usageError("no command given", "put the command after --, e.g. crabbox run -- pnpm test");
     }
     if (isBlankCommand(argv)) {
@@ -141,18 +246,26 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
 
     const workdirProblem = flags.workdir === undefined ? null : relativeInside(flags.workdir);
     if (workdirProblem) throw usageError(`--workdir ${workdirProblem}`, "pass a directory like packages/api");
+    checkResultFlags(flags);
     const settings = await loadRunSettings(ctx, flags);
-    refuseUnderJobsOnly(settings.config);
+    // SPEC §11.6: a sync-only run is allowed under policy.jobsOnly (it runs nothing).
+    if (!syncOnly) refuseUnderJobsOnly(settings.config);
+    const repoRoot = settings.gitRoot ?? ctx.deps.fs.cwd();
+    const resultFile = flags.resultJson === undefined
+      ? null
+      : await resultJsonPath(ctx, repoRoot, flags.resultJson);
+    for (const pair of flags.download ?? []) await localTarget(ctx.deps, repoRoot, pair.split("=")[1]);
     if (flags.fullResync && flags.sync === false) {
       throw usageError("--full-resync cannot be used with --no-sync");
     }
     const sync = flags.sync === false ? null : await prepareSync(ctx, settings, flags);
-    if (shell) ctx.out.notice("note: running via bash -lc");
+    if (shell && !syncOnly) ctx.out.notice("note: running via bash -lc");
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 
     const env = forwardedEnv(ctx, settings.config, flags.allowEnv ?? []);
-    ctx.exitCode = await runCommandOnBox(runContext(ctx, settings), {
+    ctx.exitCode = await runWithResults(runContext(ctx, settings), {
       argv,
+      syncOnly,
       shell,
       subdir: flags.workdir,
       id: flags.id,
@@ -172,6 +285,17 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
       envSet: settings.config.config.env.set,
       timeoutSecs,
       preflightTools: settings.config.config.run.preflightTools,
+    }, {
+      job: null,
+      name: "run",
+      resultsDir: join(repoRoot, settings.config.config.results.dir),
+      repoRoot,
+      junit: flags.junit ?? [],
+      artifacts: flags.artifact ?? [],
+      requiredArtifacts: flags.requireArtifact ?? [],
+      downloads: flags.download ?? [],
+      maxArtifactBytes: settings.config.config.results.maxArtifactBytes,
+      resultFile,
     });
   });
   return command;

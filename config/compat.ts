@@ -309,8 +309,12 @@ export const GO_TOP_KEYS: CompatTable = {
   "run.preflightTools": same(
     "tools checked with command -v on the box before the command (exit 7 when missing)",
   ),
-  "results.junit": ignored("runs do not collect JUnit by default here; list junit: globs in a job"),
-  "results.auto": ignored("results are collected only for jobs (junit:, artifacts:)"),
+  "results.junit": ignored(
+    "runs do not collect JUnit by default here; list junit: globs in a job, or pass run --junit <glob>",
+  ),
+  "results.auto": ignored(
+    "results are collected for jobs (junit:, artifacts:) and run --junit/--artifact only",
+  ),
   "results.failOnFailures": ignored("the exit code is the command's own; JUnit failures do not change it"),
   shard: section("sharding is not implemented here"),
   capacity: section(CAPACITY_WHY),
@@ -366,7 +370,9 @@ export const GO_PROFILE_KEYS: CompatTable = {
   }),
   "env.allow": same("appended to the allowlist when the profile is selected"),
   envAllow: alias("env.allow", "merged with env.allow, as in Go", { combine: "append" }),
-  artifactGlobs: ignored("a profile's artifact globs are not collected by run; list artifacts: in a job"),
+  artifactGlobs: ignored(
+    "a profile's artifact globs are not collected by run; list artifacts: in a job, or pass run --artifact",
+  ),
   doctor: section("crabbox doctor checks this machine and the API; use run.preflightTools for the box"),
   presets: section("run --preset is not implemented here; use jobs"),
   proofTemplates: section("--emit-proof is not implemented here"),

@@ -95,6 +95,10 @@ const downloadPairs = (v: unknown) => {
         }`;
       }
     }
+    // A hook or config written under .git/ would run code on this machine.
+    if (local.split("/").some((part) => part.toLowerCase() === ".git")) {
+      return `entries must not write into .git/, got ${JSON.stringify(pair)}`;
+    }
   }
   return null;
 };
@@ -493,7 +497,7 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   requiredArtifacts: { doc: "Globs that must match after a passing command (else exit 7).", ...jobGlobs },
   downloads: {
     doc:
-      "`remote=local` pairs: the remote file (relative to the workdir) is written to `local` (relative to the repo root, never through a symlink).",
+      "`remote=local` pairs: the remote file (relative to the workdir) is written to `local` (relative to the repo root, never through a symlink or into `.git/`).",
     type: "stringList",
     default: [],
     check: downloadPairs,

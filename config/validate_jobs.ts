@@ -115,6 +115,18 @@ function checkJob(
   if (syncOnly && entries.noSync?.value === true) {
     fail(entries.noSync.keyNode, "sets both syncOnly and noSync", "a sync-only job must sync; drop noSync");
   }
+  const collected = ["junit", "artifacts", "requiredArtifacts", "downloads"].filter((key) =>
+    syncOnly && Array.isArray(entries[key]?.value) && (entries[key].value as unknown[]).length > 0
+  );
+  if (collected.length > 0) {
+    // Nothing runs, so nothing is produced to collect: `job run` and its plan (run --sync-only) skip them.
+    warnings.push({
+      id: `sync-only-collect:${label}`,
+      message: `${yaml.at(entries[collected[0]].keyNode)}: ${label} is syncOnly: ${
+        collected.join(", ")
+      } ignored (a sync-only job runs no command to collect from)`,
+    });
+  }
   if (entries.shell?.value === true && Array.isArray(entries.command?.value)) {
     fail(
       entries.shell.keyNode,

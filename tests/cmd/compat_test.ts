@@ -198,7 +198,7 @@ Deno.test("Blacksmith template: its sections are not applicable; profiles.<name>
     `<repo>:10:1: actions ${ACTIONS}`,
     `<repo>:13:1: ${CACHE}`,
     "<repo>:28:5: profiles.ci.artifactGlobs is not applicable here: a profile's artifact globs are not " +
-    "collected by run; list artifacts: in a job; ignored",
+    "collected by run; list artifacts: in a job, or pass run --artifact; ignored",
     "<repo>:30:5: profiles.ci.doctor is not applicable here: crabbox doctor checks this machine and the API; " +
     "use run.preflightTools for the box; ignored",
     '<repo>:2: provider "blacksmith-testbox" is overridden by --provider hetzner; its provider-specific ' +

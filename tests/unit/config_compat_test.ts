@@ -304,6 +304,8 @@ Deno.test("jobs: Go job keys; other providers' routing makes a job unavailable, 
     ["    downloads: [a]\n", "jobs.t.downloads entries must be remote=local"],
     ["    downloads: [../a=b]\n", "jobs.t.downloads entries must be relative paths"],
     ["    downloads: [a=/etc/passwd]\n", "jobs.t.downloads entries must be relative paths"],
+    ["    downloads: [hook=.git/hooks/pre-commit]\n", "jobs.t.downloads entries must not write into .git/"],
+    ["    downloads: [cfg=sub/.GIT/config]\n", "jobs.t.downloads entries must not write into .git/"],
     ["    architecture: x86\n", 'jobs.t.architecture must be one of amd64, arm64, got "x86"'],
   ];
   for (const [body, message] of rows) {

@@ -24,7 +24,7 @@ export function poolCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
-      const name = poolOf(flags.pool, settings.config.values["pool.name"]);
+      const name = poolOf(flags.pool, settings.config.config.pool.name);
       const servers = await poolServers(api, name, ctx.interrupt.signal);
       const leases = await Promise.all(servers.map((s) => leaseView(ctx.deps, s)));
       if (ctx.globals.json) return ctx.out.json(leases);
@@ -45,7 +45,7 @@ export function poolCommand(ctx: CommandContext) {
       const settings = await loadRunSettings(ctx, {});
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
-      const name = poolOf(flags.pool, settings.config.values["pool.name"]);
+      const name = poolOf(flags.pool, settings.config.config.pool.name);
       const released: string[] = [];
       const skipped: { id: string; reason: string }[] = [];
       for (const server of await poolServers(api, name, ctx.interrupt.signal)) {

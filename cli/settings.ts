@@ -36,8 +36,6 @@ export interface RunSettings extends BaseSettings {
   repo: string;
 }
 
-const v = <T>(config: LoadedConfig, key: string) => config.values[key] as T;
-
 async function tryGitRoot(ctx: CommandContext): Promise<string | null> {
   try {
     return await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
@@ -57,21 +55,21 @@ export async function loadBaseSettings(
     flags: { provider: ctx.globals.provider, ...flags },
   });
   for (const warning of config.warnings) ctx.out.warn(warning);
-  const configuredOwner = v<string>(config, "owner");
+  const configuredOwner = config.config.owner;
   const owner = sanitizeLabelValue(
     configuredOwner || `${ctx.deps.system.user()}@${ctx.deps.system.hostname()}`,
   );
-  const ports = [v<number>(config, "ssh.port"), ...v<number[]>(config, "ssh.fallbackPorts")];
+  const ports = [config.config.ssh.port, ...config.config.ssh.fallbackPorts];
   return {
     config,
-    endpoint: v<string>(config, "hetzner.endpoint") || undefined,
+    endpoint: config.config.hetzner.endpoint || undefined,
     owner,
     gitRoot,
     status: {
-      sshUser: v<string>(config, "ssh.user"),
+      sshUser: config.config.ssh.user,
       sshPorts: [...new Set(ports)],
-      workRoot: v<string>(config, "workRoot"),
-      connectTimeoutSecs: v<number>(config, "ssh.connectTimeout"),
+      workRoot: config.config.workRoot,
+      connectTimeoutSecs: config.config.ssh.connectTimeout,
     },
   };
 }
@@ -104,15 +102,15 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
   }
   const base = await loadBaseSettings(ctx, flagValues);
   const { config } = base;
-  const ttlSecs = v<number>(config, "ttl");
-  const idleSecs = v<number>(config, "idleTimeout");
+  const ttlSecs = config.config.ttl;
+  const idleSecs = config.config.idleTimeout;
   if (idleSecs > ttlSecs) {
     throw usageError(
       `idle timeout ${formatDuration(idleSecs)} is longer than the ttl ${formatDuration(ttlSecs)}`,
       "pass a shorter --idle-timeout or a longer --ttl",
     );
   }
-  const location = v<string>(config, "hetzner.location");
+  const location = config.config.hetzner.location;
   const architecture = config.config.architecture;
   const typeProblem = architectureProblem(
     serverTypesFor(config.config.class, config.config.serverType || undefined, architecture),
@@ -127,31 +125,31 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     );
   }
   const repo = base.gitRoot ? await repoNameFrom(ctx.deps, base.gitRoot) : "workspace";
-  const persist = v<number>(config, "ssh.controlPersist");
+  const persist = config.config.ssh.controlPersist;
   return {
     ...base,
     repo,
     shape: {
-      className: v<string>(config, "class"),
-      serverType: v<string>(config, "serverType") || undefined,
+      className: config.config.class,
+      serverType: config.config.serverType || undefined,
       architecture,
-      locations: location ? [location] : v<string[]>(config, "hetzner.locations"),
-      image: v<string>(config, "hetzner.image"),
+      locations: location ? [location] : config.config.hetzner.locations,
+      image: config.config.hetzner.image,
       ttlSecs,
       idleSecs,
       keep: !!flags.keep,
       slug: flags.slug,
-      profile: v<string>(config, "profile"),
+      profile: config.config.profile,
       owner: base.owner,
       repo,
-      bootstrapTimeoutSecs: v<number>(config, "lease.bootstrapTimeout"),
-      ipTimeoutSecs: v<number>(config, "lease.ipTimeout"),
+      bootstrapTimeoutSecs: config.config.lease.bootstrapTimeout,
+      ipTimeoutSecs: config.config.lease.ipTimeout,
       sshUser: base.status.sshUser,
       sshPorts: base.status.sshPorts,
       workRoot: base.status.workRoot,
       connectTimeoutSecs: base.status.connectTimeoutSecs,
       controlPersist: persist > 0,
-      createAttempts: v<number>(config, "lease.createAttempts"),
+      createAttempts: config.config.lease.createAttempts,
     },
   };
 }
@@ -166,13 +164,13 @@ export async function startSweep(
   protect: string[] = [],
 ): Promise<void> {
   if (ctx.globals.sweep === false || isTruthy(ctx.deps.env.get("CRABBOX_NO_SWEEP"))) return;
-  if (!v<boolean>(settings.config, "sweep.auto")) return;
+  if (!settings.config.config.sweep.auto) return;
   const api = ctx.hetzner(settings.endpoint);
   const running = await startAutoSweep(ctx.deps, api, ctx.out, {
     endpoint: ctx.deps.env.get("HCLOUD_ENDPOINT") ?? settings.endpoint ?? "default",
-    graceSecs: v<number>(settings.config, "sweep.grace"),
-    budgetMs: v<number>(settings.config, "sweep.budget") * 1000,
-    minIntervalMs: v<number>(settings.config, "sweep.minInterval") * 1000,
+    graceSecs: settings.config.config.sweep.grace,
+    budgetMs: settings.config.config.sweep.budget * 1000,
+    minIntervalMs: settings.config.config.sweep.minInterval * 1000,
     protectLeaseIds: new Set(protect),
   });
   if (running) ctx.addBackground(() => running.finish());
@@ -192,7 +190,7 @@ export function runContext(ctx: CommandContext, settings: BaseSettings): RunCont
 
 /** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */
 export function refuseUnderJobsOnly(config: LoadedConfig): void {
-  if (!config.values["policy.jobsOnly"]) return;
+  if (!config.config.policy.jobsOnly) return;
   throw new CrabboxError(
     "policy",
     "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
@@ -219,14 +217,14 @@ export async function collectManifest(
   const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
   const rules: Rule[] = [
     ...builtinRules(),
-    ...v<string[]>(settings.config, "sync.exclude").flatMap((line) => parseRuleLines(line, "repo")),
+    ...settings.config.config.sync.exclude.flatMap((line) => parseRuleLines(line, "repo")),
   ];
   const ignoreFile = `${gitRoot}/.crabboxignore`;
   const ignoreText = await readCrabboxignore(ctx, ignoreFile);
   const crabboxignore = ignoreText !== null;
   if (ignoreText !== null) rules.push(...parseRuleLines(ignoreText, "crabboxignore", ignoreFile));
   const manifest = await buildManifest(ctx.deps, gitRoot, rules, {
-    include: v<string[]>(settings.config, "sync.include"),
+    include: settings.config.config.sync.include,
   });
   for (const path of manifest.reincludedSecrets) {
     ctx.out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
@@ -277,26 +275,26 @@ export async function prepareSync(
   for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
     ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
   }
-  const allowLarge = !!flags.forceSyncLarge || v<boolean>(config, "sync.allowLarge");
+  const allowLarge = !!flags.forceSyncLarge || config.config.sync.allowLarge;
   const files = manifest.files.length;
   if (
     !allowLarge &&
-    (files >= v<number>(config, "sync.failFiles") || manifest.bytes >= v<number>(config, "sync.failBytes"))
+    (files >= config.config.sync.failFiles || manifest.bytes >= config.config.sync.failBytes)
   ) {
     throw new CrabboxError(
       "sync",
       `sync candidate too large: ${formatCount(files)} files, ${formatBytes(manifest.bytes)} (limit ${
-        formatCount(v<number>(config, "sync.failFiles"))
-      } files / ${formatBytes(v<number>(config, "sync.failBytes"))})`,
+        formatCount(config.config.sync.failFiles)
+      } files / ${formatBytes(config.config.sync.failBytes)})`,
       { hint: "see crabbox sync-plan, add .crabboxignore rules, or pass --force-sync-large" },
     );
   }
-  if (files >= v<number>(config, "sync.warnFiles") || manifest.bytes >= v<number>(config, "sync.warnBytes")) {
+  if (files >= config.config.sync.warnFiles || manifest.bytes >= config.config.sync.warnBytes) {
     ctx.out.warn(
       `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
     );
   }
-  const hydrateOn = flags.gitHydrate !== false && v<boolean>(config, "sync.hydrate");
+  const hydrateOn = flags.gitHydrate !== false && config.config.sync.hydrate;
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
     // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
@@ -304,22 +302,22 @@ export async function prepareSync(
     if (verdict.origin === null) ctx.out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);
     hydrate = {
       origin: verdict.origin,
-      base: v<string>(config, "sync.baseRef") || await defaultBaseRef(ctx, gitRoot),
+      base: config.config.sync.baseRef || await defaultBaseRef(ctx, gitRoot),
       branch: (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "",
     };
   }
   return {
     gitRoot,
     manifest,
-    checksum: !!flags.checksum || v<boolean>(config, "sync.checksum"),
+    checksum: !!flags.checksum || config.config.sync.checksum,
     fullResync: !!flags.fullResync,
-    prune: v<boolean>(config, "sync.delete"),
-    massDeleteLimit: v<number>(config, "sync.massDeleteLimit"),
+    prune: config.config.sync.delete,
+    massDeleteLimit: config.config.sync.massDeleteLimit,
     allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
     rules: rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`),
     hydrate,
     source: `${ctx.deps.system.hostname()}:${gitRoot}`,
-    timeoutSecs: v<number>(config, "sync.timeout"),
+    timeoutSecs: config.config.sync.timeout,
   };
 }
 

@@ -24,7 +24,7 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
     )
     .action(async (flags) => {
       const settings = await loadBaseSettings(ctx);
-      let graceSecs = settings.config.values["sweep.grace"] as number;
+      let graceSecs = settings.config.config.sweep.grace;
       if (flags.grace !== undefined) {
         try {
           graceSecs = parseDuration(flags.grace);

@@ -18,15 +18,10 @@ export function syncPlanCommand(ctx: CommandContext) {
       }
       const settings = await loadBaseSettings(ctx);
       const { gitRoot, rules, manifest, crabboxignore } = await collectManifest(ctx, settings);
-      const v = (key: string) => settings.config.values[key] as number;
+      const { warnFiles, warnBytes, failFiles, failBytes } = settings.config.config.sync;
       const plan = syncPlan(
         manifest,
-        {
-          warnFiles: v("sync.warnFiles"),
-          warnBytes: v("sync.warnBytes"),
-          failFiles: v("sync.failFiles"),
-          failBytes: v("sync.failBytes"),
-        },
+        { warnFiles, warnBytes, failFiles, failBytes },
         limit,
         manifest.reincludedSecrets,
       );

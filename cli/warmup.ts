@@ -34,7 +34,7 @@ export function warmupCommand(ctx: CommandContext) {
     const settings = await loadRunSettings(ctx, flags);
     const pool = flags.pool === undefined
       ? undefined
-      : sanitizeLabelValue(flags.pool === true ? settings.config.values["pool.name"] as string : flags.pool);
+      : sanitizeLabelValue(flags.pool === true ? settings.config.config.pool.name : flags.pool);
     await startSweep(ctx, settings);
     const started = ctx.deps.clock.now();
     const leases: LeaseObject[] = [];

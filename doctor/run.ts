@@ -12,6 +12,7 @@ import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { resolveEndpoint } from "../providers/hetzner/endpoint.ts";
 import { defaultValues, findRepoConfig, loadConfig, userConfigPath } from "../config/load.ts";
 import { validateFile } from "../config/validate.ts";
+import { type CrabboxConfig, toCrabboxConfig } from "../config/schema.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { serverTypesFor } from "../lease/classes.ts";
 import { sweep, type SweepReport } from "../lease/sweep.ts";
@@ -81,7 +82,7 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
   const values = config.values;
   const configuredEndpoint = (config.sources["hetzner.endpoint"] ?? "default") === "default"
     ? undefined
-    : (values["hetzner.endpoint"] as string) || undefined;
+    : values.hetzner.endpoint || undefined;
 
   const token = tokenCheck({
     HCLOUD_TOKEN: deps.env.get("HCLOUD_TOKEN"),
@@ -114,7 +115,7 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
   }
 
   checks.push(await observeLeaseFiles(deps, report));
-  checks.push(await observeControlDir(deps, values["ssh.controlPersist"] as number));
+  checks.push(await observeControlDir(deps, values.ssh.controlPersist));
 
   if (options.id !== undefined) {
     const apiOk = checks.find((c) => c.check === "api")?.status;
@@ -143,7 +144,7 @@ async function probeTool(deps: Deps, name: string, args: string[] | null): Promi
 async function observeConfig(
   deps: Deps,
   profile: string | undefined,
-): Promise<{ check: CheckResult; values: Record<string, unknown>; sources: Record<string, string> }> {
+): Promise<{ check: CheckResult; values: CrabboxConfig; sources: Record<string, string> }> {
   let gitRoot: string | null = null;
   try {
     gitRoot = await findGitRoot(deps, deps.fs.cwd());
@@ -169,7 +170,7 @@ async function observeConfig(
   } catch (error) {
     mergeProblem = messageOf(error);
   }
-  return { check: configCheck(files, mergeProblem), values, sources };
+  return { check: configCheck(files, mergeProblem), values: toCrabboxConfig(values), sources };
 }
 
 async function observeConfigFile(deps: Deps, path: string, kind: "user" | "repo"): Promise<ConfigFileState> {
@@ -204,7 +205,7 @@ function observeEndpoint(deps: Deps, fromConfig: string | undefined): CheckResul
 async function observeApi(
   deps: Deps,
   api: HetznerApi,
-  values: Record<string, unknown>,
+  values: CrabboxConfig,
   signal: AbortSignal,
 ): Promise<{ checks: CheckResult[]; report: SweepReport | null }> {
   const checks: CheckResult[] = [];
@@ -228,10 +229,10 @@ async function observeApi(
   }
   checks.push(clockCheck(skewMs));
 
-  const className = values.class as string;
-  const wantedTypes = serverTypesFor(className, (values.serverType as string) || undefined);
-  const location = values["hetzner.location"] as string;
-  const wantedLocations = location ? [location] : values["hetzner.locations"] as string[];
+  const className = values.class;
+  const wantedTypes = serverTypesFor(className, values.serverType || undefined);
+  const location = values.hetzner.location;
+  const wantedLocations = location ? [location] : values.hetzner.locations;
   checks.push(
     await guarded("types", async () => typesCheck(wantedTypes, await api.listServerTypes({ signal }))),
   );
@@ -247,7 +248,7 @@ async function observeApi(
     await guarded("orphans", async () => {
       report = await sweep(deps, api, {
         dryRun: true,
-        graceSecs: values["sweep.grace"] as number,
+        graceSecs: values.sweep.grace,
         keys: true,
         local: false,
         signal,
@@ -353,7 +354,7 @@ else echo ready=missing; fi
 async function observeRemote(
   deps: Deps,
   api: HetznerApi,
-  values: Record<string, unknown>,
+  values: CrabboxConfig,
   id: string,
   signal: AbortSignal,
   debug: (line: string) => void,
@@ -388,9 +389,9 @@ async function observeRemote(
   const record = await readLeaseRecord(deps, leaseId);
   const ports = record?.sshPort
     ? [record.sshPort]
-    : [...new Set([values["ssh.port"] as number, ...(values["ssh.fallbackPorts"] as number[])])];
-  const workRoot = values.workRoot as string;
-  const user = values["ssh.user"] as string;
+    : [...new Set([values.ssh.port, ...values.ssh.fallbackPorts])];
+  const workRoot = values.workRoot;
+  const user = values.ssh.user;
   const box = new Box(deps, {
     leaseId,
     paths,

@@ -152,10 +152,13 @@ async function stage(row: RowRun, phase: Phase, box: WarmBox | null): Promise<St
       return { args: run(["--no-sync"]), reached: () => arrived.then(() => {}) };
     }
     case "ip":
-      fake.nextKnobs.push({ tIp: 60_000 });
+      // The address comes 4 s after the create (a slow Hetzner): the cut lands inside the IP wait, and
+      // a run that survives it (a closed stdout) then goes on to the command.
+      fake.nextKnobs.push({ tIp: 4_000 });
       return { args: run(["--no-sync"]), reached: (p) => p.waitFor("stderr", "crabbox: created server") };
     case "ready":
-      fake.nextKnobs.push({ sshNeverReady: true });
+      // sshd and cloud-init come ~4 s late: the cut lands while the readiness loop probes.
+      fake.nextKnobs.push({ tSsh22: 4_000, tCloudInit: 4_500 });
       return {
         args: run(["--no-sync"]),
         reached: (p) => until(p, "the IP wait ended (known_hosts written)", () => anyKnownHosts(row.home)),
@@ -278,6 +281,8 @@ export function cutRow(cut: Cut, mode: Mode, phase: Phase): Row {
         return;
       }
       await applyCut(proc, cut);
+      // The other holder of the box lock (lock phase) finishes now, so a run that survives goes on.
+      for (const release of row.cleanups.splice(0)) await release();
       const out = await proc.done;
       checkOutput(row, "crabbox", out, { code, remotePrefix: REMOTE_PREFIX });
       if (phase === "sync" || phase === "collect") {
@@ -287,7 +292,6 @@ export function cutRow(cut: Cut, mode: Mode, phase: Phase): Row {
           `a local rsync outlived crabbox (pid ${rsync[0]?.pid})`,
         );
       }
-      for (const release of row.cleanups.splice(0)) await release();
       if (cut === "kill9") {
         await row.sweepPastExpiry();
       } else if (mode === "oneshot") {
@@ -300,12 +304,11 @@ export function cutRow(cut: Cut, mode: Mode, phase: Phase): Row {
 }
 
 /** A second signal exits at once and prints a recovery command that works exactly as printed. */
-function secondSignalRow(signal: "SIGINT" | "SIGTERM", code: number, slice: boolean): Row {
+function secondSignalRow(signal: "SIGINT" | "SIGTERM", code: number): Row {
   return {
     id: `cut/${signal.toLowerCase()}-twice/oneshot/release`,
     category: "cut",
     expect: `exit ${code} at once, printed stop command works`,
-    slice,
     deadlineMs: 60_000,
     async run(row) {
       // The release's DELETE is slow; the second signal lands while the first one's cleanup waits on it.
@@ -355,6 +358,9 @@ const SLICE = new Set([
   "cut/sigint/oneshot/ready",
   "cut/sigint/id/command",
   "cut/sigterm/oneshot/ip",
+  "cut/sigterm/id/lock",
+  "cut/sigterm/oneshot/sync",
+  "cut/sigint-twice/oneshot/release",
 ]);
 
 export function cutRows(): Row[] {
@@ -364,7 +370,7 @@ export function cutRows(): Row[] {
       for (const cut of CUTS) rows.push(cutRow(cut, mode, phase));
     }
   }
-  rows.push(secondSignalRow("SIGINT", 130, false), secondSignalRow("SIGTERM", 143, false), deadHolderRow);
+  rows.push(secondSignalRow("SIGINT", 130), secondSignalRow("SIGTERM", 143), deadHolderRow);
   for (const row of rows) if (SLICE.has(row.id)) row.slice = true;
   return rows;
 }

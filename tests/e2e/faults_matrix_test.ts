@@ -1,7 +1,7 @@
 /**
  * The CI slice of the fault matrix (`deno task faults --slice`): a representative row or few of each
  * category — bad inputs, API faults, runs cut short — on one shared harness. The full matrix is
- * `deno task faults`; a row joins this slice with `slice: true` (or its id in the cut SLICE list).
+ * `deno task faults`; a row joins this slice by its id in tests/faults/slice.ts.
  */
 import assert from "node:assert/strict";
 import { allRows } from "../faults/matrix.ts";

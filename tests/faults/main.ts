@@ -1,5 +1,5 @@
 /**
- * `deno task faults [--slice] [--category cut|api|input] [--list] [--verbose] [FILTER…]`
+ * `deno task faults [--slice | --pending] [--category cut|api|input] [--list] [--verbose] [FILTER…]`
  *
  * Runs the fault matrix on one shared harness and prints one line per row (verdict, id, expectation,
  * time), the problems of every row that was not handled, and `faults: N tried, N handled`. Exits 0
@@ -15,12 +15,14 @@ function parseArgs(args: string[]) {
     filters: [] as string[],
     category: undefined as string | undefined,
     slice: false,
+    pending: false,
     list: false,
     verbose: false,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--slice") options.slice = true;
+    else if (a === "--pending") options.pending = true;
     else if (a === "--list") options.list = true;
     else if (a === "--verbose" || a === "-v") options.verbose = true;
     else if (a === "--category") options.category = args[++i];
@@ -44,7 +46,9 @@ async function main(): Promise<number> {
   const options = parseArgs(Deno.args);
   const rows = selectRows(allRows(), options);
   if (options.list) {
-    for (const r of rows) console.log(`${r.slice ? "slice" : "     "}  ${r.id.padEnd(54)}  ${r.expect}`);
+    for (const r of rows) {
+      console.log(`${r.slice ? "slice" : r.pending ? "fix? " : "     "}  ${r.id.padEnd(54)}  ${r.expect}`);
+    }
     console.log(`${rows.length} rows`);
     return 0;
   }
@@ -82,8 +86,14 @@ async function main(): Promise<number> {
     console.log(`\nnot handled (${failed.length}):`);
     for (const r of failed) console.log(`  ${r.row.id}: ${r.problems[0] ?? ""}`);
   }
+  console.log("");
+  for (const category of ["input", "api", "cut"]) {
+    const of = results.filter((r) => r.row.category === category);
+    if (of.length === 0) continue;
+    console.log(`  ${category.padEnd(5)}  ${of.length} tried, ${of.filter((r) => r.handled).length} handled`);
+  }
   console.log(
-    `\nfaults: ${results.length} tried, ${handled} handled (${formatDurationMs(Date.now() - started)})`,
+    `faults: ${results.length} tried, ${handled} handled (${formatDurationMs(Date.now() - started)})`,
   );
   return handled === results.length ? 0 : 1;
 }

@@ -15,7 +15,6 @@ interface ApiCase {
   expect?: string;
   code: CodeExpectation;
   error?: RegExp;
-  slice?: boolean;
   deadlineMs?: number;
   /** Faults Prism cannot carry (HTML, dropped connections) go to the fake directly. */
   direct?: boolean;
@@ -44,7 +43,6 @@ const CASES: ApiCase[] = [
   {
     id: "api/429-burst-with-reset",
     code: 0,
-    slice: true,
     setup: (row) =>
       fault(row, {
         method: "GET",
@@ -115,7 +113,6 @@ const CASES: ApiCase[] = [
     id: "api/504-after-create-adopted",
     expect: "exit 0, one POST, adopted",
     code: 0,
-    slice: true,
     setup: (row) =>
       fault(row, { method: "POST", path: "/servers", status: 504, code: "timeout", afterCreate: true }),
     after: (row, _o, _e, since) =>
@@ -161,7 +158,6 @@ const CASES: ApiCase[] = [
     id: "api/server-count-quota",
     code: 8,
     error: /server-count quota|server limit/,
-    slice: true,
     setup: (row) => {
       row.fake.capacity = TINY_TYPES.map((serverType) => ({
         serverType,
@@ -193,7 +189,6 @@ const CASES: ApiCase[] = [
   },
   {
     id: "api/401-unauthorized",
-    slice: true,
     code: 3,
     error: /401|unauthorized/,
     setup: (row) =>
@@ -242,7 +237,6 @@ const CASES: ApiCase[] = [
   },
   {
     id: "api/503-on-release-retried",
-    slice: true,
     code: 0,
     setup: (row) => fault(row, { method: "DELETE", path: "/servers/\\d+", status: 503, code: "unavailable" }),
   },
@@ -268,7 +262,6 @@ function apiRow(c: ApiCase): Row {
     id: c.id,
     category: "api",
     expect: c.expect ?? `${describeCode(c.code)}${c.code === 0 ? "" : ", one error line"}, nothing left`,
-    slice: c.slice,
     deadlineMs: c.deadlineMs ?? 60_000,
     async run(row) {
       if (c.direct) row.env.HCLOUD_ENDPOINT = row.world.harness.directEndpoint;

@@ -350,19 +350,6 @@ const deadHolderRow: Row = {
   },
 };
 
-/** Rows that today's code handles and that are cheap: the CI slice. */
-const SLICE = new Set([
-  "cut/sigint/oneshot/command",
-  "cut/kill9/oneshot/create",
-  "cut/kill9/oneshot/command",
-  "cut/sigint/oneshot/ready",
-  "cut/sigint/id/command",
-  "cut/sigterm/oneshot/ip",
-  "cut/sigterm/id/lock",
-  "cut/sigterm/oneshot/sync",
-  "cut/sigint-twice/oneshot/release",
-]);
-
 export function cutRows(): Row[] {
   const rows: Row[] = [];
   for (const mode of ["oneshot", "id"] as Mode[]) {
@@ -371,6 +358,5 @@ export function cutRows(): Row[] {
     }
   }
   rows.push(secondSignalRow("SIGINT", 130), secondSignalRow("SIGTERM", 143), deadHolderRow);
-  for (const row of rows) if (SLICE.has(row.id)) row.slice = true;
   return rows;
 }

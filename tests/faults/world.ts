@@ -81,7 +81,13 @@ export class RowRun {
   readonly cleanups: (() => Promise<void>)[] = [];
   env: Record<string, string>;
 
-  constructor(readonly world: World, readonly box: Sandbox, readonly deadlineMs: number) {
+  constructor(
+    readonly world: World,
+    readonly box: Sandbox,
+    readonly deadlineMs: number,
+    /** Namespace leftovers already known before this row (reported once, by the row that made them). */
+    readonly netnsBefore: string[] = [],
+  ) {
     this.env = {
       ...box.env,
       HCLOUD_ENDPOINT: world.proxy.url,
@@ -144,9 +150,24 @@ export class RowRun {
     );
   }
 
+  /**
+   * Waits (≤ 10 s) until no fake box is inside its cloud-init power-cycle. A DELETE in that window can
+   * race Box.restart in the harness (box.ts: powerOn after destroy's powerOff) and orphan the box's
+   * unshare; our own deletes (sweep, cleanup) avoid the window, the CLI's cannot.
+   */
+  async settleBoots(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    const booting = () =>
+      [...this.fake.servers.values()].some((s) =>
+        s.box && !s.knobs.createActionError && (s.box.userData === null || s.box.pid === null)
+      );
+    while (booting() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
   /** `crabbox sweep` with Hetzner's clock past every expiry; then nothing may be left. */
   async sweepPastExpiry(): Promise<void> {
     await this.world.proxy.idle();
+    await this.settleBoots();
     this.fake.skewMs = PAST_EXPIRY_MS;
     try {
       const sweep = await this.crabbox(["sweep"], { deadlineMs: 60_000 });
@@ -232,7 +253,20 @@ export class RowRun {
     fake.bucket.configure({ limit: 3600, refillPerSecond: 1, remaining: 3600 }, Date.now());
     if (fake.servers.size || fake.keys.size) {
       this.fail(`the row left ${fake.servers.size} server(s) and ${fake.keys.size} key(s) behind`);
+      await this.settleBoots();
       await forceClean(this.world);
+    }
+    // Deleted boxes take a moment to be reaped; anything still in a namespace after 2 s is a leak.
+    const deadline = Date.now() + 2000;
+    const fresh = async () =>
+      (await this.world.harness.admin.leaks()).netns.filter((n) => !this.netnsBefore.includes(n));
+    let netns = await fresh();
+    while (netns.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      netns = await fresh();
+    }
+    if (netns.length > 0) {
+      this.fail(`harness: box processes outlived their server: ${netns[0].slice(0, 160)}`);
     }
     await this.box.cleanup().catch(() => {});
   }
@@ -253,7 +287,8 @@ export async function forceClean(world: World): Promise<void> {
 }
 
 export async function newRow(world: World, deadlineMs: number): Promise<RowRun> {
-  return new RowRun(world, await sandbox(world.harness), deadlineMs);
+  const before = (await world.harness.admin.leaks()).netns;
+  return new RowRun(world, await sandbox(world.harness), deadlineMs, before);
 }
 
 export function lastLines(text: string, n = 3): string {

@@ -6,6 +6,7 @@
  */
 import { type Harness, startHarness } from "../harness/harness.ts";
 import { DEFAULT_KNOBS } from "../harness/fake_api.ts";
+import { leftoverNetworkObjects } from "../harness/leaks.ts";
 import { type Sandbox, sandbox } from "../e2e/_cli.ts";
 import { ApiProxy } from "./proxy.ts";
 import { type CliOutcome, CliProcess } from "./cli_proc.ts";
@@ -53,10 +54,47 @@ export async function startWorld(): Promise<World> {
       if (leaks.servers || leaks.sshKeys) {
         problems.push(`harness teardown found ${leaks.servers} servers, ${leaks.sshKeys} keys`);
       }
-      if (leaks.netns.length) problems.push(`leftover namespaces/processes: ${leaks.netns.join(", ")}`);
+      // harness.stop() killed what it knew of; whatever of ours is still there now is a leak (its own
+      // netns report is not used: see ownLeftovers).
+      const left = await settledLeftovers(harness);
+      if (left.length) problems.push(`leftover namespaces/processes: ${left.join(", ")}`);
       return problems;
     },
   };
+}
+
+/**
+ * This harness's own leftovers: its named network namespaces and veths, and processes whose argv names
+ * its server directories (sshd -f <D>/etc/sshd_config, <D>/start.sh). The harness's own report finds
+ * processes by namespace inode, and inodes are recycled — by other harnesses running on the same host
+ * too — so it can name someone else's live box; names and paths cannot be recycled that way.
+ */
+export async function ownLeftovers(harness: Harness): Promise<string[]> {
+  const runId = [...harness.fake.namespaces.values()][0]?.match(/^cbx-([^-]+)-/)?.[1];
+  if (!runId) return [];
+  const found = await leftoverNetworkObjects(runId);
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const argv = (await Deno.readTextFile(`/proc/${entry.name}/cmdline`)).replaceAll("\0", " ").trim();
+      if (argv.includes(`/cbx-harness-${runId}-`)) found.push(`pid ${entry.name} (${argv.slice(0, 120)})`);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Leftovers that stay for 2 s (a killed namespace takes a moment to be reaped). */
+async function settledLeftovers(harness: Harness, known: string[] = []): Promise<string[]> {
+  const fresh = async () => (await ownLeftovers(harness)).filter((n) => !known.includes(n));
+  const deadline = Date.now() + 2000;
+  let left = await fresh();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = await fresh();
+  }
+  return left;
 }
 
 async function which(cmd: string): Promise<string> {
@@ -256,18 +294,9 @@ export class RowRun {
       await this.settleBoots();
       await forceClean(this.world);
     }
-    // Deleted boxes take a moment to be reaped; anything still in a namespace after 2 s is a leak.
-    const deadline = Date.now() + 2000;
-    const fresh = async () =>
-      (await this.world.harness.admin.leaks()).netns.filter((n) => !this.netnsBefore.includes(n));
-    let netns = await fresh();
-    while (netns.length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      netns = await fresh();
-    }
-    if (netns.length > 0) {
-      this.fail(`harness: box processes outlived their server: ${netns[0].slice(0, 160)}`);
-    }
+    // Deleted boxes take a moment to be reaped; anything of ours still there after 2 s is a leak.
+    const left = await settledLeftovers(this.world.harness, this.netnsBefore);
+    if (left.length > 0) this.fail(`harness: box processes outlived their server: ${left[0].slice(0, 160)}`);
     await this.box.cleanup().catch(() => {});
   }
 }
@@ -287,7 +316,7 @@ export async function forceClean(world: World): Promise<void> {
 }
 
 export async function newRow(world: World, deadlineMs: number): Promise<RowRun> {
-  const before = (await world.harness.admin.leaks()).netns;
+  const before = await ownLeftovers(world.harness);
   return new RowRun(world, await sandbox(world.harness), deadlineMs, before);
 }
 

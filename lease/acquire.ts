@@ -215,8 +215,14 @@ async function acquireOnce(
       return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs: 0 };
     }
     const bootstrapStarted = deps.clock.now();
+    // A failed create action can come after the IP: without this, readiness waits its whole budget.
+    const stillBooting = async () => {
+      if (created.actionId === null) return;
+      const action = await api.getAction(created.actionId, { signal });
+      if (action?.status === "error") throw createActionFailed(action.error?.message);
+    };
     const port = await waitForReady(
-      { deps, out, signal, box, leaseId, ip: server.ipv4! },
+      { deps, out, signal, box, leaseId, ip: server.ipv4!, stillBooting },
       started + shape.bootstrapTimeoutSecs * 1000,
     );
     await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
@@ -317,17 +323,17 @@ async function waitForIp(
     if (actionId !== null && poll % 2 === 1) {
       const action = await api.getAction(actionId, { signal });
       if (action?.status === "error") {
-        throw new CrabboxError(
-          "provider",
-          `create_server action failed: ${action.error?.message ?? "unknown error"}`,
-          {
-            hint: "retry, or pick another --location or --type",
-          },
-        );
+        throw createActionFailed(action.error?.message);
       }
     }
   }
   return server;
+}
+
+function createActionFailed(message: string | undefined): CrabboxError {
+  return new CrabboxError("provider", `create_server action failed: ${message ?? "unknown error"}`, {
+    hint: "retry, or pick another --location or --type",
+  });
 }
 
 export { removeLeaseDir };

@@ -17,6 +17,8 @@ export interface ReadinessContext {
   ip: string;
   /** The box was ready before: probe over the lease's ControlMaster (the first round only). */
   warm?: boolean;
+  /** Checked every progress round (10 s): throws when the provider says the boot failed. */
+  stillBooting?: () => Promise<void>;
 }
 
 const PROGRESS_EVERY_MS = 10_000;
@@ -77,6 +79,7 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
     }
     if (now - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = now;
+      await ctx.stillBooting?.();
       out.progress(
         `waiting for ssh on ${ctx.ip} (bootstrap) elapsed=${formatDurationMs(elapsed)} remaining=${
           formatDurationMs(deadlineMs - now)

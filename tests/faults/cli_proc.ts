@@ -4,16 +4,8 @@
  * away does (`| head -n1`), send it a signal, and every process has a hard deadline after which it is
  * killed and the row is marked as a hang.
  */
-import { MAIN } from "../e2e/_cli.ts";
-
-const PERMISSIONS = [
-  "--allow-run",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-sys",
-];
+// The release permissions (tools/permissions), so a fault never passes only because of a wider grant.
+import { MAIN, PERMISSIONS } from "../e2e/_cli.ts";
 
 const SIGNAL_NUMBERS: Record<string, number> = {
   SIGHUP: 1,

@@ -11,7 +11,7 @@ import { parseBoundedDuration, parseDuration } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
-import type { LeaseShape } from "../lease/acquire.ts";
+import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
 import { boxOrigin } from "../sync/origin.ts";
@@ -138,7 +138,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
       ttlSecs,
       idleSecs,
       keep: !!flags.keep,
-      slug: flags.slug,
+      slug: requestedSlug(flags.slug) ?? undefined,
       profile: config.config.profile,
       owner: base.owner,
       repo,

@@ -7,8 +7,14 @@ import { configError, CrabboxError, type Problem } from "../core/errors.ts";
 export class Problems {
   readonly list: Problem[] = [];
 
+  /** One problem per place: a second one at the same file:line:col (a secret-looking key that is also
+   * unknown) would only repeat the first in other words. */
   add(message: string, hint?: string): void {
-    if (!this.list.some((p) => p.message === message)) this.list.push({ message, hint });
+    const place = placeOf(message);
+    if (this.list.some((p) => p.message === message || (place !== null && placeOf(p.message) === place))) {
+      return;
+    }
+    this.list.push({ message, hint });
   }
 
   /** Runs `work`; a config or usage error it throws becomes a problem (and `work`'s result is undefined). */
@@ -60,4 +66,8 @@ const POSITION = /^(.*?):(\d+)(?::(\d+))?: /;
 function position(message: string): { file: string; line: number; col: number } | null {
   const m = message.match(POSITION);
   return m ? { file: m[1], line: Number(m[2]), col: Number(m[3] ?? 0) } : null;
+}
+
+function placeOf(message: string): string | null {
+  return message.match(/^(.+?:\d+:\d+): /)?.[1] ?? null;
 }

@@ -128,11 +128,13 @@ async function acquireOnce(
   let server: Server | null = null;
   let keyId: number | null = null;
   let createAttempted = false;
+  let keyAttempted = false;
   try {
     await generateKeys(deps, paths, leaseId);
     // Pinned before the server exists, so a lease cut short here can still be opened later.
     await pinHostKey(deps, leaseId);
     const clientPublicKey = (await deps.fs.readTextFile(paths.clientPub)).trim();
+    keyAttempted = true;
     keyId = (await ensureSshKey(api, {
       name: keyName,
       publicKey: clientPublicKey,
@@ -237,13 +239,15 @@ async function acquireOnce(
       serverId: server?.id ?? null,
       serverName: name,
       keyId,
+      keyName: keyAttempted ? keyName : undefined,
       createAttempted,
     });
     throw error;
   }
 }
 
-function requestedSlug(slug: string | undefined): string | null {
+/** The normalized --slug, or a usage error (checked again before leasing, first before any API call). */
+export function requestedSlug(slug: string | undefined): string | null {
   if (slug === undefined) return null;
   try {
     return normalizeSlug(slug);

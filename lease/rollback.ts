@@ -7,6 +7,7 @@ import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
 import { removeLeaseDir } from "./store.ts";
+import { deleteLeaseKey } from "./release.ts";
 import { mergeCrabboxLabels } from "../labels/codec.ts";
 import { leaseServer } from "../labels/selectors.ts";
 
@@ -17,6 +18,8 @@ export interface RollbackTarget {
   serverId: number | null;
   serverName: string;
   keyId: number | null;
+  /** POST /ssh_keys was sent: with no id known (cut short mid-request), the key is found by this name. */
+  keyName?: string;
   /** POST /servers was sent: a server may exist even though no answer named it. */
   createAttempted?: boolean;
 }
@@ -54,12 +57,13 @@ export async function rollback(
       );
     }
   }
-  if (target.keyId !== null) {
+  if (target.keyId !== null || target.keyName) {
     try {
-      await api.deleteSshKey(target.keyId, { signal });
+      if (target.keyId !== null) await api.deleteSshKey(target.keyId, { signal });
+      else await deleteLeaseKey(api, target.keyName!, signal);
     } catch (error) {
       out.warn(
-        `could not delete ssh key ${target.keyId}: ${
+        `could not delete ssh key ${target.keyId ?? target.keyName}: ${
           (error as Error).message
         }; the sweep removes it after 1h`,
       );

@@ -101,20 +101,6 @@ export async function until(proc: CliProcess, what: string, ok: () => Promise<bo
   }
 }
 
-async function anyKnownHosts(home: string): Promise<boolean> {
-  try {
-    for await (const lease of Deno.readDir(`${home}/.config/crabbox/leases`)) {
-      const info = await Deno.stat(`${home}/.config/crabbox/leases/${lease.name}/known_hosts`).catch(() =>
-        null
-      );
-      if (info?.isFile) return true;
-    }
-  } catch {
-    // no lease dir yet
-  }
-  return false;
-}
-
 /** 12 MB of incompressible data: ~15 s through the throttled rsync. */
 async function addBigFile(row: RowRun): Promise<void> {
   const chunk = new Uint8Array(1 << 20);
@@ -156,13 +142,26 @@ async function stage(row: RowRun, phase: Phase, box: WarmBox | null): Promise<St
       // a run that survives it (a closed stdout) then goes on to the command.
       fake.nextKnobs.push({ tIp: 4_000 });
       return { args: run(["--no-sync"]), reached: (p) => p.waitFor("stderr", "crabbox: created server") };
-    case "ready":
+    case "ready": {
       // sshd and cloud-init come ~4 s late: the cut lands while the readiness loop probes.
       fake.nextKnobs.push({ tSsh22: 4_000, tCloudInit: 4_500 });
+      // The readiness loop starts as soon as an answer naming the server's IPv4 reaches the CLI.
+      const ipSeen = proxy.watch({
+        method: "GET",
+        path: /\/servers\/\d+$/,
+        when: (status, body) =>
+          status === 200 && !!(body as { server?: { public_net?: { ipv4?: { ip?: string } } } })
+            ?.server?.public_net?.ipv4?.ip,
+      });
       return {
         args: run(["--no-sync"]),
-        reached: (p) => until(p, "the IP wait ended (known_hosts written)", () => anyKnownHosts(row.home)),
+        reached: (p) =>
+          Promise.race([
+            ipSeen.then(() => {}),
+            p.done.then(() => Promise.reject(new Error("crabbox exited before its IP wait ended"))),
+          ]),
       };
+    }
     case "lock": {
       if (box) {
         await row.holdBoxLock(box.serverId);

@@ -114,6 +114,12 @@ function hostileName(id: string, name: string): InputCase {
  * (a committed file replaced by it), it is in the manifest: skipped with a warning before leasing and
  * never opened (reading a FIFO blocks forever).
  */
+async function bindUnixSocket(path: string): Promise<void> {
+  const script = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
+  const out = await new Deno.Command("python3", { args: ["-c", script, path] }).output();
+  if (!out.success) throw new Error(`could not make a unix socket at ${path}`);
+}
+
 function specialFile(id: string, tracked: boolean, make: (path: string) => Promise<void>): InputCase {
   const name = `special-${id}`;
   return {
@@ -186,7 +192,21 @@ const CASES: InputCase[] = [
   { id: "input/config-bad-duration", setup: repoConfig("ttl: 90x\n") },
   { id: "input/config-zero-duration", setup: repoConfig("idleTimeout: 0m\n") },
   { id: "input/config-duration-over-max", setup: repoConfig("ttl: 200h\n") },
-  { id: "input/config-idle-over-ttl", setup: repoConfig("ttl: 1h\nidleTimeout: 2h\n") },
+  {
+    // As in the Go CLI's configs: the ttl caps a longer idle timeout, with a warning naming both sources.
+    id: "input/config-idle-over-ttl",
+    expect: "exit 0, a warning that the ttl caps it",
+    code: 0,
+    noApi: false,
+    deadlineMs: LEASING_DEADLINE,
+    setup: repoConfig("ttl: 1h\nidleTimeout: 2h\n"),
+    after: (row, out) => {
+      row.check(
+        /^crabbox: warning: idleTimeout 2h .* the ttl caps it at 1h$/m.test(out.stderr),
+        "no ttl-cap warning",
+      );
+    },
+  },
   { id: "input/config-negative-duration", setup: repoConfig("ttl: -5m\n") },
   { id: "input/config-duration-without-unit", setup: repoConfig("ttl: 90\n") },
   { id: "input/config-bad-size", setup: repoConfig("sync:\n  warnBytes: 5XB\n") },
@@ -425,7 +445,8 @@ const CASES: InputCase[] = [
     specialFile(
       "socket",
       tracked,
-      (path) => Promise.resolve(Deno.listen({ transport: "unix", path }).close()),
+      // Deno unlinks a unix socket it closes; a bound socket of another process stays on disk.
+      bindUnixSocket,
     ),
     specialFile("device", tracked, mknodNull),
   ]),

@@ -2,21 +2,12 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
-import { formatDuration, parseBoundedDuration } from "../core/duration.ts";
+import { formatDuration, parseDurationFlag } from "../core/duration.ts";
 import { formatIso } from "../core/format.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
-
-function duration(flag: string, value: string | undefined, minSecs: number): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseBoundedDuration(value, minSecs);
-  } catch (error) {
-    throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 30m");
-  }
-}
 
 export function heartbeatCommand(ctx: CommandContext) {
   return new Command("heartbeat")
@@ -31,8 +22,8 @@ export function heartbeatCommand(ctx: CommandContext) {
         throw usageError("no lease given", "usage: crabbox heartbeat <lease-id|slug|server-id|name>");
       }
       checkLeaseRef(idArg);
-      const idleSecs = duration("--idle-timeout", flags.idleTimeout, 60);
-      const everySecs = duration("--every", flags.every, 1);
+      const idleSecs = parseDurationFlag("--idle-timeout", flags.idleTimeout, 60);
+      const everySecs = parseDurationFlag("--every", flags.every);
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [idArg]);
       const api = ctx.hetzner(settings.endpoint);

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import type { CommandContext } from "./context.ts";
 import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
 import { usageError } from "../core/errors.ts";
-import { parseBoundedDuration } from "../core/duration.ts";
+import { parseDurationFlag } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -49,18 +49,6 @@ function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: stri
   for (const warning of warnings) ctx.out.warn(warning);
   for (const value of Object.values(forward)) ctx.redactor.add(value);
   return { forward, allow };
-}
-
-function durationOrUsage(flag: string, value: string): number {
-  try {
-    return parseBoundedDuration(value, 1);
-  } catch (error) {
-    throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 10m or 1h30m");
-  }
-}
-
-function lockTimeout(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : durationOrUsage("--lock-timeout", value);
 }
 
 /** Repeatable flags append. */
@@ -235,8 +223,8 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (flags.keep) stop = "never";
     if (flags.keepOnFailure) stop = "success";
     const shell = !!flags.shell || needsShell(argv);
-    const lockTimeoutFlag = lockTimeout(flags.lockTimeout);
-    const timeoutSecs = flags.timeout === undefined ? undefined : durationOrUsage("--timeout", flags.timeout);
+    const lockTimeoutFlag = parseDurationFlag("--lock-timeout", flags.lockTimeout);
+    const timeoutSecs = parseDurationFlag("--timeout", flags.timeout);
     for (const entry of flags.allowEnv ?? []) {
       const problem = allowEntryProblem(entry);
       if (problem) {

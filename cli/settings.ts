@@ -7,7 +7,7 @@ import { startAutoSweep } from "../lease/auto_sweep.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
 import { configError, CrabboxError, usageError } from "../core/errors.ts";
-import { parseBoundedDuration, parseDuration } from "../core/duration.ts";
+import { parseDurationFlag } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
@@ -74,31 +74,18 @@ export async function loadBaseSettings(
   };
 }
 
-function durationFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseBoundedDuration(value, 60);
-  } catch (error) {
-    throw usageError(`${flag} ${value}: ${(error as Error).message}`, `pass a duration like 90m or 1h30m`);
-  }
-}
-
 export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFlags): Promise<RunSettings> {
   const flagValues: Record<string, unknown> = {
     class: flags.class,
     serverType: flags.type,
     "hetzner.location": flags.location,
     "hetzner.image": flags.image,
-    ttl: durationFlag("--ttl", flags.ttl),
-    idleTimeout: durationFlag("--idle-timeout", flags.idleTimeout),
+    ttl: parseDurationFlag("--ttl", flags.ttl, 60),
+    idleTimeout: parseDurationFlag("--idle-timeout", flags.idleTimeout, 60),
     architecture: flags.arch,
   };
   if (flags.bootstrapTimeout !== undefined) {
-    try {
-      flagValues["lease.bootstrapTimeout"] = parseDuration(flags.bootstrapTimeout);
-    } catch (error) {
-      throw usageError(`--bootstrap-timeout ${flags.bootstrapTimeout}: ${(error as Error).message}`);
-    }
+    flagValues["lease.bootstrapTimeout"] = parseDurationFlag("--bootstrap-timeout", flags.bootstrapTimeout);
   }
   const base = await loadBaseSettings(ctx, flagValues);
   const { config } = base;

@@ -2,7 +2,7 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
-import { parseBoundedDuration } from "../core/duration.ts";
+import { parseDurationFlag } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
@@ -18,15 +18,7 @@ export function statusCommand(ctx: CommandContext) {
       const id = idArg ?? flags.id;
       if (!id) throw usageError("no lease given", "usage: crabbox status <lease-id|slug|server-id|name>");
       checkLeaseRef(id);
-      let waitTimeoutSecs: number;
-      try {
-        waitTimeoutSecs = parseBoundedDuration(flags.waitTimeout, 1);
-      } catch (error) {
-        throw usageError(
-          `--wait-timeout ${flags.waitTimeout}: ${(error as Error).message}`,
-          "use a duration like 5m or 1h30m",
-        );
-      }
+      const waitTimeoutSecs = parseDurationFlag("--wait-timeout", flags.waitTimeout)!;
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [id]);
       const view = await leaseStatus(

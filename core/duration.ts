@@ -1,4 +1,5 @@
 /** Duration syntax of SPEC §2.4: one or more <int><h|m|s> groups; compact printing. */
+import { usageError } from "./errors.ts";
 
 const GROUP = /(\d+)([hms])/g;
 const WHOLE = /^(\d+[hms])+$/;
@@ -24,6 +25,16 @@ export function parseBoundedDuration(text: string, min: number, max = MAX_WAIT_S
   const secs = parseDuration(text);
   if (secs < min || secs > max) throw new Error(`must be between ${bound(min)} and ${bound(max)}`);
   return secs;
+}
+
+/** A duration flag's value in seconds (undefined when not given); a bad one is a usage error naming the flag. */
+export function parseDurationFlag(flag: string, value: string | undefined, minSecs = 1): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseBoundedDuration(value, minSecs);
+  } catch (error) {
+    throw usageError(`${flag} ${value}: ${(error as Error).message}`, "pass a duration like 90m or 1h30m");
+  }
 }
 
 const bound = (secs: number) => (secs < 60 ? `${secs}s` : formatDuration(secs));

@@ -16,6 +16,19 @@ export function readPermissions(path = PERMISSIONS_FILE): string[] {
 /** Exactly the release permissions, never -A: a call that needs more fails the e2e tests. */
 export const PERMISSIONS = ["--no-prompt", ...readPermissions()];
 
+/** A crabbox-owned label set for servers planted through the API (sweep and doctor tests). */
+export const ownedLabels = (lease: string, extra: Record<string, string>) => ({
+  crabbox: "true",
+  created_by: "crabbox",
+  provider: "hetzner",
+  lease,
+  slug: `s-${lease.slice(-4)}`,
+  keep: "false",
+  state: "ready",
+  ttl_secs: "5400",
+  ...extra,
+});
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startHarness } from "../harness/harness.ts";
 import { isoTime } from "../harness/fake_json.ts";
-import { type CliResult, sandbox } from "./_cli.ts";
+import { type CliResult, ownedLabels as owned, sandbox } from "./_cli.ts";
 
 /** "status check message" per line → { check: [status, message] }. */
 function lines(out: CliResult): Record<string, [string, string]> {
@@ -30,18 +30,6 @@ async function tree(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
-
-const owned = (lease: string, extra: Record<string, string>) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug: `s-${lease.slice(-4)}`,
-  keep: "false",
-  state: "ready",
-  ttl_secs: "5400",
-  ...extra,
-});
 
 Deno.test("doctor: healthy harness, read-only token, skewed clock, bad file mode, orphans, --id", async (t) => {
   const harness = await startHarness();

@@ -4,19 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { startHarness } from "../harness/harness.ts";
-import { sandbox } from "./_cli.ts";
+import { ownedLabels as owned, sandbox } from "./_cli.ts";
 
-const owned = (lease: string, extra: Record<string, string>) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug: `s-${lease.slice(-4)}`,
-  keep: "false",
-  state: "ready",
-  ttl_secs: "5400",
-  ...extra,
-});
 const hex = (i: number) => i.toString(16).padStart(12, "0");
 
 Deno.test("sweep: decisions, 1,000 servers, automatic sweep, SIGKILL leftovers", async (t) => {

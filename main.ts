@@ -10,14 +10,10 @@ import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
 import { versionLine } from "./cli/version.ts";
 
-/** `crabbox --version` alone: answered before the command tree (and its modules) is loaded. */
+/** `crabbox --version` alone: the entry point answers it before the adapters and command tree load. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
 
 export async function main(argv: string[], deps: Deps, redactor = new Redactor()): Promise<number> {
-  if (isVersionOnly(argv)) {
-    deps.io.writeStdout(`${versionLine(deps.system.runtime())}\n`);
-    return 0;
-  }
   redactor.add(deps.env.get("HCLOUD_TOKEN"));
   redactor.add(deps.env.get("HETZNER_TOKEN"));
   const ctx = new CommandContext(deps, redactor);

@@ -125,10 +125,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     current = await touchKnown(api, current, change, signal);
     return current.server;
   };
-  const deletesByPolicy = request.stop !== "never" && lease.fresh && !request.pool;
+  // Only a second signal prints this, so the run ends interrupted: the stop policy for a non-zero code.
   ctx.setSecondInterruptNote(() =>
     out.notice(
-      deletesByPolicy
+      shouldDelete(request.stop, lease.fresh && !request.pool, finalFailure(null, ctx.signal).exitCode)
         ? leftoversNote({ leaseId, serverId: server.id, serverName: server.name, keyId: null })
         : `lease ${leaseId} is kept but may still be labelled ${
           server.labels.state ?? "running"

@@ -99,7 +99,9 @@ function installSignalHandlers(ctx: CommandContext): () => void {
     if (ctx.interrupt.signal.aborted) return false;
     const error = interruptedError(cause);
     ctx.interrupt.abort(error);
-    ctx.out.notice(`${error.message}; cleaning up (a second signal exits at once)`);
+    // A reader that went away is silent, as SIGPIPE is (`crabbox --help | head` must not chatter);
+    // a signal from a person says what happens next.
+    if (cause !== "SIGPIPE") ctx.out.notice(`${error.message}; cleaning up (a second signal exits at once)`);
     return true;
   };
   const onSignal = (signal: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {

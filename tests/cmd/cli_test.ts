@@ -59,7 +59,8 @@ Deno.test("a reader that goes away (| head) never crashes help or output; later 
     const list = await cli.run("list");
     assert.equal(list.stdout.length, 30);
     assert.doesNotMatch(list.stderr, /Uncaught|this is a bug/);
-    assert.match(list.stderr, /^crabbox: output closed \(broken pipe\); cleaning up/m);
+    // As SIGPIPE would: silent, no "cleaning up" chatter after `| head`.
+    assert.doesNotMatch(list.stderr, /^crabbox: /m);
   } finally {
     await cli.cleanup();
   }

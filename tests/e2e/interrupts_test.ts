@@ -102,11 +102,12 @@ Deno.test("closed pipes and signals release by the stop policy and exit like the
       nothingLeft();
     });
 
-    await t.step("--help | head -1 exits 0", async () => {
+    await t.step("run --help | head -1 exits 0, silently", async () => {
       const box = await fresh();
-      const result = await pipedIntoHead(box, ["--help"]);
+      const result = await pipedIntoHead(box, ["run", "--help"]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.head, /^Usage: crabbox/);
+      assert.doesNotMatch(result.stderr, /^crabbox: /m, "a closed pipe is silent, as SIGPIPE is");
     });
 
     for (const [signal, code] of [["SIGHUP", 129], ["SIGTERM", 143]] as const) {

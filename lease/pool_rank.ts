@@ -6,6 +6,7 @@ import type { Server } from "../providers/hetzner/port.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCrabboxOwned } from "../labels/ownership.ts";
 import { heartbeatIntervalMs } from "./heartbeat.ts";
+import { KEYS } from "../config/schema.ts";
 
 export interface PoolCandidate {
   server: Server;
@@ -14,7 +15,8 @@ export interface PoolCandidate {
 }
 
 const BUSY = new Set(["leased", "running"]);
-const DEFAULT_IDLE_SECS = 1800;
+/** A box without an idle label (another tool's) is judged by crabbox's own default idle timeout. */
+const DEFAULT_IDLE_SECS = KEYS.idleTimeout.default as number;
 
 export function rankPoolCandidates(servers: Server[], pool: string, nowMs: number): PoolCandidate[] {
   const ready: Server[] = [];

@@ -5,7 +5,7 @@
  */
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
-import type { Server } from "../providers/hetzner/port.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
 import { hasLocalKey, pinHostKey, readLeaseRecord } from "./store.ts";
 import { boxFor } from "./pool.ts";
@@ -21,7 +21,7 @@ const DEAD_HOLDER_WAIT_MS = 15_000;
 const RETRY_MS = 1_000;
 
 export async function probeBoxLock(
-  ctx: { deps: Deps; out: Output; signal: AbortSignal },
+  ctx: { deps: Deps; api: HetznerApi; out: Output; signal: AbortSignal },
   server: Server,
   settings: StatusSettings,
 ): Promise<LockProbe> {
@@ -42,7 +42,7 @@ export async function probeBoxLock(
     owner: "crabbox stop",
     host: deps.system.hostname(),
     pid: deps.system.pid(),
-    since: formatIso(deps.clock.now()),
+    since: formatIso(ctx.api.now()),
   };
   const started = deps.clock.now();
   for (;;) {

@@ -2,8 +2,8 @@
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
-import { runDoctor } from "../doctor/run.ts";
-import { renderLine } from "../doctor/checks.ts";
+import { runDoctor } from "../lease/doctor.ts";
+import { renderLine } from "../lease/doctor_checks.ts";
 
 export function doctorCommand(ctx: CommandContext) {
   return new Command("doctor")

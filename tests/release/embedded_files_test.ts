@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Where product modules live (SPEC §15.2); anything else reachable from main.ts is a leak. */
-const PRODUCT = /^(main\.ts|(cli|core|config|doctor|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts)$/;
+const PRODUCT = /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts)$/;
 /** What main.ts may pull from npm: the imports of deno.json that are not test-only, and theirs. */
 const PRODUCT_NPM = new Set([
   "@clack/core",
@@ -69,7 +69,7 @@ Deno.test("deno compile (tools/compile) embeds product code and product npm pack
     assert.deepEqual(
       top.filter((name) =>
         name !== ".deno_compile_node_modules" &&
-        !/^(main\.ts|cli|core|config|doctor|jobs|labels|lease|providers|ssh|sync)$/.test(name)
+        !/^(main\.ts|cli|core|config|jobs|labels|lease|providers|ssh|sync)$/.test(name)
       ),
       [],
       `unexpected embedded entries:\n${tree}`,

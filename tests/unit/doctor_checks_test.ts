@@ -20,7 +20,7 @@ import {
   tokenCheck,
   toolCheck,
   typesCheck,
-} from "../../doctor/checks.ts";
+} from "../../lease/doctor_checks.ts";
 import type { ServerItem, SweepReport } from "../../lease/sweep.ts";
 
 const file = (over: Partial<FileInfo>): FileInfo => ({

@@ -1,6 +1,6 @@
 /**
  * `crabbox doctor` (SPEC §13): observes this machine, the config, the token and the API, and (with an
- * id) one box, then hands each observation to doctor/checks.ts. It never changes anything: no
+ * id) one box, then hands each observation to lease/doctor_checks.ts. It never changes anything: no
  * automatic sweep, no label write, no file or directory created, no host key pinned, and the one
  * POST it sends is a create Hetzner must refuse.
  */
@@ -14,18 +14,11 @@ import { defaultValues, findRepoConfig, loadConfig, userConfigPath } from "../co
 import { validateFile } from "../config/validate.ts";
 import { type CrabboxConfig, toCrabboxConfig } from "../config/schema.ts";
 import { crabboxServers } from "../labels/selectors.ts";
-import { serverTypesFor } from "../lease/classes.ts";
-import { sweep, type SweepReport } from "../lease/sweep.ts";
-import {
-  configDir,
-  leasePaths,
-  leasesDir,
-  listLeaseDirs,
-  readLeaseRecord,
-  stateDir,
-} from "../lease/store.ts";
-import { Box, controlSocketDirOf, controlSocketDirProblem } from "../lease/box.ts";
-import { resolveLease } from "../lease/resolve.ts";
+import { serverTypesFor } from "./classes.ts";
+import { sweep, type SweepReport } from "./sweep.ts";
+import { configDir, leasePaths, leasesDir, listLeaseDirs, readLeaseRecord, stateDir } from "./store.ts";
+import { Box, controlSocketDirOf, controlSocketDirProblem } from "./box.ts";
+import { resolveLease } from "./resolve.ts";
 import { controlSocketPath } from "../ssh/args.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import {
@@ -53,7 +46,7 @@ import {
   toolCheck,
   type ToolProbe,
   typesCheck,
-} from "./checks.ts";
+} from "./doctor_checks.ts";
 
 export interface DoctorOptions {
   /** --id: also probe this lease's box over SSH. */

@@ -1,13 +1,13 @@
 /**
  * `crabbox doctor`'s verdicts (SPEC §13), as pure functions of what was observed: each turns one
  * observation into one line with a status and, for every warning and failure, the fix. The use case
- * (doctor/run.ts) gathers the observations; nothing here touches the outside world.
+ * (lease/doctor.ts) gathers the observations; nothing here touches the outside world.
  */
 import type { FileInfo } from "../core/deps.ts";
 import { formatBytes } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import type { Location, ServerType, WriteAccess } from "../providers/hetzner/port.ts";
-import type { SweepReport } from "../lease/sweep.ts";
+import type { SweepReport } from "./sweep.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -527,7 +527,7 @@ export function controlDirCheck(input: {
 
 // ---- the box (--id) ---------------------------------------------------------------------------
 
-/** `key=value` lines from doctor/run.ts's remote probe script. */
+/** `key=value` lines from lease/doctor.ts's remote probe script. */
 export function parseRemoteProbe(stdout: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const line of stdout.split("\n")) {

@@ -145,6 +145,32 @@ export interface SystemInfo {
   runtime(): { deno: string; target: string };
 }
 
+/** One answer of a select question. */
+export interface PromptChoice {
+  value: string;
+  label: string;
+  hint?: string;
+}
+
+/**
+ * Questions to the person at the terminal (`crabbox init`). Each answer is null when they cancel
+ * (Ctrl-C, Esc) or the signal aborts. Nothing is asked unless `interactive`.
+ */
+export interface Prompter {
+  /** stdin and stderr are terminals: someone is there to answer (questions go to stderr). */
+  readonly interactive: boolean;
+  select(
+    question: { message: string; choices: PromptChoice[]; initial: string; signal?: AbortSignal },
+  ): Promise<string | null>;
+  /** `validate` returns the problem with a value, or null when it is fine. */
+  text(question: {
+    message: string;
+    initial: string;
+    validate?: (value: string) => string | null;
+    signal?: AbortSignal;
+  }): Promise<string | null>;
+}
+
 export interface HetznerFactoryOptions {
   /** User-config endpoint; HCLOUD_ENDPOINT still wins. */
   endpoint?: string;
@@ -166,4 +192,5 @@ export interface Deps {
   net: Net;
   signals: Signals;
   system: SystemInfo;
+  prompt: Prompter;
 }

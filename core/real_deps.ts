@@ -14,6 +14,7 @@ import {
   realSystem,
   realTerminal,
 } from "./runtime.ts";
+import { realPrompter } from "./prompts.ts";
 import { createHetznerClient, resolveEndpoint } from "../providers/hetzner/client.ts";
 
 export function buildRealDeps(redactor: Redactor): Deps {
@@ -41,6 +42,7 @@ export function buildRealDeps(redactor: Redactor): Deps {
     net: realNet,
     signals: realSignals,
     system: realSystem,
+    prompt: realPrompter,
   };
 }
 

@@ -2,7 +2,7 @@
  * Fake Deps for in-process command tests: captured stdout/stderr, a fixed env, a manual clock, an
  * in-memory Hetzner that records calls, and the real file system rooted in a temp dir.
  */
-import type { Deps, ProcessRunner, Terminal } from "../../core/deps.ts";
+import type { Deps, ProcessRunner, PromptChoice, Prompter, Terminal } from "../../core/deps.ts";
 import { realFs, realProcess } from "../../core/runtime.ts";
 import { Redactor } from "../../core/redact.ts";
 import { main } from "../../main.ts";
@@ -201,6 +201,46 @@ export class MemoryHetzner implements HetznerApi {
   }
 }
 
+/**
+ * A person at a terminal, scripted: each question takes the next answer (a string, or null to cancel),
+ * `undefined` accepts the question's initial value. Every question is recorded; one too many fails.
+ */
+export class ScriptedPrompter implements Prompter {
+  readonly asked: {
+    kind: "select" | "text";
+    message: string;
+    initial: string;
+    choices?: string[];
+    validate?: (value: string) => string | null;
+  }[] = [];
+  constructor(readonly interactive = false, readonly answers: (string | null | undefined)[] = []) {}
+  #next(initial: string): string | null {
+    if (this.asked.length > this.answers.length) {
+      throw new Error(`unexpected question: ${this.asked.at(-1)!.message}`);
+    }
+    const answer = this.answers[this.asked.length - 1];
+    return answer === undefined ? initial : answer;
+  }
+  select(q: { message: string; choices: PromptChoice[]; initial: string }): Promise<string | null> {
+    this.asked.push({
+      kind: "select",
+      message: q.message,
+      initial: q.initial,
+      choices: q.choices.map((c) => c.value),
+    });
+    return Promise.resolve(this.#next(q.initial));
+  }
+  text(
+    q: { message: string; initial: string; validate?: (v: string) => string | null },
+  ): Promise<string | null> {
+    this.asked.push({ kind: "text", message: q.message, initial: q.initial, validate: q.validate });
+    const answer = this.#next(q.initial);
+    const problem = answer === null ? null : q.validate?.(answer);
+    if (problem) throw new Error(`scripted answer ${JSON.stringify(answer)} rejected: ${problem}`);
+    return Promise.resolve(answer);
+  }
+}
+
 export interface Harnessed {
   io: CapturedIo;
   signals: FakeSignals;
@@ -216,7 +256,12 @@ export interface Harnessed {
 export const CANARY_TOKEN = "canary0token0ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01";
 
 export async function fakeCli(
-  options: { env?: Record<string, string>; proc?: ProcessRunner; cwd?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    proc?: ProcessRunner;
+    cwd?: string;
+    prompt?: ScriptedPrompter;
+  } = {},
 ): Promise<Harnessed> {
   const home = await Deno.makeTempDir({ prefix: "crabbox-cmd-" });
   const io = new CapturedIo();
@@ -256,6 +301,7 @@ export async function fakeCli(
       processAlive: (pid) => pid === 4242,
       runtime: () => ({ deno: "2.9.6", target: "x86_64-unknown-linux-gnu" }),
     },
+    prompt: options.prompt ?? new ScriptedPrompter(),
   };
   return {
     io,

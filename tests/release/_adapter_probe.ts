@@ -5,6 +5,7 @@
  * fallback in the shipped binary. Usage: _adapter_probe.ts TMPDIR LIVE_PID DEAD_PID PORT
  */
 import { realFs, realNet, realProcess, realSystem } from "../../core/runtime.ts";
+import { realPrompter } from "../../core/prompts.ts";
 
 const [dir, livePid, deadPid, port] = Deno.args;
 const results: Record<string, unknown> = {};
@@ -40,5 +41,10 @@ await probe("fs", async () => {
   return `${text} ${((info?.mode ?? 0) & 0o777).toString(8)}`;
 });
 await probe("tcpProbe", () => realNet.tcpProbe("127.0.0.1", Number(port), 2000));
+// The prompt library loads, and asks whether stdin and stderr are terminals (crabbox init).
+await probe("prompt", async () => {
+  await import("@clack/prompts");
+  return typeof realPrompter.interactive;
+});
 await probe("env", () => Object.keys(Deno.env.toObject()).length > 0);
 console.log(JSON.stringify(results));

@@ -66,6 +66,7 @@ Deno.test("tools/permissions is enough for every real adapter, with no silent fa
   }
   assert.equal(got.fs, "x 600");
   assert.equal(got.tcpProbe, true);
+  assert.equal(got.prompt, "boolean");
 });
 
 Deno.test("the probe notices a missing permission (sys homedir, run kill)", async () => {

@@ -18,6 +18,7 @@ import { sshCommand } from "./ssh.ts";
 import { configCommand } from "./config_command.ts";
 import { doctorCommand } from "./doctor.ts";
 import { completionsCommand } from "./completions.ts";
+import { initCommand } from "./init.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -85,6 +86,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(syncPlanCommand(ctx));
   program.addCommand(jobCommand(ctx));
   program.addCommand(doctorCommand(ctx));
+  program.addCommand(initCommand(ctx));
   program.addCommand(configCommand(ctx));
   program.addCommand(completionsCommand(ctx));
   program.addCommand(versionCommand(ctx));

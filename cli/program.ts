@@ -33,7 +33,10 @@ export function buildProgram(ctx: CommandContext): Command {
     )
     .option("--json", "print one JSON document on stdout (commands that support it)")
     .option("--quiet", "no progress lines; warnings and errors still print")
-    .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
+    .option(
+      "--debug",
+      "each Hetzner call (status, duration, correlation id, redacted bodies) and the ssh/rsync argv on stderr; or CRABBOX_DEBUG=1",
+    )
     .option("--no-color", "never colour output")
     .option("--no-sweep", "skip the automatic sweep of expired boxes")
     .option("--profile <name>", "config profile to apply")

@@ -4,11 +4,18 @@
  */
 import type { Command, CommanderError } from "@commander-js/extra-typings";
 import type { Deps } from "./core/deps.ts";
-import { type CrabboxError, finalFailure, interruptedError, interruptExitCode } from "./core/errors.ts";
+import {
+  type CrabboxError,
+  finalFailure,
+  interruptedError,
+  interruptExitCode,
+  usageError,
+} from "./core/errors.ts";
 import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
 import { versionLine } from "./cli/version.ts";
+import { asksForJson, type CommandShape } from "./cli/json_flag.ts";
 
 /** `crabbox --version` alone: the entry point answers it before the adapters and command tree load. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
@@ -22,7 +29,11 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     import("@commander-js/extra-typings"),
   ]);
   const program = buildProgram(ctx);
-  configureCommander(program, ctx);
+  const usage: CommanderUsage = { last: null };
+  configureCommander(program, ctx, usage);
+  // Until commander has parsed the globals (the preAction hook replaces this), argv says whether
+  // errors are the --json document: a bad flag can stop commander first.
+  ctx.setGlobals({ json: asksForJson(program as unknown as CommandShape, argv) });
 
   if (argv.length === 0) {
     deps.io.writeStderr(program.helpInformation());
@@ -34,7 +45,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx);
+    if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx, usage);
     const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
@@ -57,30 +68,35 @@ function renderError(error: CrabboxError, ctx: CommandContext): void {
   if (ctx.out.options.debug && error.kind === "internal" && error.stack) ctx.out.debug(error.stack);
 }
 
-function commanderExit(error: CommanderError, ctx: CommandContext): number {
+/** Commander's last usage error, as "crabbox: error: …" plus a hint; commander throws right after. */
+interface CommanderUsage {
+  last: { message: string; hint: string } | null;
+}
+
+/** Commander's usage errors are rendered like every other error: stderr lines, and the --json document. */
+function commanderExit(error: CommanderError, ctx: CommandContext, usage: CommanderUsage): number {
   if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
   if (error.code === "commander.help") return 0;
-  if (ctx.globals.json) {
-    ctx.out.json({ error: { kind: "usage", message: error.message, hint: null, exitCode: 2 } });
-  }
+  const { message, hint } = usage.last ?? { message: error.message.replace(/^error: /, ""), hint: undefined };
+  renderError(usageError(message, hint), ctx);
   return 2;
 }
 
-/** Help and version go to stdout; commander's own errors become "crabbox: error: …" plus a hint. */
-function configureCommander(command: Command, ctx: CommandContext): void {
+/** Help and version go to stdout; commander's own errors are kept for commanderExit to render. */
+function configureCommander(command: Command, ctx: CommandContext, usage: CommanderUsage): void {
   command.exitOverride();
   command.configureOutput({
     writeOut: (text) => ctx.deps.io.writeStdout(text),
     writeErr: (text) => ctx.deps.io.writeStderr(text),
     outputError: (text) => {
       const lines = text.trim().split("\n").map((line) => line.replace(/^error: /, ""));
-      ctx.out.error(
-        lines[0],
-        lines.slice(1).join(" ") || `run 'crabbox ${helpPath(command)}--help' for usage`,
-      );
+      usage.last = {
+        message: lines[0],
+        hint: lines.slice(1).join(" ") || `run 'crabbox ${helpPath(command)}--help' for usage`,
+      };
     },
   });
-  for (const sub of command.commands) configureCommander(sub as unknown as Command, ctx);
+  for (const sub of command.commands) configureCommander(sub as unknown as Command, ctx, usage);
 }
 
 function helpPath(command: Command): string {

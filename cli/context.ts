@@ -57,7 +57,8 @@ export class CommandContext {
     this.#hetzner ??= this.deps.hetzner({
       endpoint: endpointFromConfig,
       notify: (message) => this.out.progress(message),
-      debug: (message) => this.out.debug(message),
+      // Without --debug the client formats nothing (no bodies are redacted only to be dropped).
+      debug: this.out.options.debug ? (message) => this.out.debug(message) : undefined,
     });
     return this.#hetzner;
   }

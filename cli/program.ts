@@ -34,7 +34,10 @@ export function buildProgram(ctx: CommandContext): Command {
     )
     .option("--json", "print one JSON document on stdout (commands that support it)")
     .option("--quiet", "no progress lines; warnings and errors still print")
-    .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
+    .option(
+      "--debug",
+      "each Hetzner call (status, duration, correlation id, redacted bodies) and the ssh/rsync argv on stderr; or CRABBOX_DEBUG=1",
+    )
     .option("--no-color", "never colour output")
     .option("--no-sweep", "skip the automatic sweep of expired boxes")
     .option("--profile <name>", "config profile to apply")
@@ -43,7 +46,6 @@ export function buildProgram(ctx: CommandContext): Command {
       "hetzner, the only provider; overrides a config file's provider: (scripts written for the Go crabbox CLI)",
     )
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true })
     .addHelpText(
       "after",
       `
@@ -94,16 +96,44 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addHelpCommand(false);
   program.addCommand(
     new Command("help")
-      .description("show help for a command, or 'exit-codes'")
-      .argument("[topic...]", "a command name or exit-codes")
+      .description("show help for a command (also nested: help pool drain), or 'exit-codes'")
+      .argument("[topic...]", "a command name (and subcommand names), or exit-codes")
       .action((topic) => {
         const name = topic.join(" ");
         if (name === "" || name === "crabbox") return void ctx.deps.io.writeStdout(program.helpInformation());
         if (name === "exit-codes") return void ctx.deps.io.writeStdout(EXIT_CODES_HELP);
-        const sub = program.commands.find((c) => c.name() === topic[0] || c.aliases().includes(topic[0]));
-        if (!sub) throw usageError(`no help topic "${name}"`, "run 'crabbox help' for the list of commands");
-        ctx.deps.io.writeStdout(sub.helpInformation());
+        const { command, known } = findCommand(program as unknown as Command, topic);
+        if (known.length < topic.length) {
+          const where = known.length
+            ? `crabbox help ${known.join(" ")}' for its subcommands`
+            : "crabbox help' for the list of commands";
+          throw usageError(`no help topic "${name}"`, `run '${where}`);
+        }
+        ctx.deps.io.writeStdout(command.helpInformation());
       }),
   );
+  // Every command's help lists the globals: commander reads this per command, and addCommand copies nothing.
+  forEachCommand(
+    program as unknown as Command,
+    (command) => command.configureHelp({ showGlobalOptions: true }),
+  );
   return program as unknown as Command;
+}
+
+/** The deepest command along a path of names or aliases (`pool drain`), and the names that led there. */
+function findCommand(root: Command, path: string[]): { command: Command; known: string[] } {
+  let command = root;
+  const known: string[] = [];
+  for (const name of path) {
+    const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!sub) break;
+    command = sub as unknown as Command;
+    known.push(name);
+  }
+  return { command, known };
+}
+
+function forEachCommand(command: Command, visit: (command: Command) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub as unknown as Command, visit);
 }

@@ -176,8 +176,8 @@ export interface HetznerFactoryOptions {
   endpoint?: string;
   /** User-visible progress (rate-limit waits, skipped list items), without the "crabbox: " prefix. */
   notify: (message: string) => void;
-  /** --debug lines (method, path, status, duration). */
-  debug: (message: string) => void;
+  /** --debug lines (method, path, status, duration, correlation id, redacted bodies); absent without --debug. */
+  debug?: (message: string) => void;
 }
 
 export interface Deps {

@@ -7,7 +7,7 @@ import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { CrabboxError, finalFailure, usageError } from "../core/errors.ts";
 import { formatDurationMs } from "../core/duration.ts";
-import { formatClock, formatIso } from "../core/format.ts";
+import { formatClock, formatIso, shellJoin } from "../core/format.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
@@ -188,7 +188,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
       if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
       server = await touch({ state: "running" }, ctx.signal);
-      out.progress(`running ${request.argv.join(" ")}`);
+      out.progress(`running ${shellJoin(request.argv)}`);
       const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
         argv: request.argv,
         shell: request.shell,

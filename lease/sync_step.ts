@@ -6,7 +6,7 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import { syncError } from "../core/errors.ts";
-import { formatBytes, formatCount } from "../core/format.ts";
+import { formatBytes, formatCount, shellJoin } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { type Manifest, pruneList } from "../sync/manifest.ts";
@@ -105,7 +105,7 @@ async function rsyncFiles(
     ignoreTimes: input.ignoreTimes,
     debug: out.options.debug,
   });
-  out.debug(`rsync ${argv.join(" ")}`);
+  out.debug(`rsync ${shellJoin(argv)}`);
   const list = new TextEncoder().encode(input.files.map((f) => f + "\0").join(""));
   const result = await withProgress(
     ctx,

@@ -46,7 +46,10 @@ export interface HetznerClientOptions {
   fetchUnpooled?: typeof fetch;
   /** User-visible progress and warnings, without the "crabbox: " prefix. */
   notify?: (message: string) => void;
-  /** One line per request for --debug ("GET /servers?… 200 123ms"); never headers or bodies. */
+  /**
+   * --debug: per request "hetzner GET /servers?… 200 123ms (correlation …)" and its redacted bodies
+   * (http_debug.ts); never headers. Absent, nothing is formatted.
+   */
   debug?: (message: string) => void;
   requestTimeoutMs?: number;
 }
@@ -70,7 +73,7 @@ class HetznerClient implements HetznerApi {
       fetch: options.fetch ?? fetch,
       fetchUnpooled: options.fetchUnpooled ?? options.fetch ?? fetch,
       notify: this.#notify,
-      debug: options.debug ?? (() => {}),
+      debug: options.debug,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     });
   }

@@ -6,6 +6,7 @@
 import type { Clock } from "../../core/deps.ts";
 import { HetznerApiError } from "./errors.ts";
 import { decideRetry, NOTIFY_WAIT_OVER_MS, rateLimitHintMs } from "./retry_policy.ts";
+import { type DebugExchange, debugLines } from "./http_debug.ts";
 
 export interface HttpOptions {
   endpoint: string;
@@ -16,7 +17,8 @@ export interface HttpOptions {
   /** A new connection per request that is never re-sent by the transport: every POST (a create). */
   fetchUnpooled: typeof fetch;
   notify: (message: string) => void;
-  debug: (message: string) => void;
+  /** --debug lines; absent, nothing is formatted (bodies are only redacted and printed for --debug). */
+  debug?: (message: string) => void;
   requestTimeoutMs: number;
 }
 
@@ -72,16 +74,25 @@ export class HetznerHttp {
 
   /** Sends once; throws HetznerApiError for non-2xx answers, unreadable bodies and network failures. */
   async once(request: HttpRequest): Promise<HttpResponse> {
-    const { clock, debug } = this.#options;
+    const { clock } = this.#options;
     const started = clock.now();
     const timeout = AbortSignal.timeout(this.#options.requestTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     const path = request.path.split("?")[0];
+    const exchange = (answer: Pick<DebugExchange, "status" | "correlationId" | "failure" | "responseBody">) =>
+      this.#debugExchange({
+        method: request.method,
+        path: request.path,
+        durationMs: clock.now() - started,
+        requestBody: request.body,
+        ...answer,
+      });
     const transportError = (error: unknown): unknown => {
       // The caller's own cancellation is not a Hetzner failure: pass its reason through untouched.
       if (request.signal?.aborted) return request.signal.reason;
-      debug(`${request.method} ${request.path} failed after ${clock.now() - started}ms`);
-      return this.#transportError(request.method, path, timeout.aborted, error);
+      const failure = this.#transportError(request.method, path, timeout.aborted, error);
+      exchange({ status: null, correlationId: null, failure: failure.message });
+      return failure;
     };
     let response: Response;
     let text: string;
@@ -109,8 +120,14 @@ export class HetznerHttp {
     } catch (error) {
       throw transportError(error);
     }
-    debug(`${request.method} ${request.path} ${response.status} ${clock.now() - started}ms`);
     const parsed = parseJson(text);
+    exchange({
+      status: response.status,
+      correlationId: response.headers.get("x-correlation-id"),
+      responseBody: parsed.ok
+        ? parsed.value
+        : `<unreadable ${contentTypeOf(response)} body, ${text.length} chars>`,
+    });
     if (response.ok && parsed.ok) {
       return { status: response.status, json: parsed.value, headers: response.headers };
     }
@@ -136,7 +153,7 @@ export class HetznerHttp {
             this.#options.notify(`hetzner rate limited; retrying in ${Math.round(waitMs / 1000)}s`);
           }
         }
-        this.#options.debug(
+        this.#options.debug?.(
           `retrying ${request.method} ${error.path} in ${Math.round(waitMs)}ms (${error.code})`,
         );
         await this.#options.clock.sleep(waitMs, request.signal);
@@ -161,7 +178,7 @@ export class HetznerHttp {
 
   #answerError(method: string, path: string, response: Response, parsed: Parsed): HetznerApiError {
     const envelope = parsed.ok ? errorEnvelope(parsed.value) : null;
-    const contentType = response.headers.get("content-type")?.split(";")[0] ?? "unknown";
+    const contentType = contentTypeOf(response);
     const message = envelope?.message ??
       (parsed.ok
         ? (response.ok ? "unexpected empty response" : "error response without an error object")
@@ -181,6 +198,12 @@ export class HetznerHttp {
         }, this.now())
         : null,
     });
+  }
+
+  #debugExchange(exchange: DebugExchange): void {
+    const debug = this.#options.debug;
+    if (!debug) return;
+    for (const line of debugLines(exchange, (text) => this.#scrub(text))) debug(line);
   }
 
   /** API messages may echo credentials ("… for token '6MWq…' reached"): never carry them on. */
@@ -203,7 +226,7 @@ export class HetznerHttp {
     const date = headers.get("date");
     const serverMs = date ? Date.parse(date) : NaN;
     if (!Number.isNaN(serverMs)) this.#offsetMs = serverMs - this.#options.clock.now();
-    else this.#options.debug("no usable Date header from Hetzner; keeping the previous clock offset");
+    else this.#options.debug?.("no usable Date header from Hetzner; keeping the previous clock offset");
     this.#answered.resolve();
     const remainingHeader = headers.get("ratelimit-remaining");
     const remaining = Number(remainingHeader ?? NaN);
@@ -224,6 +247,10 @@ export class HetznerHttp {
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false };
+
+function contentTypeOf(response: Response): string {
+  return response.headers.get("content-type")?.split(";")[0] ?? "unknown";
+}
 
 /** Empty bodies (204) are fine; anything else must be JSON. */
 function parseJson(text: string): Parsed {

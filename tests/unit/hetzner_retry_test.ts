@@ -119,7 +119,7 @@ Deno.test("a GET retries 503, 502 (HTML), timeout, conflict and then succeeds, b
     "retrying GET /servers/7 in 4000ms (timeout)",
     "retrying GET /servers/7 in 8000ms (conflict)",
   ]);
-  assert.ok(debugs.includes("GET /servers/7 200 0ms"));
+  assert.ok(debugs.includes("hetzner GET /servers/7 200 0ms"), debugs.join("\n"));
   script.done();
 });
 

@@ -17,6 +17,8 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
   redactor.add(deps.env.get("HCLOUD_TOKEN"));
   redactor.add(deps.env.get("HETZNER_TOKEN"));
   const ctx = new CommandContext(deps, redactor);
+  // Commander's own errors come before the preAction hook reads the flags: --no-color holds for them too.
+  if (globalWords(argv).includes("--no-color")) ctx.setGlobals({ color: false });
   const [{ buildProgram }, { CommanderError }] = await Promise.all([
     import("./cli/program.ts"),
     import("@commander-js/extra-typings"),
@@ -34,20 +36,28 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (error) {
+    ctx.endProgress();
     if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx);
     const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
   } finally {
+    ctx.endProgress();
     await ctx.finishBackground();
     unsubscribe();
   }
 }
 
+/** The words before `--`: after it they belong to the remote command. */
+function globalWords(argv: string[]): string[] {
+  const end = argv.indexOf("--");
+  return end === -1 ? argv : argv.slice(0, end);
+}
+
 function renderError(error: CrabboxError, ctx: CommandContext): void {
   if (error.problems.length > 1) {
     for (const problem of error.problems) ctx.out.error(problem.message, problem.hint);
-    ctx.out.notice(`hint: ${error.hint}`);
+    ctx.out.hint(`${error.hint}`);
   } else ctx.out.error(error.message, error.hint);
   if (ctx.globals.json) {
     ctx.out.json({
@@ -106,6 +116,7 @@ function installSignalHandlers(ctx: CommandContext): () => void {
   };
   const onSignal = (signal: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
     if (interrupt(signal)) return;
+    ctx.endProgress();
     ctx.onSecondInterrupt?.();
     ctx.deps.signals.exitNow(interruptExitCode(signal));
   };

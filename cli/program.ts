@@ -34,7 +34,10 @@ export function buildProgram(ctx: CommandContext): Command {
     .option("--json", "print one JSON document on stdout (commands that support it)")
     .option("--quiet", "no progress lines; warnings and errors still print")
     .option("--debug", "redacted HTTP and ssh/rsync details on stderr")
-    .option("--no-color", "never colour output")
+    .option(
+      "--no-color",
+      "never colour output (as NO_COLOR=1 does; FORCE_COLOR=1 colours even a pipe, FORCE_COLOR=0 never)",
+    )
     .option("--no-sweep", "skip the automatic sweep of expired boxes")
     .option("--profile <name>", "config profile to apply")
     .option(

@@ -7,7 +7,7 @@ import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { CrabboxError, finalFailure, usageError } from "../core/errors.ts";
 import { formatDurationMs } from "../core/duration.ts";
-import { formatClock, formatIso } from "../core/format.ts";
+import { formatClock, formatIso, shellJoin } from "../core/format.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
@@ -173,6 +173,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
     ctx.signal.throwIfAborted();
+    if (!request.syncOnly) out.phase("command", `starting ${shellJoin(request.argv)}`);
     if (request.syncOnly) {
       out.progress("sync only: no command run");
       exitCode = 0;
@@ -202,6 +203,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
       exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
       if (request.collect) {
+        out.phase("collect", "collecting results");
         const collectStarted = deps.clock.now();
         await request.collect(box, commandDir).catch((error) =>
           out.warn(`collection failed: ${(error as Error).message}`)
@@ -220,6 +222,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const releaseStarted = deps.clock.now();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
+  out.phase("release", deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
   if (deleteIt) {
     await lock?.release();
     await box.closeMaster();
@@ -260,7 +263,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       ms(phases.lock)
     } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
       ms(deps.clock.now() - started)
-    } exit=${exitCode}`,
+    } ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
   );
   await request.onFinish?.({
     runId,

@@ -37,8 +37,10 @@ function result(
 
 export const skipped = (check: string, why: string): CheckResult => result(check, "skip", why);
 
-/** `%-6s %-13s %s` (SPEC §13), the fix after the message. */
-/** paintStatus colours the status word (out.paint); the columns are aligned on the uncoloured word. */
+/**
+ * `%-6s %-13s %s` (SPEC §13), the fix after the message. paintStatus colours the status word
+ * (out.paint); the columns are aligned on the uncoloured word.
+ */
 export function renderLine(
   check: CheckResult,
   paintStatus: (status: string) => string = (status) => status,

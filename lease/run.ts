@@ -173,11 +173,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
     ctx.signal.throwIfAborted();
-    if (!request.syncOnly) out.phase("command", `starting ${shellJoin(request.argv)}`);
     if (request.syncOnly) {
       out.progress("sync only: no command run");
       exitCode = 0;
     } else {
+      out.phase("command", `starting ${shellJoin(request.argv)}`);
       await uploadEnv(box, runId, {
         ...request.env.forward,
         ...request.envSet,

@@ -192,11 +192,12 @@ async function withLeases(env: Record<string, string>, ...runs: string[][]) {
 }
 
 Deno.test("colour: FORCE_COLOR colours a piped table's states aligned as before; NO_COLOR, --no-color, --json win", async () => {
-  const [plain] = await withLeases({}, ["list"]);
-  assert.ok(!plain.stdout.includes("\x1b"), "piped: no colour");
-  const [coloured, status, unknown, noColor, json, early] = await withLeases(
+  const [plain, plainDoctor] = await withLeases({}, ["list"], ["doctor", "--offline"]);
+  assert.ok(!plain.stdout.includes("\x1b") && !plainDoctor.stdout.includes("\x1b"), "piped: no colour");
+  const [coloured, doctor, status, unknown, noColor, json, early] = await withLeases(
     { FORCE_COLOR: "1" },
     ["list"],
+    ["doctor", "--offline"],
     ["status", "violet-prawn"],
     ["list", "--bogus"],
     ["--no-color", "list"],
@@ -206,6 +207,11 @@ Deno.test("colour: FORCE_COLOR colours a piped table's states aligned as before;
   assert.ok(coloured.stdout.includes("\x1b[32mready\x1b[39m  "), coloured.stdout);
   assert.ok(coloured.stdout.includes("\x1b[34mrunning\x1b[39m"), coloured.stdout);
   assert.equal(stripColor(coloured.stdout), plain.stdout, "same text and alignment");
+  const starts = doctor.stdout.split("\n").map((line) => line.slice(0, 20));
+  assert.ok(starts.some((start) => start.startsWith("\x1b[32mok\x1b[39m     ")), doctor.stdout);
+  assert.ok(starts.some((start) => start.startsWith("\x1b[2mskip\x1b[22m   ")), doctor.stdout);
+  const sameHome = (text: string) => text.replaceAll(/crabbox-cmd-[0-9a-f]+/g, "HOME");
+  assert.equal(sameHome(stripColor(doctor.stdout)), sameHome(plainDoctor.stdout));
   assert.ok(status.stdout.includes("state=\x1b[32mready\x1b[39m keep=false"), status.stdout);
   assert.ok(
     unknown.stderr.startsWith("crabbox: \x1b[31merror:\x1b[39m unknown option '--bogus'"),

@@ -15,7 +15,7 @@ import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
 import { CommandContext } from "./cli/context.ts";
 import { versionLine } from "./cli/version.ts";
-import { asksForJson, type CommandShape } from "./cli/json_flag.ts";
+import { asksForFlag, asksForJson, type CommandShape } from "./cli/json_flag.ts";
 
 /** `crabbox --version` alone: the entry point answers it before the adapters and command tree load. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
@@ -33,7 +33,12 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
   configureCommander(program, ctx, usage);
   // Until commander has parsed the globals (the preAction hook replaces this), argv says whether
   // errors are the --json document: a bad flag can stop commander first.
-  ctx.setGlobals({ json: asksForJson(program as unknown as CommandShape, argv) });
+  // --no-color holds for them too.
+  const shape = program as unknown as CommandShape;
+  ctx.setGlobals({
+    json: asksForJson(shape, argv),
+    color: asksForFlag(shape, argv, "--no-color") ? false : undefined,
+  });
 
   if (argv.length === 0) {
     deps.io.writeStderr(program.helpInformation());
@@ -45,11 +50,13 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (error) {
+    ctx.endProgress();
     if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx, usage);
     const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
   } finally {
+    ctx.endProgress();
     await ctx.finishBackground();
     unsubscribe();
   }
@@ -58,7 +65,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
 function renderError(error: CrabboxError, ctx: CommandContext): void {
   if (error.problems.length > 1) {
     for (const problem of error.problems) ctx.out.error(problem.message, problem.hint);
-    ctx.out.notice(`hint: ${error.hint}`);
+    ctx.out.hint(`${error.hint}`);
   } else ctx.out.error(error.message, error.hint);
   if (ctx.globals.json) {
     ctx.out.json({
@@ -122,6 +129,7 @@ function installSignalHandlers(ctx: CommandContext): () => void {
   };
   const onSignal = (signal: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
     if (interrupt(signal)) return;
+    ctx.endProgress();
     ctx.onSecondInterrupt?.();
     ctx.deps.signals.exitNow(interruptExitCode(signal));
   };

@@ -2,12 +2,14 @@
 import type { Deps } from "../core/deps.ts";
 import { Output } from "../core/output.ts";
 import type { Redactor } from "../core/redact.ts";
+import { decideStyle, styleEnv } from "../core/terminal_style.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
 
 export interface GlobalFlags {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  /** false with --no-color. */
   color?: boolean;
   sweep?: boolean;
   profile?: string;
@@ -44,8 +46,14 @@ export class CommandContext {
   }
 
   setGlobals(globals: GlobalFlags): void {
+    this.#output?.endProgress();
     this.#globals = globals;
     this.#output = null;
+  }
+
+  /** Clears the live progress line, if one was ever drawn (every exit path, before the last lines). */
+  endProgress(): void {
+    this.#output?.endProgress();
   }
 
   get globals(): GlobalFlags {
@@ -64,11 +72,22 @@ export class CommandContext {
   }
 
   get out(): Output {
-    this.#output ??= new Output(this.deps.io, this.redactor, {
-      quiet: !!this.#globals.quiet,
-      debug: !!this.#globals.debug || isTruthy(this.deps.env.get("CRABBOX_DEBUG")),
-      json: !!this.#globals.json,
+    if (this.#output) return this.#output;
+    const { io, env, clock } = this.deps;
+    const quiet = !!this.#globals.quiet;
+    const json = !!this.#globals.json;
+    const style = decideStyle({
+      stdoutIsTTY: io.stdoutIsTTY,
+      stderrIsTTY: io.stderrIsTTY,
+      env: styleEnv((name) => env.get(name)),
+      flags: { color: this.#globals.color !== false, quiet, json },
     });
+    this.#output = new Output(io, this.redactor, {
+      quiet,
+      debug: !!this.#globals.debug || isTruthy(env.get("CRABBOX_DEBUG")),
+      json,
+      style,
+    }, clock);
     return this.#output;
   }
 }

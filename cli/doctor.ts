@@ -4,6 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { runDoctor } from "../lease/doctor.ts";
 import { renderLine } from "../lease/doctor_checks.ts";
+import { checkTone } from "../core/terminal_style.ts";
 
 export function doctorCommand(ctx: CommandContext) {
   return new Command("doctor")
@@ -32,6 +33,7 @@ read-only one).`,
       });
       if (!report.ok) ctx.exitCode = 1;
       if (ctx.globals.json) return ctx.out.json(report);
-      for (const check of report.checks) ctx.out.result(renderLine(check));
+      const paintStatus = (status: string) => ctx.out.paint("stdout", checkTone(status), status);
+      for (const check of report.checks) ctx.out.result(renderLine(check, paintStatus));
     });
 }

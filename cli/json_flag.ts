@@ -1,5 +1,5 @@
 /**
- * Whether argv asks for the global --json, read the way commander reads it. Commander can fail (an unknown
+ * Whether argv asks for a global flag such as --json, read the way commander reads it. Commander can fail (an unknown
  * flag, a missing or bad value) before it has parsed the globals, and that usage error must still be the
  * JSON document --json promises — wherever --json stands relative to the bad flag.
  */
@@ -21,6 +21,11 @@ export interface CommandShape {
 }
 
 export function asksForJson(root: CommandShape, argv: readonly string[]): boolean {
+  return asksForFlag(root, argv, "--json");
+}
+
+/** Whether argv carries the boolean global `flag` (--json, --no-color) where commander would read it. */
+export function asksForFlag(root: CommandShape, argv: readonly string[], flag: string): boolean {
   const scope: CommandShape[] = [root];
   let command = root;
   let sawPositional = false;
@@ -28,7 +33,7 @@ export function asksForJson(root: CommandShape, argv: readonly string[]): boolea
     const word = argv[i];
     // After `--` every word belongs to the remote command (`crabbox run -- jq --json`).
     if (word === "--") return false;
-    if (word === "--json") return true;
+    if (word === flag) return true;
     if (word.length > 1 && word.startsWith("-")) {
       if (word.includes("=")) continue;
       // `--profile --json` makes "--json" the profile's name; an optional `[value]` never swallows a flag.

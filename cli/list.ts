@@ -4,6 +4,7 @@ import type { CommandContext } from "./context.ts";
 import { listLeases } from "../lease/inspect.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 import { renderLeaseTable } from "./render_leases.ts";
+import { stateTone } from "../core/terminal_style.ts";
 
 export function listCommand(ctx: CommandContext) {
   return new Command("list")
@@ -22,6 +23,7 @@ export function listCommand(ctx: CommandContext) {
       }, ctx.interrupt.signal);
       if (ctx.globals.json) return ctx.out.json(rows.map((r) => r.lease));
       if (rows.length === 0) return ctx.out.notice("no crabbox servers");
-      for (const line of renderLeaseTable(rows, api.now())) ctx.out.result(line);
+      const paintState = (state: string) => ctx.out.paint("stdout", stateTone(state), state);
+      for (const line of renderLeaseTable(rows, api.now(), { paintState })) ctx.out.result(line);
     });
 }

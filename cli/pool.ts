@@ -10,6 +10,7 @@ import { releaseServer } from "../lease/release.ts";
 import { hasLocalKey, readLeaseRecord } from "../lease/store.ts";
 import { loadBaseSettings, loadRunSettings, startSweep } from "./settings.ts";
 import { renderLeaseTable } from "./render_leases.ts";
+import { stateTone } from "../core/terminal_style.ts";
 
 function poolOf(flag: string | undefined, fallback: unknown): string {
   return sanitizeLabelValue(flag ?? (fallback as string) ?? "default");
@@ -30,10 +31,13 @@ export function poolCommand(ctx: CommandContext) {
       if (ctx.globals.json) return ctx.out.json(leases);
       if (leases.length === 0) return ctx.out.notice(`no boxes in pool ${name}`);
       const rows = renderLeaseTable(leases.map((lease) => ({ lease, foreign: false })), api.now(), {
-        header: "BUSY",
-        cell: (
-          { lease },
-        ) => (["leased", "running"].includes(lease.state ?? "") ? `yes (${lease.run ?? "?"})` : "no"),
+        extra: {
+          header: "BUSY",
+          cell: (
+            { lease },
+          ) => (["leased", "running"].includes(lease.state ?? "") ? `yes (${lease.run ?? "?"})` : "no"),
+        },
+        paintState: (state) => ctx.out.paint("stdout", stateTone(state), state),
       });
       for (const row of rows) ctx.out.result(row);
     });

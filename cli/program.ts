@@ -38,7 +38,10 @@ export function buildProgram(ctx: CommandContext): Command {
       "--debug",
       "each Hetzner call (status, duration, correlation id, redacted bodies) and the ssh/rsync argv on stderr; or CRABBOX_DEBUG=1",
     )
-    .option("--no-color", "never colour output")
+    .option(
+      "--no-color",
+      "never colour output (as NO_COLOR=1 does; FORCE_COLOR=1 colours even a pipe, FORCE_COLOR=0 never)",
+    )
     .option("--no-sweep", "skip the automatic sweep of expired boxes")
     .option("--profile <name>", "config profile to apply")
     .option(

@@ -7,6 +7,7 @@ import { formatDurationMs } from "../core/duration.ts";
 import { decideServer } from "../labels/sweep.ts";
 
 const HEADER = ["LEASE", "SLUG", "STATE", "KEEP", "TYPE", "LOC", "IPV4", "OWNER", "EXPIRES", "AGE", "WHY"];
+const STATE = HEADER.indexOf("STATE");
 
 const WHY: Record<string, string> = {
   not_expired: "idle timer",
@@ -17,12 +18,15 @@ const WHY: Record<string, string> = {
   not_canonical: "not crabbox's",
 };
 
-export function renderLeaseTable(
-  rows: ListedLease[],
-  nowMs: number,
-  extra?: { header: string; cell: (row: ListedLease) => string },
-  graceSecs = 3600,
-): string[] {
+export interface TableOptions {
+  extra?: { header: string; cell: (row: ListedLease) => string };
+  graceSecs?: number;
+  /** Colours a STATE cell (out.paint); the columns are aligned on the uncoloured text. */
+  paintState?: (state: string) => string;
+}
+
+export function renderLeaseTable(rows: ListedLease[], nowMs: number, options: TableOptions = {}): string[] {
+  const { extra, graceSecs = 3600, paintState = (state: string) => state } = options;
   const header = extra ? [...HEADER, extra.header] : HEADER;
   const table = [
     header,
@@ -52,8 +56,11 @@ export function renderLeaseTable(
     }),
   ];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  return table.map((row) =>
-    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")
+  return table.map((row, r) =>
+    row.map((cell, i) => {
+      const shown = r > 0 && i === STATE ? paintState(cell) : cell;
+      return i === row.length - 1 ? shown : shown + " ".repeat(widths[i] - cell.length);
+    }).join("  ")
   );
 }
 

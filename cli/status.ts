@@ -6,6 +6,7 @@ import { parseDurationFlag } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
+import { stateTone } from "../core/terminal_style.ts";
 
 export function statusCommand(ctx: CommandContext) {
   return new Command("status")
@@ -27,7 +28,9 @@ export function statusCommand(ctx: CommandContext) {
       );
       if (ctx.globals.json) return ctx.out.json(view);
       ctx.out.result(
-        `${view.id} slug=${view.slug} state=${view.state} keep=${view.keep} type=${view.serverType} location=${view.location} ssh=${view.sshUser}@${
+        `${view.id} slug=${view.slug} state=${
+          ctx.out.paint("stdout", stateTone(view.state ?? ""), `${view.state}`)
+        } keep=${view.keep} type=${view.serverType} location=${view.location} ssh=${view.sshUser}@${
           view.ipv4 ?? "-"
         }:${view.sshPort} ready=${view.ready} idle_for=${
           view.idleForSecs === null ? "unknown" : formatIdle(view.idleForSecs)

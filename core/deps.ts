@@ -9,6 +9,8 @@ export interface Clock {
   now(): number;
   /** Resolves after ms, or rejects with the signal's reason when it aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls tick every ms until the returned stop is called; never keeps the process alive by itself. */
+  every(ms: number, tick: () => void): () => void;
 }
 
 export interface RunOptions {
@@ -106,6 +108,8 @@ export interface Terminal {
   writeStderr(chunk: Uint8Array | string): void;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
+  /** stderr's width in columns when it is a terminal, else null (asked each time: terminals resize). */
+  stderrColumns(): number | null;
   /**
    * Called once per stream when its reader went away (EPIPE: `crabbox run … | head`). crabbox then
    * behaves as if SIGPIPE had arrived. Returns an unsubscribe function.

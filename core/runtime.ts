@@ -38,6 +38,11 @@ export const realClock: Clock = {
       }, Math.max(0, ms));
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
+  every: (ms, tick) => {
+    const timer = setInterval(tick, ms);
+    Deno.unrefTimer(timer);
+    return () => clearInterval(timer);
+  },
 };
 
 function missingBinary(cmd: string): CrabboxError {
@@ -260,6 +265,14 @@ export function realTerminal(redact: (text: string) => string): Terminal {
     writeStderr: (chunk) => write("stderr", chunk),
     stdoutIsTTY: Deno.stdout.isTerminal(),
     stderrIsTTY: Deno.stderr.isTerminal(),
+    stderrColumns: () => {
+      if (!Deno.stderr.isTerminal()) return null;
+      try {
+        return Deno.consoleSize().columns;
+      } catch {
+        return null;
+      }
+    },
     onClosed(handler) {
       listeners.add(handler);
       return () => listeners.delete(handler);

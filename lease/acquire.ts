@@ -123,6 +123,7 @@ async function acquireOnce(
   const name = serverName(slug, leaseId);
   const keyName = sshKeyName(leaseId);
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
+  out.phase("create", `creating ${name} (${shape.className})`);
 
   const paths = await createLeaseDir(deps, leaseId);
   let server: Server | null = null;
@@ -309,6 +310,7 @@ async function waitForIp(
   ipTimeoutSecs: number,
 ): Promise<Server> {
   const { deps, api, signal } = ctx;
+  ctx.out.phase("ip", `waiting for the IPv4 of server ${server.id}`);
   const deadline = deps.clock.now() + ipTimeoutSecs * 1000;
   for (let poll = 0; !server.ipv4; poll++) {
     if (deps.clock.now() >= deadline) {

@@ -81,6 +81,7 @@ export async function acquireBoxLock(
 ): Promise<HeldLock> {
   const { deps, out } = ctx;
   const started = deps.clock.now();
+  out.phase("lock", `taking the box lock on ${box.leaseId}`);
   let lastProgress: number | null = null;
   for (;;) {
     const attempt = await tryLock(box, owner);
@@ -101,10 +102,10 @@ export async function acquireBoxLock(
     }
     if (lastProgress === null || deps.clock.now() - lastProgress >= 10_000) {
       lastProgress = deps.clock.now();
-      out.progress(
-        `waiting for box lock on ${box.leaseId} held by ${who} elapsed=${formatDurationMs(elapsed)} timeout=${
-          formatDurationMs(timeoutMs)
-        }`,
+      out.waiting(
+        `waiting for box lock on ${box.leaseId} held by ${who}`,
+        elapsed,
+        `timeout=${formatDurationMs(timeoutMs)}`,
       );
     }
     await deps.clock.sleep(2_000, ctx.signal);

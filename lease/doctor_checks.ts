@@ -37,10 +37,17 @@ function result(
 
 export const skipped = (check: string, why: string): CheckResult => result(check, "skip", why);
 
-/** `%-6s %-13s %s` (SPEC §13), the fix after the message. */
-export function renderLine(check: CheckResult): string {
+/**
+ * `%-6s %-13s %s` (SPEC §13), the fix after the message. paintStatus colours the status word
+ * (out.paint); the columns are aligned on the uncoloured word.
+ */
+export function renderLine(
+  check: CheckResult,
+  paintStatus: (status: string) => string = (status) => status,
+): string {
   const fix = check.fix ? `; fix: ${check.fix}` : "";
-  return `${check.status.padEnd(6)} ${check.check.padEnd(13)} ${check.message}${fix}`;
+  const status = paintStatus(check.status) + " ".repeat(Math.max(0, 6 - check.status.length));
+  return `${status} ${check.check.padEnd(13)} ${check.message}${fix}`;
 }
 
 export function summarize(checks: CheckResult[]): DoctorReport {

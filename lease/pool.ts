@@ -100,6 +100,7 @@ export async function claimPoolBox(
   input: { pool: string; shape: LeaseShape; runId: string; owner: string },
 ): Promise<ClaimedBox | null> {
   const { deps, api, out } = ctx;
+  out.phase("lock", `claiming an idle box of pool ${input.pool}`);
   const candidates = (await poolCandidates(deps, api, input.pool, ctx.signal)).slice(0, MAX_CANDIDATES);
   for (const { server: candidate, reclaim } of candidates) {
     const leaseId = candidate.labels.lease;

@@ -49,6 +49,8 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
   const started = deps.clock.now();
   let lastProgress = started;
   const states = new Map<number, ProbeResult>(box.ports.map((p) => [p, "closed"]));
+  const waitingFor = `waiting for ssh on ${ctx.ip} (bootstrap)`;
+  out.phase("ssh", waitingFor);
   for (let round = 0;; round++) {
     ctx.signal.throwIfAborted();
     for (const port of box.ports) {
@@ -80,10 +82,10 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
     if (now - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = now;
       await ctx.stillBooting?.();
-      out.progress(
-        `waiting for ssh on ${ctx.ip} (bootstrap) elapsed=${formatDurationMs(elapsed)} remaining=${
-          formatDurationMs(deadlineMs - now)
-        } ports=${describePorts(states)}`,
+      out.waiting(
+        waitingFor,
+        elapsed,
+        `remaining=${formatDurationMs(deadlineMs - now)} ports=${describePorts(states)}`,
       );
     }
     await deps.clock.sleep(Math.min(roundDelayMs(elapsed), Math.max(0, deadlineMs - now)), ctx.signal);

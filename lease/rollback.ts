@@ -45,6 +45,7 @@ export async function rollback(
   let serverGone = target.serverId === null;
   if (target.serverId !== null) {
     out.progress(`rolling back ${target.leaseId} (deleting server ${target.serverId})`);
+    out.phase("rollback", `deleting server ${target.serverId}`);
     try {
       await api.deleteServer(target.serverId, { signal });
       serverGone = true;

@@ -177,6 +177,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress("sync only: no command run");
       exitCode = 0;
     } else {
+      out.phase("command", `starting ${shellJoin(request.argv)}`);
       await uploadEnv(box, runId, {
         ...request.env.forward,
         ...request.envSet,
@@ -202,6 +203,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
       exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
       if (request.collect) {
+        out.phase("collect", "collecting results");
         const collectStarted = deps.clock.now();
         await request.collect(box, commandDir).catch((error) =>
           out.warn(`collection failed: ${(error as Error).message}`)
@@ -220,6 +222,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const releaseStarted = deps.clock.now();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
+  out.phase("release", deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
   if (deleteIt) {
     await lock?.release();
     await box.closeMaster();
@@ -260,7 +263,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       ms(phases.lock)
     } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
       ms(deps.clock.now() - started)
-    } exit=${exitCode}`,
+    } ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
   );
   await request.onFinish?.({
     runId,

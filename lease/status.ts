@@ -67,7 +67,9 @@ export async function leaseStatus(
         `check it again with: crabbox status ${view.id}`,
       );
     }
-    ctx.out.progress(`waiting for ${view.id} (${view.readyCheck}) elapsed=${formatDurationMs(elapsed)}`);
+    const waitingFor = `waiting for ${view.id} (${view.readyCheck})`;
+    ctx.out.phase("ssh", waitingFor);
+    ctx.out.waiting(waitingFor, elapsed);
     await deps.clock.sleep(5_000, ctx.signal);
   }
 }

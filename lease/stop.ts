@@ -57,6 +57,7 @@ export async function stopLease(
     }
     ctx.out.progress(`lease ${server.labels.lease} is labelled ${state} but nobody holds its box lock`);
   }
+  ctx.out.phase("release", `deleting server ${server.id}`);
   const released = await releaseServer(deps, api, server, ctx.signal);
   return {
     id: server.labels.lease,

@@ -64,7 +64,7 @@ async function withProgress<T>(
     while (!stop.signal.aborted) {
       await ctx.deps.clock.sleep(QUIET_MS, stop.signal).catch(() => {});
       if (!stop.signal.aborted) {
-        ctx.out.progress(`sync in progress elapsed=${formatDurationMs(ctx.deps.clock.now() - started)}`);
+        ctx.out.waiting("sync in progress", ctx.deps.clock.now() - started);
       }
     }
   })();
@@ -141,6 +141,7 @@ export async function syncTree(
 ): Promise<SyncResult> {
   const { deps, out } = ctx;
   const started = deps.clock.now();
+  out.phase("sync", `comparing the tree with ${box.leaseId}`);
   const repoState = { workRoot: box.workRoot, repo: input.repo };
   if (input.fullResync) {
     await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
@@ -177,6 +178,7 @@ export async function syncTree(
       formatBytes(input.manifest.bytes)
     } -> ${input.workdir}`,
   );
+  out.phase("sync", `${formatCount(input.manifest.files.length)} files ${formatBytes(input.manifest.bytes)}`);
   // rsync trusts size+mtime: files whose content id differs from the box's record are sent regardless.
   const compare = await box.run(changedFilesScript(repoState), idRecords(input.manifest.files, local.ids));
   if (compare.code !== 0) {

@@ -18,6 +18,8 @@ command -v flock >/dev/null 2>&1 || need_apt+=(util-linux)
 # The completion tests run each generated script in its own shell.
 command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)
 command -v fish >/dev/null 2>&1 || need_apt+=(fish)
+# The live-progress test runs the CLI in a real terminal: a detached tmux pane.
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (apt)" >&2
   sudo_cmd=""

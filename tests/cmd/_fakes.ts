@@ -24,8 +24,10 @@ import { authError } from "../../core/errors.ts";
 export class CapturedIo implements Terminal {
   stdout = "";
   stderr = "";
-  readonly stdoutIsTTY = false;
-  readonly stderrIsTTY = false;
+  /** A test may make either stream a terminal (the spinner and colour then apply). */
+  stdoutIsTTY = false;
+  stderrIsTTY = false;
+  columns: number | null = null;
   /** Like `| head -c N`: after this many characters stdout's reader is gone. */
   stdoutLimit: number | null = null;
   #stdoutClosed = false;
@@ -43,6 +45,9 @@ export class CapturedIo implements Terminal {
   }
   writeStderr(chunk: Uint8Array | string): void {
     this.stderr += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  }
+  stderrColumns(): number | null {
+    return this.columns;
   }
   onClosed(handler: (stream: "stdout" | "stderr") => void): () => void {
     this.#listeners.add(handler);
@@ -84,6 +89,16 @@ export class ManualClock {
     this.nowMs += ms;
     return Promise.resolve();
   };
+  /** Running `every` timers; tick() fires each once. Empty again once every timer was stopped. */
+  readonly timers = new Set<() => void>();
+  every = (_ms: number, tick: () => void) => {
+    const timer = () => tick();
+    this.timers.add(timer);
+    return () => void this.timers.delete(timer);
+  };
+  tick(): void {
+    for (const timer of [...this.timers]) timer();
+  }
 }
 
 /** A small in-memory Hetzner for command tests; the e2e lane uses the real harness instead. */

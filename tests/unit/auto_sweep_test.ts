@@ -186,7 +186,7 @@ Deno.test("the throttle waits for the first answer's clock, and a command withou
 function withLocalClock(cli: Harnessed): Deps {
   const sleep = (_ms: number, signal?: AbortSignal) =>
     new Promise<void>((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
-  return { ...cli.deps, clock: { now: () => cli.clock.nowMs, sleep } };
+  return { ...cli.deps, clock: { now: () => cli.clock.nowMs, sleep, every: cli.clock.every } };
 }
 
 function quietOut(): Output {

@@ -25,6 +25,7 @@ export class FakeClock implements Clock {
     this.nowMs += ms;
     return Promise.resolve();
   };
+  every = (): () => void => () => {};
 }
 
 export interface Exchange {

@@ -90,6 +90,7 @@ exec bash -c "$*"
     writeStderr: (chunk) => (stderr += typeof chunk === "string" ? chunk : decoder.decode(chunk)),
     stdoutIsTTY: false,
     stderrIsTTY: false,
+    stderrColumns: () => null,
     onClosed: () => () => {},
   };
   const out = new Output(io, new Redactor(), { quiet: false, debug: true, json: false });

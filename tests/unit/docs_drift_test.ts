@@ -13,6 +13,8 @@ import { JOB_KEYS, KEYS } from "../../config/schema.ts";
 import { COMMANDS_DIR, docsProgram, generatedDocs, inertDeps } from "../../docs/pages.ts";
 import { EXIT_CODE_ROWS, kindsForExitCode } from "../../cli/exit_codes.ts";
 import { EXIT_CODES, INTERRUPT_EXIT_CODES } from "../../core/errors.ts";
+import { CRABBOX_KEYS } from "../../labels/codec.ts";
+import { SWEEP_REASONS } from "../../labels/sweep.ts";
 
 // deno-lint-ignore no-explicit-any
 const Ajv = ((AjvModule as any).default ?? AjvModule) as any;
@@ -64,6 +66,15 @@ Deno.test("every exit code of core/errors.ts has a row in the exit-code table", 
   assert.deepEqual(kindsForExitCode("2"), ["usage", "config", "policy"]);
   assert.deepEqual(kindsForExitCode("143"), ["interrupted"]);
   assert.deepEqual(kindsForExitCode("N"), []);
+});
+
+Deno.test("the hand-written docs name every label key and every sweep reason", async () => {
+  const labels = await Deno.readTextFile(new URL("labels.md", DOCS));
+  for (const key of CRABBOX_KEYS) {
+    assert.match(labels, new RegExp(`^\\| [^|]*\`${key}\``, "m"), `labels.md: ${key}`);
+  }
+  const sweep = await Deno.readTextFile(new URL("sweep.md", DOCS));
+  for (const reason of SWEEP_REASONS) assert.ok(sweep.includes(`\`${reason}\``), `sweep.md: ${reason}`);
 });
 
 Deno.test("the docs generator builds the tree without touching the outside world", () => {

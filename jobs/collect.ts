@@ -12,14 +12,8 @@ import { createHash } from "node:crypto";
 import { CrabboxError } from "../core/errors.ts";
 import { formatIso } from "../core/format.ts";
 import { addTotals, type JunitTotals, junitTotals } from "./junit.ts";
-import {
-  leaseFacts,
-  runCommandOnBox,
-  type RunContext,
-  type RunOutcome,
-  type RunRequest,
-} from "../lease/run.ts";
-import { leaveFailureBundle } from "../lease/failure_bundle.ts";
+import { runCommandOnBox, type RunContext, type RunOutcome, type RunRequest } from "../lease/run.ts";
+import { leaseFacts, leaveFailureBundle } from "../lease/failure_bundle.ts";
 import type { Box } from "../lease/box.ts";
 import type { Deps } from "../core/deps.ts";
 import { listGlobsScript } from "../ssh/scripts.ts";

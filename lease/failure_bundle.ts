@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import type { CrabboxError } from "../core/errors.ts";
 import type { Output } from "../core/output.ts";
+import type { Server } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
 
 /** The result document's phase names (SPEC §11.5), in order; a failure names the one it happened in. */
@@ -121,6 +122,18 @@ export function buildFailureBundle(facts: FailureFacts, redact: (text: string) =
 }
 
 export type FailureBundle = ReturnType<typeof buildFailureBundle>;
+
+/** The lease as a failure bundle names it. */
+export function leaseFacts(server: Server, leaseId: string, fresh: boolean): FailureFacts["lease"] {
+  return {
+    id: leaseId,
+    slug: server.labels.slug ?? null,
+    serverId: server.id,
+    serverName: server.name,
+    ipv4: server.ipv4,
+    fresh,
+  };
+}
 
 /** What to type next while the box still exists. */
 export function continueLines(leaseId: string): string[] {

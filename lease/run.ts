@@ -25,7 +25,13 @@ import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { envUploadScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 import { leftoversNote } from "./leftovers.ts";
-import { type FailureFacts, leaveFailureBundle, OutputTail, type RunPhase } from "./failure_bundle.ts";
+import {
+  type FailureFacts,
+  leaseFacts,
+  leaveFailureBundle,
+  OutputTail,
+  type RunPhase,
+} from "./failure_bundle.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -335,18 +341,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
 }
 
 const ms = (value: number) => formatDurationMs(value);
-
-/** The lease as a failure bundle names it. */
-export function leaseFacts(server: Server, leaseId: string, fresh: boolean): FailureFacts["lease"] {
-  return {
-    id: leaseId,
-    slug: server.labels.slug ?? null,
-    serverId: server.id,
-    serverName: server.name,
-    ipv4: server.ipv4,
-    fresh,
-  };
-}
 
 /** Values go over stdin into a 0600 file on the box; never onto any command line. */
 async function uploadEnv(box: Box, runId: string, vars: Record<string, string>): Promise<void> {

@@ -312,7 +312,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       phase: failedPhase ?? "release",
       exitCode,
       commandRan,
-      error: failure as CrabboxError | null,
+      // An interrupted command has no error of its own, but its code is crabbox's (130, 143, …).
+      error: (failure as CrabboxError | null) ?? (ctx.signal.aborted ? finalFailure(null, ctx.signal) : null),
       lease: leaseFacts(server, leaseId, lease.fresh),
       boxRemains: !released,
       phases,

@@ -18,6 +18,7 @@ import { collectManifest, loadBaseSettings, loadRunSettings } from "./settings.t
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
+import { keepOnFailure } from "../lease/run.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
@@ -130,6 +131,7 @@ export function jobCommand(ctx: CommandContext) {
       .option("--id <id>", "run on an existing lease")
       .option("--pool [name]", "claim a warm pool box")
       .addOption(new Option("--stop <policy>", "override the job's stop policy").choices(STOP_POLICIES))
+      .option("--keep-on-failure", "when the run fails, keep the box to inspect (whatever the stop policy)")
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
       .option("--no-hydrate", "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing")
       .action(async (name, flags) => {
@@ -144,6 +146,10 @@ export function jobCommand(ctx: CommandContext) {
         const spec = jobSpec(settings.config, name);
         if (spec) refuseUnavailable(spec);
         if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
+        if (flags.keepOnFailure && spec) {
+          const existingBox = !!flags.id || flags.pool !== undefined || !!spec.pool;
+          spec.stop = keepOnFailure(spec.stop, existingBox);
+        }
         if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);
         if (!spec) {
           throw usageError(

@@ -8,7 +8,7 @@ import { parseDurationFlag } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { StopPolicy } from "../lease/run.ts";
+import { keepOnFailure, type StopPolicy } from "../lease/run.ts";
 import { collectPathProblem, downloadProblem, localTarget, runWithResults } from "../jobs/collect.ts";
 import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
@@ -119,7 +119,10 @@ export function runCommand(ctx: CommandContext) {
       .option("--pool [name]", "claim an idle box of a warm pool (default pool: default)")
       .addOption(new Option("--stop <policy>", "when to delete the box afterwards").choices(STOP_POLICIES))
       .addOption(new Option("--stop-after <policy>").choices(STOP_POLICIES).hideHelp())
-      .option("--keep-on-failure", "keep a fresh box when the command fails (same as --stop success)")
+      .option(
+        "--keep-on-failure",
+        "when the run fails, keep the box to inspect (for a fresh box: same as --stop success)",
+      )
       .option("--no-sync", "do not sync the working tree")
       .option("--sync-only", "lease, lock and sync like a run, but run no command (e.g. to prime a box)")
       .option("--checksum", "compare file contents, not sizes and times, when syncing")
@@ -221,7 +224,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     }
     let stop: StopPolicy = (flags.stop ?? flags.stopAfter ?? "auto") as StopPolicy;
     if (flags.keep) stop = "never";
-    if (flags.keepOnFailure) stop = "success";
+    if (flags.keepOnFailure) stop = keepOnFailure(stop, !!flags.id || flags.pool !== undefined);
     const shell = !!flags.shell || needsShell(argv);
     const lockTimeoutFlag = parseDurationFlag("--lock-timeout", flags.lockTimeout);
     const timeoutSecs = parseDurationFlag("--timeout", flags.timeout);

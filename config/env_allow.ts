@@ -1,4 +1,7 @@
-/** Which local variables travel to the box (SPEC §9.4). Values are never printed, only names and states. */
+/**
+ * Which local variables travel to the box (SPEC §9.4; docs/security.md). Values are never printed, only
+ * names and states.
+ */
 import { isTokenBearingName } from "./secrets.ts";
 
 const NEVER = new Set(["HCLOUD_TOKEN", "HETZNER_TOKEN"]);

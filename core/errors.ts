@@ -14,7 +14,7 @@ export type ErrorKind =
   | "provider"
   | "interrupted";
 
-const EXIT_CODES: Record<ErrorKind, number> = {
+export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   internal: 1,
   usage: 2,
   config: 2,
@@ -77,7 +77,7 @@ export const providerError = (message: string, hint?: string, cause?: unknown) =
   new CrabboxError("provider", message, { hint, cause });
 
 /** 128 + the signal number, as a shell reports a process killed by that signal. */
-const INTERRUPT_EXIT_CODES: Record<InterruptCause, number> = {
+export const INTERRUPT_EXIT_CODES: Readonly<Record<InterruptCause, number>> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGPIPE: 141,

@@ -1,4 +1,7 @@
-/** Second line of defence: nothing crabbox writes may contain the API token or a bearer header. */
+/**
+ * Second line of defence: nothing crabbox writes may contain the API token or a bearer header
+ * (docs/security.md describes what is redacted where).
+ */
 
 const BEARER = /Bearer\s+\S+/gi;
 

@@ -1,10 +1,18 @@
-/** Writes docs/configuration.md and docs/crabbox.schema.json from the config tables (deno task gen:docs). */
-import { renderJsonSchema, renderReference } from "../config/reference.ts";
+/**
+ * Writes every generated doc (deno task gen:docs): the configuration reference and JSON Schema, the exit
+ * codes and one page per command under docs/commands/, whose stale pages are removed.
+ */
+import { COMMANDS_DIR, generatedDocs } from "./pages.ts";
 
 const dir = new URL(".", import.meta.url);
-await Deno.writeTextFile(new URL("configuration.md", dir), renderReference());
-await Deno.writeTextFile(
-  new URL("crabbox.schema.json", dir),
-  JSON.stringify(renderJsonSchema(), null, 2) + "\n",
-);
-console.log("wrote docs/configuration.md and docs/crabbox.schema.json");
+const docs = generatedDocs();
+await Deno.mkdir(new URL(`${COMMANDS_DIR}/`, dir), { recursive: true });
+for await (const entry of Deno.readDir(new URL(`${COMMANDS_DIR}/`, dir))) {
+  const path = `${COMMANDS_DIR}/${entry.name}`;
+  if (entry.isFile && entry.name.endsWith(".md") && !docs.has(path)) {
+    await Deno.remove(new URL(path, dir));
+    console.log(`removed docs/${path}`);
+  }
+}
+for (const [path, text] of docs) await Deno.writeTextFile(new URL(path, dir), text);
+console.log(`wrote ${docs.size} files under docs/`);

@@ -13,6 +13,7 @@ import { CrabboxError } from "../core/errors.ts";
 import { formatIso } from "../core/format.ts";
 import { addTotals, type JunitTotals, junitTotals } from "./junit.ts";
 import { runCommandOnBox, type RunContext, type RunOutcome, type RunRequest } from "../lease/run.ts";
+import { leaseFacts, leaveFailureBundle } from "../lease/failure_bundle.ts";
 import type { Box } from "../lease/box.ts";
 import type { Deps } from "../core/deps.ts";
 import { listGlobsScript } from "../ssh/scripts.ts";
@@ -116,22 +117,54 @@ export async function runWithResults(
   const collecting = results.junit.length + results.artifacts.length + results.requiredArtifacts.length +
       results.downloads.length > 0;
   const file = results.resultFile;
+  let finished: RunOutcome | null = null;
   const exitCode = await runCommandOnBox(ctx, {
     ...request,
     collect: collecting ? (box, workdir) => collect(ctx, box, workdir, results, collected) : undefined,
-    onFinish: file
-      ? (outcome) =>
-        writeResult(ctx.deps, results, file, resultDocument(results, request, outcome, collected))
-      : undefined,
+    onFinish: async (outcome) => {
+      finished = outcome;
+      if (file) {
+        await writeResult(ctx.deps, results, file, resultDocument(results, request, outcome, collected));
+      }
+    },
+    failureBundle: { resultsDir: results.resultsDir, job: results.job },
   });
   if (collected.missing.length > 0 && exitCode === 0) {
-    throw new CrabboxError("remote", `required artifact missing: ${collected.missing.join(", ")}`, {
+    const missing = new CrabboxError("remote", `required artifact missing: ${collected.missing.join(", ")}`, {
       hint: `the command must produce them under its workdir${
         file ? `; see ${file.replace(`${results.repoRoot}/`, "")}` : ""
       }`,
     });
+    const outcome = finished as RunOutcome | null;
+    if (outcome) await leaveCollectFailureBundle(ctx, request, results, outcome, missing);
+    throw missing;
   }
   return exitCode;
+}
+
+/** The run passed but a required artifact is missing: the failure is the collection's. */
+async function leaveCollectFailureBundle(
+  ctx: RunContext,
+  request: RunRequest,
+  results: ResultsRequest,
+  outcome: RunOutcome,
+  missing: CrabboxError,
+): Promise<void> {
+  await leaveFailureBundle(ctx.deps, ctx.out, results.resultsDir, {
+    runId: outcome.runId,
+    job: results.job,
+    phase: "collect",
+    exitCode: missing.exitCode,
+    commandRan: outcome.commandRan,
+    error: missing,
+    argv: request.argv,
+    lease: leaseFacts(outcome.server, outcome.leaseId, outcome.fresh),
+    boxRemains: !outcome.released,
+    phases: outcome.phases,
+    startedMs: outcome.startedMs,
+    finishedMs: outcome.finishedMs,
+    tail: outcome.tail,
+  });
 }
 
 async function listRemote(

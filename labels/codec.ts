@@ -1,5 +1,6 @@
 /**
- * The label contract (SPEC §3): unix-second timestamps, integer-second durations, expiry maths.
+ * The label contract (SPEC §3; every key in docs/labels.md): unix-second timestamps, integer-second
+ * durations, expiry maths.
  * Parsing is lenient so labels written by the Go crabbox CLI and older versions still read.
  */
 import type { Labels } from "../providers/hetzner/port.ts";

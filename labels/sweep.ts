@@ -1,5 +1,6 @@
 /**
- * Sweep decisions (SPEC §7.1, §7.3): pure functions of labels, Hetzner's `created`, and Hetzner time.
+ * Sweep decisions (SPEC §7.1, §7.3; explained in docs/sweep.md): pure functions of labels, Hetzner's
+ * `created`, and Hetzner time.
  * The first matching row decides.
  */
 import type { Server, SshKey } from "../providers/hetzner/port.ts";
@@ -7,17 +8,19 @@ import { decodeLeaseLabels, parseTimeSecs } from "./codec.ts";
 import { isCrabboxOwned } from "./ownership.ts";
 import { isSshKeyName, leaseIdFromKeyName } from "./ids.ts";
 
-export type SweepReason =
-  | "not_canonical"
-  | "terminal_state"
-  | "ttl_exceeded"
-  | "keep_within_ttl"
-  | "missing_ttl"
-  | "missing_expires_at"
-  | "expired_past_grace"
-  | "in_grace"
-  | "expired"
-  | "not_expired";
+export const SWEEP_REASONS = [
+  "not_canonical",
+  "terminal_state",
+  "ttl_exceeded",
+  "keep_within_ttl",
+  "missing_ttl",
+  "missing_expires_at",
+  "expired_past_grace",
+  "in_grace",
+  "expired",
+  "not_expired",
+] as const;
+export type SweepReason = typeof SWEEP_REASONS[number];
 
 export interface ServerDecision {
   decision: "delete" | "skip";

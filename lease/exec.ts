@@ -9,6 +9,7 @@ import { CrabboxError } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
 import { execScript, killScript, readExitScript } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
+import type { OutputTail } from "./failure_bundle.ts";
 
 export interface CommandSpec {
   /** argv mode: each word exec'd as given; shell mode: one string under bash -lc. */
@@ -18,6 +19,8 @@ export interface CommandSpec {
   runId: string;
   /** Wall-clock limit (run --timeout, job timeout): TERM, KILL 10 s later, then exit 5. */
   timeoutSecs?: number;
+  /** Keeps the last bytes of stdout and stderr as they stream (the failure bundle's last lines). */
+  tail?: OutputTail;
 }
 
 export interface CommandResult {
@@ -42,8 +45,14 @@ export async function runRemoteCommand(
     ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
   });
   const child = box.spawn(script.script, script.args, {
-    stdout: (chunk) => out.remoteStdout(chunk),
-    stderr: (chunk) => out.remoteStderr(chunk),
+    stdout: (chunk) => {
+      spec.tail?.push(chunk);
+      out.remoteStdout(chunk);
+    },
+    stderr: (chunk) => {
+      spec.tail?.push(chunk);
+      out.remoteStderr(chunk);
+    },
   });
   // Keep the channel's stdin open and silent: the watchdog on the box treats EOF as "client gone".
   const stdinWriter = child.stdin?.getWriter();

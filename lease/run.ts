@@ -25,6 +25,13 @@ import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { envUploadScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 import { leftoversNote } from "./leftovers.ts";
+import {
+  type FailureFacts,
+  leaseFacts,
+  leaveFailureBundle,
+  OutputTail,
+  type RunPhase,
+} from "./failure_bundle.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -57,6 +64,8 @@ export interface RunRequest {
   /** Runs after the command on success and failure, under the lock, in the command's directory. */
   collect?: (box: Box, workdir: string) => Promise<void>;
   onFinish?: (outcome: RunOutcome) => Promise<void>;
+  /** A failed run writes `<resultsDir>/failure-<run>.json` (lease/failure_bundle.ts). */
+  failureBundle?: { resultsDir: string; job: string | null };
 }
 
 export interface RunContext {
@@ -68,15 +77,7 @@ export interface RunContext {
   setSecondInterruptNote: (note: (() => void) | null) => void;
 }
 
-interface Phases {
-  acquire: number;
-  bootstrap: number;
-  lock: number;
-  sync: number;
-  command: number;
-  collect: number;
-  release: number;
-}
+type Phases = Record<RunPhase, number>;
 
 /** Everything a result file needs (SPEC §11.5), handed to request.onFinish before run returns or throws. */
 export interface RunOutcome {
@@ -96,6 +97,8 @@ export interface RunOutcome {
   sync: SyncResult | null;
   startedMs: number;
   finishedMs: number;
+  /** The last bytes of the command's output. */
+  tail: OutputTail;
 }
 
 export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Promise<number> {
@@ -109,12 +112,45 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let interrupted = false;
   let releaseError: string | null = null;
   let released = false;
+  const tail = new OutputTail();
+  // Where the run is: a failure is reported in the phase it happened in.
+  const at: { phase: RunPhase } = { phase: "acquire" };
+  const bundle = (
+    facts: Omit<FailureFacts, "runId" | "job" | "argv" | "startedMs" | "finishedMs" | "tail">,
+  ) =>
+    request.failureBundle
+      ? leaveFailureBundle(deps, out, request.failureBundle.resultsDir, {
+        ...facts,
+        runId,
+        job: request.failureBundle.job,
+        argv: request.argv,
+        startedMs: started,
+        finishedMs: deps.clock.now(),
+        tail,
+      })
+      : Promise.resolve();
 
-  const lease = request.id
-    ? await reuseLease(ctx, request)
-    : request.pool
-    ? await poolLease(ctx, request, runId)
-    : await freshLease(ctx, request.shape);
+  let lease: HeldLease;
+  try {
+    lease = request.id
+      ? await reuseLease(ctx, request, at)
+      : request.pool
+      ? await poolLease(ctx, request, runId, at)
+      : await freshLease(ctx, request.shape, at);
+  } catch (error) {
+    const failure = finalFailure(error, ctx.signal);
+    // A fresh box was rolled back; an existing one is not ours to name here.
+    await bundle({
+      phase: at.phase,
+      exitCode: failure.exitCode,
+      commandRan: false,
+      error: failure,
+      lease: null,
+      boxRemains: false,
+      phases: { [at.phase]: deps.clock.now() - started },
+    });
+    throw error;
+  }
   phases.acquire = lease.acquireMs;
   phases.bootstrap = lease.bootstrapMs;
   const { box, leaseId } = lease;
@@ -140,8 +176,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let failure: unknown = null;
   let heartbeat: Heartbeat | null = null;
   let lock: HeldLock | null = null;
+  let failedPhase: RunPhase | null = null;
   try {
+    at.phase = "bootstrap";
     await box.prepare();
+    at.phase = "lock";
     const lockStarted = deps.clock.now();
     lock = lease.lock ?? await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
       runId,
@@ -162,6 +201,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       graceSecs: request.graceSecs,
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
+    at.phase = "sync";
     if (request.sync) {
       syncResult = await syncTree({ deps, out, signal: ctx.signal }, box, {
         ...request.sync,
@@ -178,6 +218,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       exitCode = 0;
     } else {
       out.phase("command", `starting ${shellJoin(request.argv)}`);
+      at.phase = "command";
       await uploadEnv(box, runId, {
         ...request.env.forward,
         ...request.envSet,
@@ -196,14 +237,17 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
         workdir: commandDir,
         runId,
         timeoutSecs: request.timeoutSecs,
+        tail,
       });
       phases.command = result.durationMs;
       commandRan = true;
       interrupted = result.interrupted;
       out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
       exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
+      if (exitCode !== 0) failedPhase = "command";
       if (request.collect) {
         out.phase("collect", "collecting results");
+        at.phase = "collect";
         const collectStarted = deps.clock.now();
         await request.collect(box, commandDir).catch((error) =>
           out.warn(`collection failed: ${(error as Error).message}`)
@@ -215,6 +259,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     // Normalised here so the summary's exit= is the code the process ends with.
     failure = finalFailure(error, ctx.signal);
     exitCode = (failure as CrabboxError).exitCode;
+    failedPhase = at.phase;
   }
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
@@ -265,6 +310,18 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       ms(deps.clock.now() - started)
     } ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
   );
+  if (exitCode !== 0) {
+    await bundle({
+      phase: failedPhase ?? "release",
+      exitCode,
+      commandRan,
+      // An interrupted command has no error of its own, but its code is crabbox's (130, 143, …).
+      error: (failure as CrabboxError | null) ?? (ctx.signal.aborted ? finalFailure(null, ctx.signal) : null),
+      lease: leaseFacts(server, leaseId, lease.fresh),
+      boxRemains: !released,
+      phases,
+    });
+  }
   await request.onFinish?.({
     runId,
     leaseId,
@@ -281,6 +338,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     sync: syncResult,
     startedMs: started,
     finishedMs: deps.clock.now(),
+    tail,
   });
   if (failure) throw failure;
   return exitCode;
@@ -314,6 +372,24 @@ async function preflight(box: Box, workdir: string, tools: string[]): Promise<vo
   }
 }
 
+/**
+ * `--keep-on-failure` is not a policy of its own: it turns the given one into the policy that deletes on
+ * success exactly when the given one does, and never after a failure (SPEC §11.3: `success` for a box this
+ * run creates). An existing box (`--id`, `--pool`) under `auto` is kept anyway, so `auto` stays.
+ */
+export function keepOnFailure(policy: StopPolicy, existingBox: boolean): StopPolicy {
+  switch (policy) {
+    case "auto":
+      return existingBox ? "auto" : "success";
+    case "always":
+    case "success":
+      return "success";
+    case "failure":
+    case "never":
+      return "never";
+  }
+}
+
 /** SPEC §11.3. */
 export function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: number): boolean {
   switch (policy) {
@@ -343,7 +419,12 @@ interface HeldLease {
   sshKeyId?: number;
 }
 
-async function poolLease(ctx: RunContext, request: RunRequest, runId: string): Promise<HeldLease> {
+async function poolLease(
+  ctx: RunContext,
+  request: RunRequest,
+  runId: string,
+  at: { phase: RunPhase },
+): Promise<HeldLease> {
   const started = ctx.deps.clock.now();
   const claimed = await claimPoolBox(ctx, {
     pool: request.pool!,
@@ -353,22 +434,26 @@ async function poolLease(ctx: RunContext, request: RunRequest, runId: string): P
   });
   if (claimed) return { ...claimed, fresh: false, acquireMs: ctx.deps.clock.now() - started, bootstrapMs: 0 };
   ctx.out.progress(`no idle box in pool ${request.pool}; provisioning one that joins it`);
-  return await freshLease(ctx, { ...request.shape, pool: request.pool });
+  return await freshLease(ctx, { ...request.shape, pool: request.pool }, at);
 }
 
-async function freshLease(ctx: RunContext, shape: LeaseShape): Promise<HeldLease> {
+async function freshLease(ctx: RunContext, shape: LeaseShape, at: { phase: RunPhase }): Promise<HeldLease> {
   const lease = await acquireLease({
     deps: ctx.deps,
     api: ctx.api,
     out: ctx.out,
     signal: ctx.signal,
     repoRoot: ctx.repoRoot,
-    onResources: (resources) => ctx.setSecondInterruptNote(() => ctx.out.notice(leftoversNote(resources))),
+    onResources: (resources) => {
+      // The server exists: what fails from here on is its boot (IP, SSH readiness).
+      if (resources.serverId !== null) at.phase = "bootstrap";
+      ctx.setSecondInterruptNote(() => ctx.out.notice(leftoversNote(resources)));
+    },
   }, shape);
   return { ...lease, fresh: true };
 }
 
-async function reuseLease(ctx: RunContext, request: RunRequest): Promise<HeldLease> {
+async function reuseLease(ctx: RunContext, request: RunRequest, at: { phase: RunPhase }): Promise<HeldLease> {
   const { deps, api, out } = ctx;
   const started = deps.clock.now();
   const resolution = await resolveLease(deps, api, request.id!, ctx.signal);
@@ -395,6 +480,7 @@ async function reuseLease(ctx: RunContext, request: RunRequest): Promise<HeldLea
   const { box, record } = await openExistingBox(deps, out, server, request.shape);
   out.progress(`lease ${leaseId} slug=${server.labels.slug} (existing, state=${state})`);
   const bootstrapStarted = deps.clock.now();
+  at.phase = "bootstrap";
   const deadline = state === "provisioning"
     ? server.createdMs + request.shape.bootstrapTimeoutSecs * 1000
     : deps.clock.now() + 30_000;

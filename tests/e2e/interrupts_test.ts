@@ -121,6 +121,15 @@ Deno.test("closed pipes and signals release by the stop policy and exit like the
         assert.doesNotMatch(result.stderr, NO_TRACE);
         assert.match(result.stderr, /^crabbox: released cbx_/m);
         assert.match(result.stderr, new RegExp(`^crabbox: summary lease=\\S+ .* exit=${code}$`, "m"));
+        const bundle = JSON.parse(
+          await Deno.readTextFile(result.stderr.match(/^crabbox: failure bundle: (\S+)$/m)![1]),
+        );
+        assert.deepEqual(
+          [bundle.phase, bundle.exitCode, bundle.exitSource, bundle.error.kind, bundle.continue],
+          ["command", code, "crabbox", "interrupted", []],
+          "the signal's code is crabbox's own; the box is gone",
+        );
+        assert.deepEqual(bundle.output.lastLines, ["started"]);
         nothingLeft();
       });
     }

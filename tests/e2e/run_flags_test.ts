@@ -1,7 +1,8 @@
 /**
  * End to end on a real box: warmup --no-wait then status --wait; a dry-run plan's `crabbox run` and
  * `crabbox stop` lines run exactly as printed (JUnit, artifacts, a download); --result-json with a missing
- * --require-artifact (exit 7); run --sync-only under policy.jobsOnly.
+ * --require-artifact (exit 7); run --sync-only under policy.jobsOnly; a failed run's bundle under
+ * --keep-on-failure, whose stop line cleans up.
  */
 import assert from "node:assert/strict";
 import { startHarness } from "../harness/harness.ts";
@@ -133,6 +134,15 @@ Deno.test("warmup --no-wait, a plan's printed run line, --result-json, --sync-on
           "release:ok",
         ]);
         assert.equal(doc.error.kind, "remote");
+        const named = result.stderr.match(/^crabbox: failure bundle: (\S+)$/m);
+        assert.ok(named, result.stderr);
+        const bundle = JSON.parse(await Deno.readTextFile(named[1]));
+        assert.deepEqual([bundle.phase, bundle.exitCode, bundle.lease.id], ["collect", 7, lease]);
+        assert.deepEqual(
+          bundle.continue,
+          [`crabbox ssh ${lease}`, `crabbox stop ${lease}`],
+          "an --id box stays",
+        );
       },
     );
 
@@ -165,6 +175,43 @@ Deno.test("warmup --no-wait, a plan's printed run line, --result-json, --sync-on
       assert.match(result.stdout, new RegExp(`^released ${lease} `, "m"));
       assert.deepEqual([fake.servers.size, fake.keys.size], [0, 0]);
     });
+
+    await t.step(
+      "--keep-on-failure: the failure bundle names the command phase and its stop line works",
+      async () => {
+        const failed = await box.crabbox([
+          "run",
+          "--class",
+          "tiny",
+          "--keep-on-failure",
+          "--",
+          "sh",
+          "-c",
+          "echo boom; exit 3",
+        ]);
+        assert.equal(failed.code, 3, failed.stderr);
+        assert.equal(failed.stdout, "boom\n");
+        const named = failed.stderr.match(/^crabbox: failure bundle: (\S+)$/m);
+        assert.ok(named, failed.stderr);
+        assert.match(
+          named[1],
+          new RegExp(`^${box.repo}/\\.crabbox-results/failure-run_[0-9a-f]{12}\\.json$`),
+        );
+        const bundle = JSON.parse(await Deno.readTextFile(named[1]));
+        assert.deepEqual(
+          [bundle.phase, bundle.exitCode, bundle.exitSource, bundle.lease.fresh, bundle.lease.boxRemains],
+          ["command", 3, "remote", true, true],
+        );
+        assert.deepEqual(bundle.output.lastLines, ["boom"]);
+        assert.equal(fake.servers.size, 1, "the box is kept");
+        assert.equal(labels().state, "ready");
+        const stopLine = bundle.continue.find((l: string) => l.startsWith("crabbox stop "));
+        assert.equal(stopLine, `crabbox stop ${bundle.lease.id}`);
+        const stopped = await box.crabbox(await printedArgv(stopLine, bundle.lease.id));
+        assert.equal(stopped.code, 0, stopped.stderr);
+        assert.deepEqual([fake.servers.size, fake.keys.size], [0, 0]);
+      },
+    );
 
     assert.deepEqual(harness.violations(), []);
   } finally {

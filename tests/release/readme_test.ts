@@ -1,7 +1,8 @@
 /**
  * The README works from a fresh clone: it names the command that runs the tests and the one that
  * tries the product, those files exist and are executable, and nothing in the repository links
- * outside it (a clone has no ../shared).
+ * outside it (a clone has no ../shared): every relative link in a Markdown file resolves, down to the
+ * heading it names.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,20 @@ import { dirname, join, normalize, relative } from "node:path";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OUTSIDE = new RegExp(["\\.\\.", "shared", ""].join("/"));
+
+/** The anchors GitHub gives a Markdown file's headings (lowercase, punctuation dropped, spaces to -). */
+function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const [, heading] of markdown.replace(/```[\s\S]*?```/g, "").matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
+    const text = heading.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/`/g, "");
+    const base = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
 
 async function tracked(): Promise<string[]> {
   const out = await new Deno.Command("git", {
@@ -47,12 +62,17 @@ Deno.test("no file in the repository links outside it", async () => {
     if (!path.endsWith(".md")) continue;
     const prose = text.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
     for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
-      if (/^(https?:|mailto:|#)/.test(target)) continue;
-      const resolved = normalize(join(dirname(join(ROOT, path)), target.split("#")[0]));
+      if (/^(https?:|mailto:)/.test(target)) continue;
+      const [file, anchor] = target.split("#");
+      const resolved = file === "" ? join(ROOT, path) : normalize(join(dirname(join(ROOT, path)), file));
       if (relative(ROOT, resolved).startsWith("..")) {
         problems.push(`${path}: ${target} leaves the repository`);
       } else if (!(await Deno.stat(resolved).catch(() => null))) {
         problems.push(`${path}: ${target} does not exist`);
+      } else if (anchor !== undefined && resolved.endsWith(".md")) {
+        if (!headingAnchors(await Deno.readTextFile(resolved)).has(anchor)) {
+          problems.push(`${path}: ${target} names no heading of ${relative(ROOT, resolved)}`);
+        }
       }
     }
   }

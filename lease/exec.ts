@@ -41,7 +41,7 @@ export async function runRemoteCommand(
     runId: spec.runId,
     ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
   });
-  const child = box.spawn(script.script, script.args, {
+  const child = box.spawn(script, {
     stdout: (chunk) => out.remoteStdout(chunk),
     stderr: (chunk) => out.remoteStderr(chunk),
   });

@@ -6,7 +6,7 @@ import type { Labels } from "../providers/hetzner/port.ts";
 import { sanitizeLabelValue } from "./sanitize.ts";
 
 /** Keys crabbox owns; a merge never touches any other label. */
-export const CRABBOX_KEYS = [
+const CRABBOX_KEYS = [
   "crabbox",
   "created_by",
   "provider",

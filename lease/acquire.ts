@@ -20,14 +20,7 @@ import { encodeCreateLabels } from "../labels/codec.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
 import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
-import {
-  createLeaseDir,
-  type LeasePaths,
-  type LeaseRecord,
-  pinHostKey,
-  removeLeaseDir,
-  writeLeaseRecord,
-} from "./store.ts";
+import { createLeaseDir, type LeasePaths, type LeaseRecord, pinHostKey, writeLeaseRecord } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
@@ -336,5 +329,3 @@ async function waitForIp(
 function createServerAction(id: number): WatchedAction {
   return { id, command: "create_server", hint: "retry, or pick another --location or --type" };
 }
-
-export { removeLeaseDir };

@@ -312,7 +312,7 @@ async function preflight(box: Box, workdir: string, tools: string[]): Promise<vo
 }
 
 /** SPEC §11.3. */
-export function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: number): boolean {
+function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: number): boolean {
   switch (policy) {
     case "auto":
       return fresh;

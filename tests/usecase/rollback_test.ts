@@ -1,11 +1,20 @@
 /** rollback on the in-memory Hetzner: everything removed, or what remains labelled and said. */
 import assert from "node:assert/strict";
-import { rollback } from "../../lease/rollback.ts";
+import { rollback, type RollbackTarget } from "../../lease/rollback.ts";
 import { leaseDir } from "../../lease/store.ts";
 import { apiError, existingLease, type World, world } from "./_world.ts";
 
 const LEASE = "cbx_0000000000aa";
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+
+const rollBack = (w: World, target: Partial<RollbackTarget>) =>
+  rollback({ deps: w.deps, api: w.api, out: w.out }, {
+    leaseId: LEASE,
+    serverId: null,
+    serverName: "crabbox-unknown",
+    keyId: null,
+    ...target,
+  });
 
 async function withKey(w: World) {
   return await w.api.createSshKey({
@@ -20,12 +29,7 @@ Deno.test("rollback: server, then key, then the local lease dir", async () => {
   try {
     const server = await existingLease(w, LEASE, { state: "provisioning" });
     const key = await withKey(w);
-    await rollback({ deps: w.deps, api: w.api, out: w.out }, {
-      leaseId: LEASE,
-      serverId: server.id,
-      serverName: server.name,
-      keyId: key.id,
-    });
+    await rollBack(w, { serverId: server.id, serverName: server.name, keyId: key.id });
     assert.deepEqual([w.api.servers.size, w.api.keys.size], [0, 0]);
     assert.equal(await exists(leaseDir(w.deps, LEASE)), false);
     assert.match(w.io.stderr, new RegExp(`rolled back ${LEASE}: server ${server.id} deleted`));
@@ -38,13 +42,7 @@ Deno.test("rollback: a create cut short before its answer finds the server by it
   const w = await world();
   try {
     await existingLease(w, LEASE, { state: "provisioning" });
-    await rollback({ deps: w.deps, api: w.api, out: w.out }, {
-      leaseId: LEASE,
-      serverId: null,
-      serverName: "crabbox-unknown",
-      keyId: null,
-      createAttempted: true,
-    });
+    await rollBack(w, { createAttempted: true });
     assert.equal(w.api.servers.size, 0);
     assert.equal(await exists(leaseDir(w.deps, LEASE)), false);
   } finally {
@@ -58,12 +56,7 @@ Deno.test("rollback: a server that cannot be deleted is labelled failed, named, 
     const server = await existingLease(w, LEASE, { state: "provisioning" });
     const key = await withKey(w);
     w.api.failures.set("deleteServer", apiError("DELETE", `/servers/${server.id}`, 503, "unavailable"));
-    await rollback({ deps: w.deps, api: w.api, out: w.out }, {
-      leaseId: LEASE,
-      serverId: server.id,
-      serverName: server.name,
-      keyId: key.id,
-    });
+    await rollBack(w, { serverId: server.id, serverName: server.name, keyId: key.id });
     assert.equal(w.api.servers.get(server.id)?.labels.state, "failed", "the sweep takes it");
     assert.equal(w.api.keys.size, 0);
     assert.equal(await exists(leaseDir(w.deps, LEASE)), true, "its key is kept while the server remains");
@@ -82,13 +75,7 @@ Deno.test("rollback: the lookup after a failed create fails too: it says a serve
   try {
     await existingLease(w, LEASE, { state: "provisioning" });
     w.api.failures.set("listServers", apiError("GET", "/servers", 503, "unavailable"));
-    await rollback({ deps: w.deps, api: w.api, out: w.out }, {
-      leaseId: LEASE,
-      serverId: null,
-      serverName: "crabbox-unknown",
-      keyId: null,
-      createAttempted: true,
-    });
+    await rollBack(w, { createAttempted: true });
     assert.equal(w.api.servers.size, 1);
     assert.match(w.io.stderr, new RegExp(`a server for ${LEASE} may remain`));
   } finally {

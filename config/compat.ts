@@ -58,7 +58,7 @@ const BROKER_HINT = "remove it: there is no broker or coordinator here; crabbox 
   "with HCLOUD_TOKEN (keep the Go CLI's broker settings in the config that CLI reads)";
 
 /** The Go CLI's provider names (its routing list); all but hetzner are other providers here. */
-export const GO_PROVIDERS = [
+const GO_PROVIDERS = [
   "hetzner",
   "aws",
   "azure",
@@ -201,7 +201,7 @@ const section = (note: string, extra: Partial<GoKey> = {}): GoKey =>
 const describe = (value: unknown) => typeof value === "string" ? JSON.stringify(value) : String(value);
 
 /** `os: ubuntu:24.04` → the Hetzner image; Hetzner has no 26.04 image, so the Go CLI maps both to 24.04. */
-export function osImage(value: unknown): Outcome {
+function osImage(value: unknown): Outcome {
   if (value === "ubuntu:24.04") return { value: "ubuntu-24.04" };
   if (value === "ubuntu:26.04") {
     return {

@@ -29,17 +29,12 @@ export interface AllowLayers {
 
 /**
  * defaults; user replaces; repo replaces; the profile appends (skipped when CRABBOX_ENV_ALLOW is set);
- * CRABBOX_ENV_ALLOW replaces. Job and --allow-env entries are appended later by resolveEnvAllow.
+ * CRABBOX_ENV_ALLOW replaces. Job and --allow-env entries are appended after these, per run.
  */
 export function layerEnvAllow(layers: AllowLayers): string[] {
   if (layers.env !== null) return unique(layers.env);
   const base = layers.repo ?? layers.user ?? layers.defaults;
   return unique([...base, ...(layers.profile ?? [])]);
-}
-
-/** The effective allowlist for one run: the config layers, then the job's entries, then --allow-env. */
-export function resolveEnvAllow(base: string[], jobAllow: string[] = [], flagAllow: string[] = []): string[] {
-  return unique([...base, ...jobAllow, ...flagAllow]);
 }
 
 function unique(list: string[]): string[] {

@@ -115,7 +115,7 @@ export function mergeLayers(input: MergeInput): Merged {
   };
 }
 
-export function fileSource(file: FileLayer, setting: Setting): string {
+function fileSource(file: FileLayer, setting: Setting): string {
   return `${file.kind} ${file.path}:${setting.line}`;
 }
 

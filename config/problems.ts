@@ -39,7 +39,7 @@ export class Problems {
 }
 
 /** Problems sorted by file and position; null when there are none. */
-export function problemsError(list: Problem[]): CrabboxError | null {
+function problemsError(list: Problem[]): CrabboxError | null {
   if (list.length === 0) return null;
   const order = new Map<string, number>();
   for (const p of list) {

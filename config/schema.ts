@@ -104,8 +104,8 @@ const downloadPairs = (v: unknown) => {
 };
 
 export const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
-export const TARGETS = ["linux", "macos", "windows"] as const;
-export const ARCHITECTURES = ["amd64", "arm64"] as const;
+const TARGETS = ["linux", "macos", "windows"] as const;
+const ARCHITECTURES = ["amd64", "arm64"] as const;
 export type Architecture = typeof ARCHITECTURES[number];
 export type StopPolicy = typeof STOP_POLICIES[number];
 
@@ -575,9 +575,6 @@ export interface CrabboxConfig {
   pool: { name: string };
   policy: { jobsOnly: boolean };
 }
-
-/** A profile overlay: only the PROFILE_KEYS, by dotted name. */
-export type ProfileConfig = Partial<Record<typeof PROFILE_KEYS[number], unknown>>;
 
 /** One job (SPEC §11.1). Unset lease-shape keys are inherited from the effective config. */
 export interface JobConfig {

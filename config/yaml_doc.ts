@@ -21,7 +21,7 @@ import { configError } from "../core/errors.ts";
  * Nodes that aliases may add to a file, summed over every alias. Real configs reuse a few small
  * anchors (hundreds of nodes); a bomb needs millions, and ten thousand is cheap to walk.
  */
-export const MAX_ALIAS_NODES = 10_000;
+const MAX_ALIAS_NODES = 10_000;
 
 export interface ParsedYaml {
   path: string;

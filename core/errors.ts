@@ -28,10 +28,6 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   interrupted: 130,
 };
 
-export function exitCodeFor(kind: ErrorKind): number {
-  return EXIT_CODES[kind];
-}
-
 export interface ErrorOptions {
   hint?: string;
   cause?: unknown;
@@ -72,9 +68,6 @@ export const notFoundError = (message: string, hint?: string) =>
 export const timeoutError = (message: string, hint?: string) =>
   new CrabboxError("timeout", message, { hint });
 export const syncError = (message: string, hint?: string) => new CrabboxError("sync", message, { hint });
-export const remoteError = (message: string, hint?: string) => new CrabboxError("remote", message, { hint });
-export const providerError = (message: string, hint?: string, cause?: unknown) =>
-  new CrabboxError("provider", message, { hint, cause });
 
 /** 128 + the signal number, as a shell reports a process killed by that signal. */
 export const INTERRUPT_EXIT_CODES: Readonly<Record<InterruptCause, number>> = {

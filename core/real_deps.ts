@@ -47,7 +47,7 @@ export function buildRealDeps(redactor: Redactor): Deps {
 }
 
 /** HCLOUD_TOKEN, falling back to HETZNER_TOKEN (SPEC §2.1). */
-export function readToken(get: (name: string) => string | undefined): string {
+function readToken(get: (name: string) => string | undefined): string {
   const token = get("HCLOUD_TOKEN")?.trim() || get("HETZNER_TOKEN")?.trim();
   if (!token) {
     throw authError(

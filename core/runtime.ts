@@ -52,6 +52,16 @@ function missingBinary(cmd: string): CrabboxError {
   });
 }
 
+/** Starts the binary; a missing one is crabbox's typed error (exit 2 or 6), not Deno's NotFound. */
+function start(cmd: string, options: Deno.CommandOptions): Deno.ChildProcess {
+  try {
+    return new Deno.Command(cmd, options).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
+    throw error;
+  }
+}
+
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
 
 function exitOf(status: Deno.CommandStatus): { code: number; signal: string | null } {
@@ -70,21 +80,15 @@ async function pump(stream: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array
 
 export const realProcess: ProcessRunner = {
   async run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(cmd, {
-        args,
-        cwd: options.cwd,
-        env: options.env,
-        stdin: options.stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-        signal: options.signal,
-      }).spawn();
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
-      throw error;
-    }
+    const child = start(cmd, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+      signal: options.signal,
+    });
     if (options.stdin !== undefined) {
       const writer = child.stdin.getWriter();
       const data = typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin;
@@ -97,20 +101,14 @@ export const realProcess: ProcessRunner = {
   },
 
   spawn(cmd: string, args: string[], options: SpawnOptions): ChildHandle {
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(cmd, {
-        args,
-        cwd: options.cwd,
-        env: options.env,
-        stdin: options.stdin,
-        stdout: options.stdout === "null" ? "null" : "piped",
-        stderr: options.stderr === "null" ? "null" : "piped",
-      }).spawn();
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
-      throw error;
-    }
+    const child = start(cmd, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      stdin: options.stdin,
+      stdout: options.stdout === "null" ? "null" : "piped",
+      stderr: options.stderr === "null" ? "null" : "piped",
+    });
     const pumps: Promise<void>[] = [];
     let stdout: ReadableStream<Uint8Array> | null = null;
     let stderr: ReadableStream<Uint8Array> | null = null;
@@ -139,19 +137,8 @@ export const realProcess: ProcessRunner = {
   },
 
   async interactive(cmd: string, args: string[]): Promise<number> {
-    try {
-      const status = await new Deno.Command(cmd, {
-        args,
-        stdin: "inherit",
-        stdout: "inherit",
-        stderr: "inherit",
-      }).spawn()
-        .status;
-      return exitOf(status).code;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) throw missingBinary(cmd);
-      throw error;
-    }
+    const child = start(cmd, { args, stdin: "inherit", stdout: "inherit", stderr: "inherit" });
+    return exitOf(await child.status).code;
   },
 
   async which(cmd: string): Promise<string | null> {

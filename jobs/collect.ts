@@ -77,7 +77,7 @@ export function downloadProblem(pair: string, options: { absoluteLocal: boolean 
 }
 
 /** A file written under .git/ (a hook, the config) would run code on this machine: never from a download. */
-export function gitDirProblem(local: string): string | null {
+function gitDirProblem(local: string): string | null {
   return local.split("/").some((part) => part.toLowerCase() === ".git")
     ? "local path must not be inside .git/"
     : null;

@@ -85,7 +85,7 @@ const PROBES = [
 ];
 
 /** When the stop step runs for a lease the job created (fresh) or reused (existing). */
-export function stopWhen(policy: StopPolicy, fresh: boolean): PlanStep["when"] | null {
+function stopWhen(policy: StopPolicy, fresh: boolean): PlanStep["when"] | null {
   switch (policy) {
     case "auto":
       return fresh ? "always" : null;

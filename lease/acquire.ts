@@ -19,14 +19,8 @@ import {
 import { encodeCreateLabels } from "../labels/codec.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
-import {
-  createLeaseDir,
-  type LeasePaths,
-  type LeaseRecord,
-  pinHostKey,
-  removeLeaseDir,
-  writeLeaseRecord,
-} from "./store.ts";
+import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
+import { createLeaseDir, type LeasePaths, type LeaseRecord, pinHostKey, writeLeaseRecord } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
@@ -200,7 +194,9 @@ async function acquireOnce(
     await deps.fs.remove(paths.hostKey);
 
     const acquireMs = deps.clock.now() - started;
-    server = await waitForIp(ctx, server, created.actionId, shape.ipTimeoutSecs);
+    const actions = new ActionWaiter(api, deps.clock);
+    const createAction = created.actionId === null ? null : createServerAction(created.actionId);
+    server = await waitForIp(ctx, actions, server, createAction, shape.ipTimeoutSecs);
 
     const box = new Box(deps, {
       leaseId,
@@ -220,9 +216,7 @@ async function acquireOnce(
     const bootstrapStarted = deps.clock.now();
     // A failed create action can come after the IP: without this, readiness waits its whole budget.
     const stillBooting = async () => {
-      if (created.actionId === null) return;
-      const action = await api.getAction(created.actionId, { signal });
-      if (action?.status === "error") throw createActionFailed(action.error?.message);
+      if (createAction) await actions.check(createAction, signal);
     };
     const port = await waitForReady(
       { deps, out, signal, box, leaseId, ip: server.ipv4!, stillBooting },
@@ -302,44 +296,38 @@ async function generateKeys(deps: Deps, paths: LeasePaths, leaseId: string): Pro
   }
 }
 
-/** SPEC §5.1 step 6: poll for the IPv4 (and the create action, which may fail fast). */
+/** SPEC §5.1 step 6: poll for the IPv4, and the create action on every other poll (it may fail fast). */
 async function waitForIp(
   ctx: AcquireContext,
+  actions: ActionWaiter,
   server: Server,
-  actionId: number | null,
+  createAction: WatchedAction | null,
   ipTimeoutSecs: number,
 ): Promise<Server> {
   const { deps, api, signal } = ctx;
   ctx.out.phase("ip", `waiting for the IPv4 of server ${server.id}`);
-  const deadline = deps.clock.now() + ipTimeoutSecs * 1000;
-  for (let poll = 0; !server.ipv4; poll++) {
-    if (deps.clock.now() >= deadline) {
-      throw timeoutError(
+  if (server.ipv4) return server;
+  return await actions.pollWhileRunning(createAction, {
+    poll: async () => {
+      const fresh = await api.getServer(server.id, { signal });
+      if (!fresh) {
+        throw new CrabboxError("provider", `server ${server.id} disappeared while waiting for its IP`);
+      }
+      return fresh.ipv4 ? fresh : null;
+    },
+    // Quick polls first (most servers have an IP within seconds), then every 3 s.
+    delayMs: (poll) => poll < 10 ? 1000 : 3000,
+    actionEvery: 2,
+    deadlineMs: deps.clock.now() + ipTimeoutSecs * 1000,
+    onTimeout: () =>
+      timeoutError(
         `timed out waiting for server IP after ${formatDurationMs(ipTimeoutSecs * 1000)}`,
         "Hetzner may be slow in this location; retry, or pick another --location",
-      );
-    }
-    // The first poll at once, quick polls next (most servers have an IP within seconds), then every 3 s.
-    if (poll > 0) await deps.clock.sleep(poll < 10 ? 1000 : 3000, signal);
-    const fresh = await api.getServer(server.id, { signal });
-    if (!fresh) {
-      throw new CrabboxError("provider", `server ${server.id} disappeared while waiting for its IP`);
-    }
-    server = fresh;
-    if (actionId !== null && poll % 2 === 1) {
-      const action = await api.getAction(actionId, { signal });
-      if (action?.status === "error") {
-        throw createActionFailed(action.error?.message);
-      }
-    }
-  }
-  return server;
-}
-
-function createActionFailed(message: string | undefined): CrabboxError {
-  return new CrabboxError("provider", `create_server action failed: ${message ?? "unknown error"}`, {
-    hint: "retry, or pick another --location or --type",
+      ),
+    signal,
   });
 }
 
-export { removeLeaseDir };
+function createServerAction(id: number): WatchedAction {
+  return { id, command: "create_server", hint: "retry, or pick another --location or --type" };
+}

@@ -112,8 +112,8 @@ export class Box {
    * Runs a bookkeeping bash script (idempotent steps: mkdir, lock checks, prune). Retried once on a
    * connection failure (exit 255) 2 s later, as SPEC §9.2 allows for bookkeeping.
    */
-  async script(script: string, args: string[] = [], stdin?: Uint8Array | string): Promise<RunResult> {
-    const run = () => this.#ssh([remoteBash(script, args)], { stdin });
+  async run(remote: RemoteScript, stdin?: Uint8Array | string): Promise<RunResult> {
+    const run = () => this.#ssh([remoteBash(remote.script, remote.args)], { stdin });
     const first = await run();
     if (first.code !== 255 || !isConnectionFailure(first)) return first;
     this.#options.debug(`ssh connection failed (${decoder.decode(first.stderr).trim()}); retrying once`);
@@ -121,24 +121,19 @@ export class Box {
     return await run();
   }
 
-  run(remote: RemoteScript, stdin?: Uint8Array | string): Promise<RunResult> {
-    return this.script(remote.script, remote.args, stdin);
-  }
-
   /** Spawns the user's command channel: stdin stays open (the box-side watchdog reads it), output streams. */
   spawn(
-    script: string,
-    args: string[],
+    remote: RemoteScript,
     sinks: { stdout: (chunk: Uint8Array) => void; stderr: (chunk: Uint8Array) => void },
   ): ChildHandle {
-    const argv = [...this.sshArgs(), remoteBash(script, args)];
+    const argv = [...this.sshArgs(), remoteBash(remote.script, remote.args)];
     this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} <script>`);
     return this.#deps.proc.spawn("ssh", argv, { stdin: "piped", stdout: sinks.stdout, stderr: sinks.stderr });
   }
 
   /** A channel whose stdin stays open and whose output the caller reads (the box lock). */
-  spawnPiped(script: string, args: string[]): ChildHandle {
-    const argv = [...this.sshArgs(), remoteBash(script, args)];
+  spawnPiped(remote: RemoteScript): ChildHandle {
+    const argv = [...this.sshArgs(), remoteBash(remote.script, remote.args)];
     this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} <script>`);
     return this.#deps.proc.spawn("ssh", argv, { stdin: "piped", stdout: "piped", stderr: "piped" });
   }

@@ -27,8 +27,7 @@ type Attempt = { kind: "locked"; lock: HeldLock } | { kind: "busy"; holder: Part
 
 /** One non-blocking try. */
 export async function tryLock(box: Box, owner: LockOwner): Promise<Attempt> {
-  const { script, args } = lockScript({ workRoot: box.workRoot, ownerJson: JSON.stringify(owner) });
-  const child = box.spawnPiped(script, args);
+  const child = box.spawnPiped(lockScript({ workRoot: box.workRoot, ownerJson: JSON.stringify(owner) }));
   const reader = child.stdout!.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("\n")) {

@@ -31,7 +31,7 @@ export type Arch = "amd64" | "arm64";
 const SERVER_TYPE_NAME = /^[a-z]{1,8}[0-9]{1,4}$/;
 
 /** Hetzner's arm64 types are the CAX family. */
-export const isArmType = (type: string) => /^cax[0-9]/.test(type);
+const isArmType = (type: string) => /^cax[0-9]/.test(type);
 
 /** A problem with a class value, or null: it must be a class or look like a server type name. */
 export function classProblem(value: string): string | null {

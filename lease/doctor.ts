@@ -20,6 +20,7 @@ import { configDir, leasePaths, leasesDir, listLeaseDirs, readLeaseRecord, state
 import { Box, controlSocketDirOf, controlSocketDirProblem } from "./box.ts";
 import { resolveLease } from "./resolve.ts";
 import { controlSocketPath } from "../ssh/args.ts";
+import { doctorProbeScript } from "../ssh/scripts.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import {
   apiCheck,
@@ -330,20 +331,6 @@ async function observeControlDir(deps: Deps, controlPersistSecs: number): Promis
  * Prints `key=value` lines: the login user, whether the work root is writable, its disk, git and rsync
  * versions, and crabbox-ready's verdict. Reads only.
  */
-const REMOTE_PROBE = `
-root=$1
-echo "user=$(id -un)"
-if [ -d "$root" ] && [ -w "$root" ]; then echo workroot=writable
-elif [ -d "$root" ]; then echo workroot=read-only
-else echo workroot=missing; fi
-df -Pk "$root" 2>/dev/null | awk 'NR == 2 { print "disk_total_kb=" $2; print "disk_free_kb=" $4 }'
-echo "git=$(git --version 2>/dev/null | head -n 1)"
-echo "rsync=$(rsync --version 2>/dev/null | head -n 1 | sed -E 's/ +/ /g; s/ *protocol version ([0-9]+)/ (protocol \\1)/')"
-if command -v crabbox-ready >/dev/null 2>&1; then
-  if crabbox-ready >/dev/null 2>&1; then echo ready=yes; else echo ready=no; fi
-else echo ready=missing; fi
-`;
-
 async function observeRemote(
   deps: Deps,
   api: HetznerApi,
@@ -414,7 +401,7 @@ async function observeRemote(
     return unreachable(`ssh to ${user}@${host} on port ${ports.join("/")} failed (${last})`, fix);
   }
   box.usePort(port);
-  const result = await box.script(REMOTE_PROBE, [workRoot]);
+  const result = await box.run(doctorProbeScript({ workRoot }));
   if (result.code !== 0) {
     return unreachable(
       `the probe over ssh exited ${result.code}: ${decoder.decode(result.stderr).trim().slice(0, 200)}`,

@@ -276,7 +276,7 @@ export function tokenAccessCheck(outcome: WriteAccess | { failure: ApiFailure })
   }
 }
 
-export const CLOCK_TOLERANCE_MS = 30_000;
+const CLOCK_TOLERANCE_MS = 30_000;
 
 /** skewMs = Hetzner time − local time. Labels use Hetzner time, so a skew is a warning, not a failure. */
 export function clockCheck(skewMs: number): CheckResult {
@@ -434,7 +434,7 @@ const DIR_ROLES = new Set<LeaseFileRole>(["config-dir", "leases-dir", "state-dir
 const PRIVATE_ROLES = new Set<LeaseFileRole>(["private-key", "host-key", "record", "known-hosts"]);
 
 /** SPEC §12.5: dirs 0700, keys, records and known_hosts 0600, no symlinks, all ours. */
-export function leaseFileProblems(files: LeaseFileState[], uid: number | null): {
+function leaseFileProblems(files: LeaseFileState[], uid: number | null): {
   failures: string[];
   warnings: string[];
   fixes: string[];
@@ -544,7 +544,7 @@ export function parseRemoteProbe(stdout: string): Record<string, string> {
   return values;
 }
 
-export const MIN_FREE_BYTES = 1024 ** 3;
+const MIN_FREE_BYTES = 1024 ** 3;
 
 export function remoteCheck(
   outcome:

@@ -44,7 +44,7 @@ export async function runRemoteCommand(
     runId: spec.runId,
     ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
   });
-  const child = box.spawn(script.script, script.args, {
+  const child = box.spawn(script, {
     stdout: (chunk) => {
       spec.tail?.push(chunk);
       out.remoteStdout(chunk);

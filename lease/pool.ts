@@ -80,7 +80,7 @@ export async function openExistingBox(
 }
 
 /** Pool boxes this machine can use (it holds their keys), in claim order. One list request. */
-export async function poolCandidates(
+async function poolCandidates(
   deps: Deps,
   api: HetznerApi,
   pool: string,

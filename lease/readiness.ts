@@ -33,13 +33,13 @@ export class BootstrapTimeoutError extends CrabboxError {
 }
 
 /** Rounds: every 1 s for the first 30 s (fake and fast boots), 5 s until 2 min, then 10 s. */
-export function roundDelayMs(elapsedMs: number): number {
+function roundDelayMs(elapsedMs: number): number {
   if (elapsedMs < 30_000) return 1_000;
   if (elapsedMs < 120_000) return 5_000;
   return 10_000;
 }
 
-export function describePorts(states: Map<number, ProbeResult>): string {
+function describePorts(states: Map<number, ProbeResult>): string {
   return [...states].map(([port, state]) => `${port}:${state}`).join(",");
 }
 

@@ -22,7 +22,7 @@ import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
-import { envUploadScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
+import { envUploadScript, makeWorkdirScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 import { leftoversNote } from "./leftovers.ts";
 import {
@@ -210,7 +210,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       });
       phases.sync = syncResult.durationMs;
     } else {
-      await box.script('mkdir -p -- "$1"', [workdir]);
+      await box.run(makeWorkdirScript({ workdir }));
     }
     ctx.signal.throwIfAborted();
     if (request.syncOnly) {

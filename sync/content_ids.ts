@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** git's blob id of the given bytes (SHA-1 object format). */
-export function blobId(content: Uint8Array): string {
+function blobId(content: Uint8Array): string {
   return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
 }
 

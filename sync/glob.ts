@@ -10,7 +10,7 @@
 
 const SLASH = 0x2f;
 /** Longer than any real path (PATH_MAX); bounds the per-character work. */
-export const MAX_PATTERN_LENGTH = 4096;
+const MAX_PATTERN_LENGTH = 4096;
 
 type Token =
   | { kind: "char"; code: number }

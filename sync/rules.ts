@@ -51,7 +51,7 @@ const AMBIGUOUS_DIRS = [
 ];
 const SECRET_PATTERNS = ["*.pem", "*.key", "secrets/", "*.db", "*.sqlite*", "*.log", "logs/"];
 const ENV_KEEP = [".env.example", ".env.sample", ".env.template", ".env.dist"];
-export const PROTECTED = [".git", ".crabbox/", ".crabbox-results/"];
+const PROTECTED = [".git", ".crabbox/", ".crabbox-results/"];
 
 export function builtinRules(): Rule[] {
   return [

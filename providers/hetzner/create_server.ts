@@ -12,7 +12,7 @@ import { decodeServer } from "./decode.ts";
 
 export type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
 
-export const ADOPTION_RECHECK_MS = 5_000;
+const ADOPTION_RECHECK_MS = 5_000;
 
 export interface CreateServerPorts {
   http: HetznerHttp;
@@ -25,7 +25,7 @@ export interface CreatedServer {
   actionId: number | null;
 }
 
-export function createServerBody(request: CreateServerRequest): CreateServerBody {
+function createServerBody(request: CreateServerRequest): CreateServerBody {
   return {
     name: request.name,
     server_type: request.serverType,

@@ -75,7 +75,7 @@ export class HetznerApiError extends Error implements Omit<HetznerErrorFields, "
 }
 
 /** `hetzner POST /servers: 403 resource_limit_exceeded: project limit exceeded (correlation 9f2c…)` */
-export function renderHetznerError(fields: HetznerErrorFields): string {
+function renderHetznerError(fields: HetznerErrorFields): string {
   const status = fields.status ? `${fields.status} ` : "";
   const correlation = fields.correlationId ? ` (correlation ${fields.correlationId})` : "";
   return `hetzner ${fields.method} ${fields.path}: ${status}${fields.code}: ${fields.message}${correlation}`;

@@ -1,7 +1,7 @@
 /** Pagination rules of SPEC §6: per_page=50, meta.pagination.next_page, else Link rel="next"; ≤200 pages. */
 
-export const PER_PAGE = 50;
-export const MAX_PAGES = 200;
+const PER_PAGE = 50;
+const MAX_PAGES = 200;
 
 /**
  * The page to fetch next, or null at the end. A number or null in `meta.pagination.next_page` decides;

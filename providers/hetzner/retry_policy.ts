@@ -4,9 +4,9 @@
  */
 import type { HetznerApiError } from "./errors.ts";
 
-export const MAX_ATTEMPTS = 5;
-export const MAX_RATE_WAIT_MS = 60_000;
-export const MAX_RATE_WAIT_PER_CALL_MS = 120_000;
+const MAX_ATTEMPTS = 5;
+const MAX_RATE_WAIT_MS = 60_000;
+const MAX_RATE_WAIT_PER_CALL_MS = 120_000;
 /** Waits longer than this are announced to the user. */
 export const NOTIFY_WAIT_OVER_MS = 2_000;
 
@@ -18,7 +18,7 @@ export function isRetryable(error: Pick<HetznerApiError, "status" | "code">): bo
   return error.status === 0 || RETRYABLE_STATUS.has(error.status) || RETRYABLE_CODES.has(error.code);
 }
 
-export function isRateLimited(error: Pick<HetznerApiError, "status" | "code">): boolean {
+function isRateLimited(error: Pick<HetznerApiError, "status" | "code">): boolean {
   return error.status === 429 || error.code === "rate_limit_exceeded";
 }
 

@@ -2,7 +2,7 @@
  * Fake Deps for in-process command tests: captured stdout/stderr, a fixed env, a manual clock, an
  * in-memory Hetzner that records calls, and the real file system rooted in a temp dir.
  */
-import type { Deps, ProcessRunner, PromptChoice, Prompter, Terminal } from "../../core/deps.ts";
+import type { Deps, Net, ProcessRunner, PromptChoice, Prompter, Terminal } from "../../core/deps.ts";
 import { realFs, realProcess } from "../../core/runtime.ts";
 import { Redactor } from "../../core/redact.ts";
 import { main } from "../../main.ts";
@@ -79,12 +79,21 @@ export class FakeSignals {
   };
 }
 
+/**
+ * Time moves only by sleeping: a sleep advances it at once. One longer than `holdOverMs` (a heartbeat,
+ * a command timeout) never ends by itself, only through its signal, as if the work finished first.
+ */
 export class ManualClock {
-  constructor(public nowMs = Date.parse("2026-05-01T12:00:00Z")) {}
+  constructor(public nowMs = Date.parse("2026-05-01T12:00:00Z"), readonly holdOverMs = Infinity) {}
   sleeps: number[] = [];
   now = () => this.nowMs;
   sleep = (ms: number, signal?: AbortSignal) => {
     signal?.throwIfAborted();
+    if (ms > this.holdOverMs) {
+      return new Promise<void>((_, reject) =>
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true })
+      );
+    }
     this.sleeps.push(ms);
     this.nowMs += ms;
     return Promise.resolve();
@@ -109,6 +118,8 @@ export class MemoryHetzner implements HetznerApi {
   nextId = 1000;
   /** Error the next call with this name throws. */
   failures = new Map<string, HetznerApiError>();
+  /** What GET /actions/{id} answers (every action). */
+  action: Omit<Action, "id"> = { status: "success", error: null };
   constructor(readonly clock: ManualClock) {}
 
   #call(name: string): void {
@@ -171,7 +182,7 @@ export class MemoryHetzner implements HetznerApi {
   }
   getAction(id: number): Promise<Action | null> {
     this.#call("getAction");
-    return Promise.resolve({ id, status: "success", error: null });
+    return Promise.resolve({ id, ...this.action });
   }
   listSshKeys(query: { name?: string; labelSelector?: string }): Promise<SshKey[]> {
     this.#call("listSshKeys");
@@ -274,13 +285,15 @@ export async function fakeCli(
   options: {
     env?: Record<string, string>;
     proc?: ProcessRunner;
+    net?: Net;
     cwd?: string;
+    clock?: ManualClock;
     prompt?: ScriptedPrompter;
   } = {},
 ): Promise<Harnessed> {
   const home = await Deno.makeTempDir({ prefix: "crabbox-cmd-" });
   const io = new CapturedIo();
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const hetzner = new MemoryHetzner(clock);
   const signals = new FakeSignals();
   const env: Record<string, string> = {
@@ -304,7 +317,7 @@ export async function fakeCli(
     clock,
     random: { bytes: (n) => new Uint8Array(n).map((_, i) => (i * 37 + 11) & 0xff) },
     io,
-    net: { tcpProbe: () => Promise.resolve(false) },
+    net: options.net ?? { tcpProbe: () => Promise.resolve(false) },
     signals,
     system: {
       user: () => "alice",

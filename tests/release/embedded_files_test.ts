@@ -10,8 +10,12 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** Where product modules live (SPEC §15.2); anything else reachable from main.ts is a leak. */
-const PRODUCT = /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts)$/;
+/**
+ * Where product modules live (SPEC §15.2), plus the remote scripts ssh/scripts.ts imports as text;
+ * anything else reachable from main.ts is a leak.
+ */
+const PRODUCT =
+  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|ssh\/scripts\/\w+\.sh)$/;
 /** What main.ts may pull from npm: the imports of deno.json that are not test-only, and theirs. */
 const PRODUCT_NPM = new Set([
   "@clack/core",
@@ -40,6 +44,7 @@ Deno.test("module graph of main.ts: product modules only, no test or toolchain f
     .map((m) => fileURLToPath(m.specifier).slice(ROOT.length));
   assert.ok(local.length > 50, `only ${local.length} local modules: is main.ts the entry?`);
   assert.deepEqual(local.filter((path) => !PRODUCT.test(path) || /_test\.ts$/.test(path)), []);
+  assert.ok(local.includes("ssh/scripts/exec.sh"), "the remote scripts are in the graph compile embeds");
   const npm = info.modules.filter((m) => m.kind === "npm")
     .map((m) => m.specifier.replace(/^npm:\/?/, "").match(/^(@[^/]+\/[^@/]+|[^@/]+)/)![1]);
   assert.deepEqual(npm.filter((name) => !PRODUCT_NPM.has(name)), []);

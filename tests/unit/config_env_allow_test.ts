@@ -4,7 +4,6 @@ import {
   type AllowLayers,
   describeForwarded,
   layerEnvAllow,
-  resolveEnvAllow,
   selectForwardedEnv,
 } from "../../config/env_allow.ts";
 
@@ -26,11 +25,6 @@ Deno.test("env.allow layers (SPEC §9.4): replace, replace, append, replace", ()
   for (const [layers, expected] of rows) {
     assert.deepEqual(layerEnvAllow({ ...none, ...layers }), expected, JSON.stringify(layers));
   }
-});
-
-Deno.test("job env.allow and --allow-env append, without duplicates", () => {
-  assert.deepEqual(resolveEnvAllow(["CI"], ["NODE_ENV", "CI"], ["X_*"]), ["CI", "NODE_ENV", "X_*"]);
-  assert.deepEqual(resolveEnvAllow(["CI"]), ["CI"]);
 });
 
 Deno.test("allowlist entries: names or a trailing-* prefix", () => {

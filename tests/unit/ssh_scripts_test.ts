@@ -4,14 +4,22 @@
  */
 import assert from "node:assert/strict";
 import {
+  changedFilesScript,
+  commitSyncScript,
+  doctorProbeScript,
   envUploadScript,
   execScript,
+  fullResyncScript,
   hydrateBundleScript,
   hydrateScript,
   killScript,
+  listGlobsScript,
   lockScript,
+  makeWorkdirScript,
   preflightScript,
+  pruneScript,
   readExitScript,
+  readSyncStateScript,
   type RemoteScript,
   renderEnvFile,
 } from "../../ssh/scripts.ts";
@@ -354,4 +362,64 @@ Deno.test("preflight: names exactly the tools a login shell cannot find, from th
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("every ssh/scripts/*.sh is one builder's script, sent as the file says", async () => {
+  const at = { workRoot: "/w", workdir: "/w/d", runId: "r", repo: "p", leaseId: "l", head: "h", branch: "b" };
+  const built = [
+    changedFilesScript(at),
+    commitSyncScript({ ...at, fingerprint: "f", source: "s" }),
+    doctorProbeScript(at),
+    envUploadScript(at),
+    execScript(at),
+    fullResyncScript(at),
+    hydrateScript({ ...at, origin: "", base: "" }),
+    hydrateBundleScript(at),
+    killScript({ ...at, signal: "TERM" }),
+    listGlobsScript({ ...at, globs: [] }),
+    lockScript({ ...at, ownerJson: "{}" }),
+    makeWorkdirScript(at),
+    preflightScript({ ...at, tools: [] }),
+    pruneScript({ ...at, massDeleteLimit: 1, allowMassDelete: false }),
+    readExitScript(at),
+    readSyncStateScript(at),
+  ];
+  const dir = new URL("../../ssh/scripts/", import.meta.url);
+  const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+  assert.deepEqual(files, [...new Set(built.map((remote) => `${remote.name}.sh`))].sort());
+  for (const remote of built) {
+    assert.equal(remote.script, await Deno.readTextFile(new URL(`${remote.name}.sh`, dir)), remote.name);
+  }
+});
+
+Deno.test("list globs: NUL pairs of regular files (dotfiles, **), never links or directories", async () => {
+  const { root, workdir } = await workRoot();
+  await Deno.mkdir(`${workdir}/out/deep`, { recursive: true });
+  await Deno.writeTextFile(`${workdir}/out/a.txt`, "abc");
+  await Deno.writeTextFile(`${workdir}/out/deep/.b.txt`, "hello");
+  await Deno.writeTextFile(`${workdir}/out/with space.txt`, "");
+  await Deno.symlink(`${workdir}/out/a.txt`, `${workdir}/out/link.txt`);
+  const listed = await runWith(listGlobsScript({ workdir, globs: ["out/**/*.txt", "out/deep"] }));
+  assert.equal(listed.code, 0, listed.stderr);
+  const parts = listed.stdout.split("\0").slice(0, -1);
+  assert.deepEqual(parts, ["out/a.txt", "3", "out/deep/.b.txt", "5", "out/with space.txt", "0"]);
+  const missing = await runWith(listGlobsScript({ workdir: `${root}/absent`, globs: ["*"] }));
+  assert.deepEqual([missing.code, missing.stdout], [0, ""]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("doctor probe: key=value lines for user, work root and readiness; make_workdir creates it", async () => {
+  const { root, workdir } = await workRoot();
+  const fresh = `${workdir}/new/dir`;
+  assert.equal((await runWith(makeWorkdirScript({ workdir: fresh }))).code, 0);
+  assert.equal(await exists(fresh), true);
+  const probe = await runWith(doctorProbeScript({ workRoot: root }));
+  assert.equal(probe.code, 0, probe.stderr);
+  assert.match(probe.stdout, /^user=\S+$/m);
+  assert.match(probe.stdout, /^workroot=writable$/m);
+  assert.match(probe.stdout, /^disk_free_kb=\d+$/m);
+  assert.match(probe.stdout, /^ready=(yes|no|missing)$/m);
+  const absent = await runWith(doctorProbeScript({ workRoot: `${root}/absent` }));
+  assert.match(absent.stdout, /^workroot=missing$/m);
+  await Deno.remove(root, { recursive: true });
 });

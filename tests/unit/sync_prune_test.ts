@@ -225,3 +225,19 @@ Deno.test("content ids: the box names what changed since its last committed sync
   assert.deepEqual(await changed(first), ["dir/with space.txt", "line\nbreak"]);
   await Deno.remove(b.root, { recursive: true });
 });
+
+Deno.test("commit takes the newest manifest.new of the prunes before it and clears the rest", async () => {
+  const b = await box();
+  const state = `${b.root}/.crabbox/sync/repo`;
+  await Deno.mkdir(state, { recursive: true });
+  await Deno.writeTextFile(`${state}/manifest.new.1`, nul(["old"]));
+  await Deno.writeTextFile(`${state}/manifest.new.2`, nul(["new"]));
+  await Deno.utime(`${state}/manifest.new.1`, 1_000, 1_000);
+  const commit = await run(
+    commitSyncScript({ workRoot: b.root, repo: "repo", fingerprint: "fp", source: "s" }),
+  );
+  assert.equal(commit.code, 0, commit.stderr);
+  assert.deepEqual(await storedManifest(b), ["new"]);
+  assert.deepEqual([...Deno.readDirSync(state)].map((e) => e.name).sort(), ["fingerprint", "manifest"]);
+  await Deno.remove(b.root, { recursive: true });
+});

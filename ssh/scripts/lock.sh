@@ -1,0 +1,17 @@
+# shellcheck shell=bash
+# The box lock, held with flock until stdin closes. Args: root owner-json
+root=$1 owner=$2
+dir="$root/.crabbox"
+mkdir -p -- "$dir" || exit 74
+exec 9>>"$dir/lock" || exit 74
+if ! flock -n 9; then
+  printf 'BUSY %s\n' "$(cat -- "$dir/lock.owner" 2>/dev/null)"
+  exit 75
+fi
+printf '%s\n' "$owner" >"$dir/lock.owner"
+# Leftover env files of crashed runs hold forwarded values: remove those older than a day.
+find "$dir/env" -type f -mmin +1440 -delete 2>/dev/null
+echo LOCKED
+# Held until the client's stdin closes (exit, crash or a lost connection).
+cat >/dev/null
+rm -f -- "$dir/lock.owner"

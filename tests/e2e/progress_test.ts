@@ -39,20 +39,16 @@ class Tmux {
     return kept;
   }
 
-  /** null while the pane's command runs, then its exit status (the pane stays: remain-on-exit). */
-  async exitStatus(session: string): Promise<number | null> {
-    const [dead, status] =
-      (await this.run("display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}"))
-        .trim().split(" ");
-    return dead === "1" ? Number(status) : null;
-  }
-
-  /** Polls the pane until its command ends; every capture on the way goes to seen(). */
-  async watch(session: string, seen: (lines: string[]) => void): Promise<number> {
+  /**
+   * Polls the pane until its command has written its exit status to statusFile; every capture on the way
+   * goes to seen(). (tmux's own #{pane_dead_status} is not used: tmux 3.3 can leave a pane dead with its
+   * child unreaped and no status.)
+   */
+  async watch(session: string, statusFile: string, seen: (lines: string[]) => void): Promise<number> {
     for (;;) {
-      const status = await this.exitStatus(session);
+      const status = await Deno.readTextFile(statusFile).catch(() => "");
       seen(await this.lines(session));
-      if (status !== null) return status;
+      if (/^\d+\n$/.test(status)) return Number(status);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -70,8 +66,22 @@ Deno.test("a tmux pane shows the spinner, then only the command's output; piped 
     shellJoin([...words, Deno.execPath(), "run", "--quiet", ...PERMISSIONS, MAIN])
   } run --class tiny -- sh -c ${shellQuote(REMOTE)}`;
   const pipedFile = `${box.home}/piped.txt`;
+  const ttyStatusFile = `${box.home}/tty.status`;
+  const pipedStatusFile = `${box.home}/piped.status`;
   try {
-    await tmux.run("new-session", "-d", "-s", "tty", "-x", "150", "-y", "40", "-c", box.repo, cli);
+    await tmux.run(
+      "new-session",
+      "-d",
+      "-s",
+      "tty",
+      "-x",
+      "150",
+      "-y",
+      "40",
+      "-c",
+      box.repo,
+      `${cli}; echo $? > ${shellQuote(ttyStatusFile)}`,
+    );
     await tmux.run(
       "new-session",
       "-d",
@@ -83,12 +93,16 @@ Deno.test("a tmux pane shows the spinner, then only the command's output; piped 
       "40",
       "-c",
       box.repo,
-      `${cli} 2>&1 | cat > ${shellQuote(pipedFile)}`,
+      `{ ${cli} 2>&1; echo $? > ${shellQuote(pipedStatusFile)}; } | cat > ${shellQuote(pipedFile)}`,
     );
     let frames = 0;
     const [ttyStatus, pipedStatus] = await Promise.all([
-      tmux.watch("tty", (lines) => (frames += lines.filter((line) => FRAME.test(line)).length)),
-      tmux.watch("piped", () => {}),
+      tmux.watch(
+        "tty",
+        ttyStatusFile,
+        (lines) => (frames += lines.filter((line) => FRAME.test(line)).length),
+      ),
+      tmux.watch("piped", pipedStatusFile, () => {}),
     ]);
     const pane = await tmux.lines("tty");
     assert.equal(ttyStatus, 0, pane.join("\n"));

@@ -16,9 +16,15 @@ export async function leftoverNetworkObjects(runId: string): Promise<string[]> {
   ];
 }
 
-/** Processes whose network namespace is one of `namespaces` (inode → name). */
+/**
+ * Processes whose network namespace is one of `namespaces` (inode → name). A namespace of ours that still
+ * holds a process is alive, so its inode cannot have been reused; an inode that now names another run's
+ * namespace (a harness running beside this one) means ours is gone, and its processes are not ours.
+ */
 export async function processesInNamespaces(namespaces: Map<number, string>): Promise<string[]> {
   if (namespaces.size === 0) return [];
+  const ours = new Set(namespaces.values());
+  const others = await namedNamespaceInodes((name) => !ours.has(name));
   const found: string[] = [];
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -26,7 +32,7 @@ export async function processesInNamespaces(namespaces: Map<number, string>): Pr
       const link = await Deno.readLink(`/proc/${entry.name}/ns/net`);
       const inode = Number(link.match(/^net:\[(\d+)\]$/)?.[1]);
       const name = namespaces.get(inode);
-      if (!name) continue;
+      if (!name || others.has(inode)) continue;
       const cmdline = (await Deno.readTextFile(`/proc/${entry.name}/cmdline`)).replaceAll("\0", " ").trim();
       found.push(`${name}: pid ${entry.name} (${cmdline.slice(0, 80)})`);
     } catch {
@@ -34,6 +40,21 @@ export async function processesInNamespaces(namespaces: Map<number, string>): Pr
     }
   }
   return found;
+}
+
+/** Inodes of the named namespaces (`ip netns` mounts under /run/netns) whose name passes `keep`. */
+async function namedNamespaceInodes(keep: (name: string) => boolean): Promise<Set<number>> {
+  const inodes = new Set<number>();
+  try {
+    for await (const entry of Deno.readDir("/run/netns")) {
+      if (!keep(entry.name)) continue;
+      const ino = await Deno.stat(`/run/netns/${entry.name}`).then((info) => info.ino).catch(() => null);
+      if (ino !== null) inodes.add(ino);
+    }
+  } catch {
+    // no named namespace at all
+  }
+  return inodes;
 }
 
 async function lines(cmd: string[]): Promise<string[]> {

@@ -184,8 +184,8 @@ Deno.test("clock: within 30 s is ok; more is a warning saying which way", () => 
 
 Deno.test("types and locations: unknown or deprecated entries warn; none usable fails", () => {
   const types = [
-    { name: "ccx63", deprecated: false, architecture: "x86" },
-    { name: "ccx53", deprecated: true, architecture: "x86" },
+    { name: "ccx63", deprecated: false, architecture: "x86", prices: [] },
+    { name: "ccx53", deprecated: true, architecture: "x86", prices: [] },
   ];
   assert.equal(typesCheck(["ccx63"], types).status, "ok");
   const mixed = typesCheck(["ccx63", "ccx53", "cx99"], types);

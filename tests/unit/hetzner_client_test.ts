@@ -165,6 +165,7 @@ Deno.test("decoding is lenient about everything crabbox does not need", () => {
     name: "cx23",
     deprecated: true,
     architecture: null,
+    prices: [],
   });
 });
 

@@ -110,14 +110,14 @@ export class ManualClock {
   }
 }
 
-/** A Hetzner error as the client throws it (for MemoryHetzner.failures). */
-export function apiError(status: number, code: string, path: string, method = "GET"): HetznerApiError {
+/** A Hetzner error answer, as the client raises it (for MemoryHetzner.failures). */
+export function apiError(method: string, path: string, status: number, code: string): HetznerApiError {
   return new HetznerApiError({
     method,
     path,
     status,
     code,
-    message: code.replaceAll("_", " "),
+    message: `${code} (fake)`,
     details: null,
     correlationId: null,
     retryAfterMs: null,

@@ -42,7 +42,8 @@ Deno.test("prices: an API error uses a stale cache, else no prices; a corrupt ca
   try {
     const { deps, hetzner, clock } = cli;
     const load = () => loadPrices(deps, hetzner, { endpoint: ENDPOINT });
-    const fail = () => hetzner.failures.set("listServerTypes", apiError(503, "unavailable", "/server_types"));
+    const fail = () =>
+      hetzner.failures.set("listServerTypes", apiError("GET", "/server_types", 503, "unavailable"));
     fail();
     assert.equal(await load(), null, "no cache, no answer: no prices");
     assert.ok(await load(), "the next call fetches");

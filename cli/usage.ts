@@ -27,7 +27,7 @@ export function usageCommand(ctx: CommandContext) {
     });
 }
 
-export function renderUsage(report: UsageReport, nowMs: number): string[] {
+function renderUsage(report: UsageReport, nowMs: number): string[] {
   const { totals } = report;
   const whose = report.scope === "owner" ? `of ${report.owner}` : "in the project";
   const unpriced = totals.unpriced ? ` (${totals.unpriced} of unknown price not counted)` : "";

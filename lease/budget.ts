@@ -9,8 +9,9 @@ import { crabboxServers } from "../labels/selectors.ts";
 import { formatMoney, priceOf, type PriceTable, roundMoney } from "./cost.ts";
 import { summarizeUsage, type UsageReport } from "./usage.ts";
 import type { PriceSource } from "./prices.ts";
+import type { CrabboxConfig } from "../config/schema.ts";
 
-export type BudgetScope = "owner" | "project";
+export type BudgetScope = CrabboxConfig["budget"]["scope"];
 
 export interface BudgetPolicy {
   /** Most boxes alive at once; 0 = no limit. */
@@ -41,7 +42,7 @@ function scopeText(usage: UsageReport): string {
   return usage.scope === "owner" ? `owner ${usage.owner}` : "whole project";
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "es"}`;
+const boxes = (n: number) => `${n} box${n === 1 ? "" : "es"}`;
 
 /** What a `crabbox sweep` (due boxes) or a `crabbox stop` (the dearest others) would free. */
 export function freeable(usage: UsageReport): string {
@@ -54,44 +55,40 @@ export function freeable(usage: UsageReport): string {
   return parts.length ? parts.join("; ") : "no box of this scope is alive";
 }
 
+function refusal(limit: "maxActive" | "maxHourly", what: string, usage: UsageReport): BudgetVerdict {
+  return { ok: false, limit, message: `over budget: ${what}; nothing created; ${freeable(usage)}` };
+}
+
 export function decideBudget(
   policy: BudgetPolicy,
   usage: UsageReport,
   request: BudgetRequest,
 ): BudgetVerdict {
   const scope = scopeText(usage);
+  const { count, hourly, serverType } = request;
   const live = usage.totals.boxes;
-  if (policy.maxActive > 0 && live + request.count > policy.maxActive) {
-    return {
-      ok: false,
-      limit: "maxActive",
-      message: `over budget: budget.maxActive is ${plural(policy.maxActive, "box")} (${scope}) and ${
-        plural(live, "box")
-      } ${live === 1 ? "is" : "are"} alive; ${request.count} more would make ${
-        live + request.count
-      }; nothing created; ${freeable(usage)}`,
-    };
+  if (policy.maxActive > 0 && live + count > policy.maxActive) {
+    const alive = `${boxes(live)} ${live === 1 ? "is" : "are"} alive`;
+    const limit = `budget.maxActive is ${boxes(policy.maxActive)} (${scope})`;
+    return refusal("maxActive", `${limit} and ${alive}; ${count} more would make ${live + count}`, usage);
   }
   if (policy.maxHourly <= 0) return { ok: true, unchecked: null };
-  if (request.hourly === null) {
-    return { ok: true, unchecked: `budget.maxHourly not checked: no price known for ${request.serverType}` };
+  if (hourly === null) {
+    return { ok: true, unchecked: `budget.maxHourly not checked: no price known for ${serverType}` };
   }
-  const after = roundMoney(usage.totals.priceHourly + request.count * request.hourly);
+  const now = usage.totals.priceHourly;
+  const after = roundMoney(now + count * hourly);
   if (after <= policy.maxHourly) return { ok: true, unchecked: null };
+  const limit = `budget.maxHourly is ${formatMoney(policy.maxHourly)}/h (${scope})`;
   const unpriced = usage.totals.unpriced
-    ? ` (${plural(usage.totals.unpriced, "box")} of unknown price not counted)`
+    ? ` (${boxes(usage.totals.unpriced)} of unknown price not counted)`
     : "";
-  return {
-    ok: false,
-    limit: "maxHourly",
-    message: `over budget: budget.maxHourly is ${
-      formatMoney(policy.maxHourly)
-    }/h (${scope}) and the boxes burn ${
-      formatMoney(usage.totals.priceHourly)
-    }/h${unpriced}; ${request.count} × ${request.serverType} at ${formatMoney(request.hourly)}/h would make ${
-      formatMoney(after)
-    }/h; nothing created; ${freeable(usage)}`,
-  };
+  const adding = `${count} × ${serverType} at ${formatMoney(hourly)}/h would make ${formatMoney(after)}/h`;
+  return refusal(
+    "maxHourly",
+    `${limit} and the boxes burn ${formatMoney(now)}/h${unpriced}; ${adding}`,
+    usage,
+  );
 }
 
 /** The dearest price among the types and locations a create may try (fallbacks included). */

@@ -4,6 +4,7 @@ import { Output } from "../core/output.ts";
 import type { Redactor } from "../core/redact.ts";
 import { decideStyle, styleEnv } from "../core/terminal_style.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
+import { type PriceSource, priceSource } from "../lease/prices.ts";
 
 export interface GlobalFlags {
   json?: boolean;
@@ -28,6 +29,7 @@ export class CommandContext {
   #output: Output | null = null;
   #globals: GlobalFlags = {};
   #hetzner: HetznerApi | null = null;
+  #prices: PriceSource | null = null;
   #background: (() => Promise<void>)[] = [];
 
   /** Work that must end before the process does (the automatic sweep). */
@@ -69,6 +71,21 @@ export class CommandContext {
       debug: this.out.options.debug ? (message) => this.out.debug(message) : undefined,
     });
     return this.#hetzner;
+  }
+
+  /** What per-endpoint state on this machine is keyed by (sweep throttle, price cache). */
+  endpointKey(endpointFromConfig?: string): string {
+    return this.deps.env.get("HCLOUD_ENDPOINT") ?? endpointFromConfig ?? "default";
+  }
+
+  /** Server-type prices (cached a day per endpoint), fetched on first use; never fails a command. */
+  prices(endpointFromConfig?: string): PriceSource {
+    this.#prices ??= priceSource(this.deps, this.hetzner(endpointFromConfig), {
+      endpoint: this.endpointKey(endpointFromConfig),
+      signal: this.interrupt.signal,
+      debug: (message) => this.out.debug(message),
+    });
+    return this.#prices;
   }
 
   get out(): Output {

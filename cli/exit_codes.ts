@@ -20,7 +20,11 @@ export const EXIT_CODE_ROWS: readonly ExitCodeRow[] = [
   { code: "5", meaning: "timeout: server IP, SSH bootstrap, status --wait, box lock, --timeout" },
   { code: "6", meaning: "sync: not a git repo, rsync missing, sync too large or failed" },
   { code: "7", meaning: "remote: host key mismatch, SSH connection lost during the command" },
-  { code: "8", meaning: "provider: capacity/quota exhausted, Hetzner API error, retries exhausted" },
+  {
+    code: "8",
+    meaning: "provider: capacity/quota exhausted, Hetzner API error, retries exhausted; budget: a create " +
+      "would pass budget.maxActive or budget.maxHourly (nothing created)",
+  },
   { code: "129", meaning: "interrupted by SIGHUP (the terminal closed)" },
   { code: "130", meaning: "interrupted by SIGINT (Ctrl-C)" },
   { code: "141", meaning: "stdout or stderr closed by its reader (crabbox run … | head), as SIGPIPE would" },

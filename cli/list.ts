@@ -16,11 +16,17 @@ export function listCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
-      const rows = await listLeases(ctx.deps, api, {
-        mine: flags.mine ? settings.owner : undefined,
-        pool: flags.pool,
-        all: flags.all,
-      }, ctx.interrupt.signal);
+      const rows = await listLeases(
+        ctx.deps,
+        api,
+        {
+          mine: flags.mine ? settings.owner : undefined,
+          pool: flags.pool,
+          all: flags.all,
+        },
+        ctx.interrupt.signal,
+        ctx.prices(settings.endpoint),
+      );
       if (ctx.globals.json) return ctx.out.json(rows.map((r) => r.lease));
       if (rows.length === 0) return ctx.out.notice("no crabbox servers");
       const paintState = (state: string) => ctx.out.paint("stdout", stateTone(state), state);

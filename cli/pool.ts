@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { formatIso } from "../core/format.ts";
-import { leaseView } from "../lease/inspect.ts";
+import { leaseView, pricingNow } from "../lease/inspect.ts";
 import { boxFor, poolServers } from "../lease/pool.ts";
 import { tryLock } from "../lease/box_lock.ts";
 import { releaseServer } from "../lease/release.ts";
@@ -27,7 +27,8 @@ export function poolCommand(ctx: CommandContext) {
       const api = ctx.hetzner(settings.endpoint);
       const name = poolOf(flags.pool, settings.config.config.pool.name);
       const servers = await poolServers(api, name, ctx.interrupt.signal);
-      const leases = await Promise.all(servers.map((s) => leaseView(ctx.deps, s)));
+      const pricing = await pricingNow(api, ctx.prices(settings.endpoint));
+      const leases = await Promise.all(servers.map((s) => leaseView(ctx.deps, s, pricing)));
       if (ctx.globals.json) return ctx.out.json(leases);
       if (leases.length === 0) return ctx.out.notice(`no boxes in pool ${name}`);
       const rows = renderLeaseTable(leases.map((lease) => ({ lease, foreign: false })), api.now(), {

@@ -7,6 +7,7 @@ import { runCommand } from "./run.ts";
 import { warmupCommand } from "./warmup.ts";
 import { stopCommand } from "./stop.ts";
 import { listCommand } from "./list.ts";
+import { usageCommand } from "./usage.ts";
 import { statusCommand } from "./status.ts";
 import { versionCommand } from "./version_command.ts";
 import { sweepCommand } from "./sweep.ts";
@@ -84,6 +85,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(stopCommand(ctx));
   program.addCommand(listCommand(ctx));
   program.addCommand(statusCommand(ctx));
+  program.addCommand(usageCommand(ctx));
   program.addCommand(sshCommand(ctx));
   program.addCommand(heartbeatCommand(ctx));
   program.addCommand(poolCommand(ctx));

@@ -1,13 +1,16 @@
 /**
  * The human lease table of `list` (SPEC §2.8) plus AGE and WHY columns: how old each box is and what
- * keeps it alive (the sweep rule that currently spares it).
+ * keeps it alive (the sweep rule that currently spares it); then, after every other column so the
+ * existing ones keep their places, PRICE/H and COST (net, estimated: docs/cost.md).
  */
 import type { ListedLease } from "../lease/inspect.ts";
 import { formatDurationMs } from "../core/duration.ts";
-import { decideServer } from "../labels/sweep.ts";
+import { decideServer, type ServerDecision } from "../labels/sweep.ts";
+import { formatMoney } from "../lease/cost.ts";
 
 const HEADER = ["LEASE", "SLUG", "STATE", "KEEP", "TYPE", "LOC", "IPV4", "OWNER", "EXPIRES", "AGE", "WHY"];
 const STATE = HEADER.indexOf("STATE");
+const COST_HEADER = ["PRICE/H", "COST"];
 
 const WHY: Record<string, string> = {
   not_expired: "idle timer",
@@ -27,7 +30,7 @@ export interface TableOptions {
 
 export function renderLeaseTable(rows: ListedLease[], nowMs: number, options: TableOptions = {}): string[] {
   const { extra, graceSecs = 3600, paintState = (state: string) => state } = options;
-  const header = extra ? [...HEADER, extra.header] : HEADER;
+  const header = [...HEADER, ...(extra ? [extra.header] : []), ...COST_HEADER];
   const table = [
     header,
     ...rows.map((row) => {
@@ -48,24 +51,39 @@ export function renderLeaseTable(rows: ListedLease[], nowMs: number, options: Ta
         lease.owner ?? "-",
         expiryText(lease.expiresAt, lease.ttlDeadline, nowMs),
         roughly(Math.max(0, nowMs - Date.parse(lease.createdAt))),
-        verdict.decision === "delete"
-          ? `sweep due (${verdict.reason})`
-          : WHY[verdict.reason] ?? verdict.reason,
+        whyAlive(verdict),
         ...(extra ? [extra.cell(row)] : []),
+        formatMoney(lease.priceHourly),
+        formatMoney(lease.costSoFar),
       ];
     }),
   ];
-  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  return alignColumns(table, (cell, r, i) => (r > 0 && i === STATE ? paintState(cell) : cell));
+}
+
+/** Columns padded to their widest (uncoloured) cell, two spaces apart; the last column is not padded. */
+export function alignColumns(
+  table: string[][],
+  paint: (cell: string, row: number, column: number) => string = (cell) => cell,
+): string[] {
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row, r) =>
     row.map((cell, i) => {
-      const shown = r > 0 && i === STATE ? paintState(cell) : cell;
+      const shown = paint(cell, r, i);
       return i === row.length - 1 ? shown : shown + " ".repeat(widths[i] - cell.length);
     }).join("  ")
   );
 }
 
+/** What keeps a box alive, in words: the sweep rule that spares it, or that it is due. */
+export function whyAlive(verdict: Pick<ServerDecision, "decision" | "reason">): string {
+  return verdict.decision === "delete"
+    ? `sweep due (${verdict.reason})`
+    : WHY[verdict.reason] ?? verdict.reason;
+}
+
 /** Whole minutes once a wait is longer than ten minutes: a table is read at a glance. */
-function roughly(ms: number): string {
+export function roughly(ms: number): string {
   return formatDurationMs(ms >= 600_000 ? Math.round(ms / 60_000) * 60_000 : ms);
 }
 

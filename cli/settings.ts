@@ -10,7 +10,7 @@ import { configError, CrabboxError, usageError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
-import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import { ownerLabel } from "../labels/ownership.ts";
 import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
@@ -55,10 +55,7 @@ export async function loadBaseSettings(
     flags: { provider: ctx.globals.provider, ...flags },
   });
   for (const warning of config.warnings) ctx.out.warn(warning);
-  const configuredOwner = config.config.owner;
-  const owner = sanitizeLabelValue(
-    configuredOwner || `${ctx.deps.system.user()}@${ctx.deps.system.hostname()}`,
-  );
+  const owner = ownerLabel(config.config.owner, ctx.deps.system);
   const ports = [config.config.ssh.port, ...config.config.ssh.fallbackPorts];
   return {
     config,
@@ -137,6 +134,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
       connectTimeoutSecs: base.status.connectTimeoutSecs,
       controlPersist: persist > 0,
       createAttempts: config.config.lease.createAttempts,
+      budget: { ...config.config.budget, graceSecs: config.config.sweep.grace },
     },
   };
 }
@@ -154,7 +152,7 @@ export async function startSweep(
   if (!settings.config.config.sweep.auto) return;
   const api = ctx.hetzner(settings.endpoint);
   const running = await startAutoSweep(ctx.deps, api, ctx.out, {
-    endpoint: ctx.deps.env.get("HCLOUD_ENDPOINT") ?? settings.endpoint ?? "default",
+    endpoint: ctx.endpointKey(settings.endpoint),
     graceSecs: settings.config.config.sweep.grace,
     budgetMs: settings.config.config.sweep.budget * 1000,
     minIntervalMs: settings.config.config.sweep.minInterval * 1000,
@@ -172,6 +170,7 @@ export function runContext(ctx: CommandContext, settings: BaseSettings): RunCont
     signal: ctx.interrupt.signal,
     repoRoot: settings.gitRoot,
     setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
+    prices: ctx.prices(settings.endpoint),
   };
 }
 

@@ -7,6 +7,7 @@ import { leaseStatus } from "../lease/status.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 import { stateTone } from "../core/terminal_style.ts";
+import { formatMoney } from "../lease/cost.ts";
 
 export function statusCommand(ctx: CommandContext) {
   return new Command("status")
@@ -23,7 +24,13 @@ export function statusCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [id]);
       const view = await leaseStatus(
-        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        {
+          deps: ctx.deps,
+          api: ctx.hetzner(settings.endpoint),
+          out: ctx.out,
+          signal: ctx.interrupt.signal,
+          prices: ctx.prices(settings.endpoint),
+        },
         { id, wait: !!flags.wait, waitTimeoutSecs, settings: settings.status },
       );
       if (ctx.globals.json) return ctx.out.json(view);
@@ -34,7 +41,9 @@ export function statusCommand(ctx: CommandContext) {
           view.ipv4 ?? "-"
         }:${view.sshPort} ready=${view.ready} idle_for=${
           view.idleForSecs === null ? "unknown" : formatIdle(view.idleForSecs)
-        } expires=${view.expiresAt ?? "unknown"} ttl_deadline=${view.ttlDeadline ?? "unknown"}`,
+        } expires=${view.expiresAt ?? "unknown"} ttl_deadline=${view.ttlDeadline ?? "unknown"} price=${
+          formatMoney(view.priceHourly)
+        }/h cost=${formatMoney(view.costSoFar)}`,
       );
     });
 }

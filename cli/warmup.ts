@@ -8,6 +8,8 @@ import { formatDurationMs } from "../core/duration.ts";
 import { usageError } from "../core/errors.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import type { LeaseObject } from "../labels/lease_view.ts";
+import { enforceBudgetFor } from "../lease/budget.ts";
+import { serverTypesOf } from "../lease/acquire.ts";
 
 const PARALLEL_CREATES = 3;
 
@@ -39,6 +41,16 @@ export function warmupCommand(ctx: CommandContext) {
     const started = ctx.deps.clock.now();
     const leases: LeaseObject[] = [];
     const api = ctx.hetzner(settings.endpoint);
+    const prices = ctx.prices(settings.endpoint);
+    // Parallel creates each list before the others exist: the budget is checked for all of them first.
+    if (count > 1) {
+      await enforceBudgetFor(api, prices, {
+        policy: settings.shape.budget,
+        owner: settings.owner,
+        plan: { count, serverTypes: serverTypesOf(settings.shape), locations: settings.shape.locations },
+        warn: (message) => ctx.out.warn(message),
+      }, ctx.interrupt.signal);
+    }
     for (let first = 0; first < count; first += PARALLEL_CREATES) {
       const batch = Array.from({ length: Math.min(PARALLEL_CREATES, count - first) }, () =>
         warmupLease(
@@ -49,6 +61,7 @@ export function warmupCommand(ctx: CommandContext) {
             signal: ctx.interrupt.signal,
             repoRoot: settings.gitRoot,
             setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
+            prices,
           },
           { ...settings.shape, pool, slug: count > 1 ? undefined : settings.shape.slug },
           { wait },

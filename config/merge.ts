@@ -1,7 +1,8 @@
 /**
  * Precedence (SPEC §12.1): defaults → user file → repo file → selected profile → CRABBOX_* env → flags.
  * Every value keeps its source. Lists replace, except sync.exclude (appends across user, repo, profile)
- * and env.allow (the §9.4 layers); env.set maps merge name by name. Pure.
+ * and env.allow (the §9.4 layers); env.set maps merge name by name; budget keys take the tighter value
+ * across the files. Pure.
  */
 import { configError } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
@@ -32,6 +33,20 @@ export interface Merged {
   warnings: string[];
 }
 
+/** A limit where 0 means none: the tighter of two. */
+const tighterLimit = (a: unknown, b: unknown) =>
+  (a as number) === 0 ? b : (b as number) === 0 ? a : Math.min(a as number, b as number);
+
+/**
+ * Budget keys across the user and repo files: the tighter value wins, so a cloned repo can tighten the
+ * user's budget but never loosen it (the environment and flags, chosen by whoever runs crabbox, still do).
+ */
+const TIGHTEST: Record<string, (earlier: unknown, later: unknown) => unknown> = {
+  "budget.maxActive": tighterLimit,
+  "budget.maxHourly": tighterLimit,
+  "budget.scope": (a, b) => (a === "project" || b === "project" ? "project" : "owner"),
+};
+
 export function mergeLayers(input: MergeInput): Merged {
   const values: Record<string, unknown> = structuredClone(input.defaults);
   const sources: Record<string, string> = Object.fromEntries(Object.keys(KEYS).map((k) => [k, "default"]));
@@ -42,6 +57,8 @@ export function mergeLayers(input: MergeInput): Merged {
   };
   const human = new Set<string>();
   const set = (key: string, value: unknown, source: string) => {
+    // The earlier file's tighter budget stays, with its source.
+    if (TIGHTEST[key] && /^(user|repo) /.test(source) && TIGHTEST[key](values[key], value) !== value) return;
     if (key === "sync.exclude" && !source.startsWith("env ") && !source.startsWith("flag ")) {
       value = [...(values[key] as string[]), ...(value as string[])];
     } else if (key === "env.set") {

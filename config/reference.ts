@@ -14,6 +14,7 @@ const TYPE_NAMES: Record<KeySpec["type"], string> = {
   bool: "boolean",
   stringList: "list of strings",
   intList: "list of integers",
+  number: "number",
   size: "size",
   stringMap: "map of strings",
   command: "string or list",
@@ -201,6 +202,8 @@ function valueSchema(spec: KeySpec): Schema {
       return spec.digits
         ? { anyOf: [{ type: "integer", ...number }, { type: "string", pattern: "^[0-9]{1,5}$" }], ...doc }
         : { type: "integer", ...number, ...doc };
+    case "number":
+      return { type: "number", ...number, ...doc };
     case "bool":
       return { type: "boolean", ...doc };
     case "stringList":

@@ -14,6 +14,7 @@ export type ValueType =
   | "bool"
   | "stringList"
   | "intList"
+  | "number"
   | "size"
   | "stringMap"
   | "command";
@@ -106,6 +107,7 @@ const downloadPairs = (v: unknown) => {
 export const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 const TARGETS = ["linux", "macos", "windows"] as const;
 const ARCHITECTURES = ["amd64", "arm64"] as const;
+const BUDGET_SCOPES = ["owner", "project"] as const;
 export type Architecture = typeof ARCHITECTURES[number];
 export type StopPolicy = typeof STOP_POLICIES[number];
 
@@ -409,6 +411,30 @@ export const KEYS: Record<string, KeySpec> = {
     check: nonEmptyString,
   },
   "policy.jobsOnly": { doc: "Only named jobs run (repo config only).", type: "bool", default: false },
+  "budget.maxActive": {
+    doc:
+      "Most crabbox boxes alive at once in `budget.scope`; a create past it is refused (exit 8, nothing created). `0`: no limit. Across the user and repo files the tighter limit wins. A crabbox extension (docs/cost.md).",
+    type: "int",
+    default: 0,
+    env: "CRABBOX_BUDGET_MAX_ACTIVE",
+    min: 0,
+  },
+  "budget.maxHourly": {
+    doc:
+      "Most euros per hour (net prices from GET /server_types, an estimate) the boxes of `budget.scope` may burn together, the new one included; `0`: no limit. Across the files the tighter limit wins. A crabbox extension.",
+    type: "number",
+    default: 0,
+    env: "CRABBOX_BUDGET_MAX_HOURLY",
+    min: 0,
+  },
+  "budget.scope": {
+    doc:
+      "Whose boxes count: `owner` (this machine's owner label) or `project` (every crabbox box). Across the files `project` wins. A crabbox extension.",
+    type: "string",
+    default: "owner",
+    env: "CRABBOX_BUDGET_SCOPE",
+    choices: BUDGET_SCOPES,
+  },
 };
 
 /** Keys a profile may overlay (SPEC §12.2); their types come from KEYS. */
@@ -574,6 +600,7 @@ export interface CrabboxConfig {
   results: { dir: string; maxArtifactBytes: number };
   pool: { name: string };
   policy: { jobsOnly: boolean };
+  budget: { maxActive: number; maxHourly: number; scope: typeof BUDGET_SCOPES[number] };
 }
 
 /** One job (SPEC §11.1). Unset lease-shape keys are inherited from the effective config. */

@@ -74,6 +74,14 @@ function coerceType(type: ValueType, value: unknown, origin: Origin): unknown {
       }
       return n;
     }
+    case "number": {
+      const text = fromText(value, origin) ? (value as string).trim() : null;
+      const n = text !== null && /^\d+(\.\d+)?$/.test(text) ? Number(text) : value;
+      if (typeof n !== "number" || !Number.isFinite(n)) {
+        throw new Error(`must be a number, got ${kind(value)}`);
+      }
+      return n;
+    }
     case "bool": {
       if (typeof value === "boolean") return value;
       const b = typeof value === "string"

@@ -12,6 +12,7 @@ export type ErrorKind =
   | "sync"
   | "remote"
   | "provider"
+  | "budget"
   | "interrupted";
 
 export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
@@ -25,6 +26,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   sync: 6,
   remote: 7,
   provider: 8,
+  budget: 8,
   interrupted: 130,
 };
 

@@ -30,8 +30,16 @@ export interface LeaseObject {
   ttlDeadline: string | null;
   run: string | null;
   localKey: boolean;
+  /** Net price per started hour (docs/cost.md); null when unknown. */
+  priceHourly: number | null;
+  /** What the server has cost since its creation, by the same model; null when unknown. */
+  costSoFar: number | null;
+  /** The unit of both ("EUR"); null when there is no price. */
+  currency: string | null;
   labels: Record<string, string>;
 }
+
+export type LeaseCostFields = Pick<LeaseObject, "priceHourly" | "costSoFar" | "currency">;
 
 export interface LeaseViewOptions {
   localKey: boolean;
@@ -39,6 +47,8 @@ export interface LeaseViewOptions {
   /** The port this machine last used (lease.json); default the primary port. */
   sshPort?: number;
   ports?: number[];
+  /** From the price table (lease/cost.ts); absent: no price known. */
+  cost?: LeaseCostFields;
 }
 
 export function toLeaseObject(server: Server, options: LeaseViewOptions): LeaseObject {
@@ -74,6 +84,9 @@ export function toLeaseObject(server: Server, options: LeaseViewOptions): LeaseO
     ttlDeadline: decoded.ttlSecs === null ? null : formatIso(server.createdMs + decoded.ttlSecs * 1000),
     run: labels.run ?? null,
     localKey: options.localKey,
+    priceHourly: options.cost?.priceHourly ?? null,
+    costSoFar: options.cost?.costSoFar ?? null,
+    currency: options.cost?.currency ?? null,
     labels: { ...labels },
   };
 }

@@ -28,6 +28,9 @@ import { Box } from "./box.ts";
 import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
 import { rollback } from "./rollback.ts";
 import type { LeaseResources } from "./leftovers.ts";
+import { type BudgetPolicy, enforceBudget } from "./budget.ts";
+import { formatMoney, priceOf, type PriceTable } from "./cost.ts";
+import type { PriceSource } from "./prices.ts";
 
 export interface LeaseShape {
   className: string;
@@ -53,6 +56,8 @@ export interface LeaseShape {
   controlPersist: boolean;
   /** Whole acquires tried when the bootstrap times out (config lease.createAttempts, default 2). */
   createAttempts: number;
+  /** budget.* (docs/cost.md): checked against the listing before anything is created. */
+  budget: BudgetPolicy;
 }
 
 export interface AcquiredLease {
@@ -75,6 +80,8 @@ export interface AcquireContext {
   repoRoot: string | null;
   /** Called as soon as a server exists, so a second Ctrl-C can say what may remain. */
   onResources?: (resources: LeaseResources) => void;
+  /** Server-type prices for the budget and the "leasing … at €…/h" line; absent: unknown ("?"). */
+  prices?: PriceSource;
 }
 
 /**
@@ -107,8 +114,19 @@ async function acquireOnce(
   const started = deps.clock.now();
   const leaseId = newLeaseId((n) => deps.random.bytes(n));
 
-  // Listing first sets the Hetzner clock offset and tells which slugs are taken.
+  const prices = ctx.prices?.table() ?? Promise.resolve(null);
+  // Listing first sets the Hetzner clock offset, tells which slugs are taken and what the budget holds.
   const existing = await api.listServers({ labelSelector: crabboxServers() }, { signal });
+  const serverTypes = serverTypesOf(shape);
+  const table = await prices;
+  enforceBudget(existing, {
+    policy: shape.budget,
+    owner: shape.owner,
+    table,
+    nowMs: api.now(),
+    plan: { count: 1, serverTypes, locations: shape.locations },
+    warn: (message) => out.warn(message),
+  });
   const taken = new Set(existing.map((s) => s.labels.slug).filter((s): s is string => !!s));
   const slug = allocateSlug(requestedSlug(shape.slug) ?? slugFromLeaseId(leaseId), leaseId, taken);
   if (!slug) {
@@ -117,6 +135,7 @@ async function acquireOnce(
   const name = serverName(slug, leaseId);
   const keyName = sshKeyName(leaseId);
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
+  out.progress(leasingLine(table, serverTypes[0], shape.locations[0] ?? null));
   out.phase("create", `creating ${name} (${shape.className})`);
 
   const paths = await createLeaseDir(deps, leaseId);
@@ -150,7 +169,7 @@ async function acquireOnce(
       slug,
       keep: shape.keep,
       className: shape.className,
-      serverType: serverTypesFor(shape.className, shape.serverType, shape.architecture)[0],
+      serverType: serverTypes[0],
       profile: shape.profile,
       providerKey: keyName,
       owner: shape.owner,
@@ -166,7 +185,7 @@ async function acquireOnce(
       api,
       {
         request: { name, image: shape.image, sshKeys: [keyName], userData, labels },
-        serverTypes: serverTypesFor(shape.className, shape.serverType, shape.architecture),
+        serverTypes,
         locations: shape.locations,
       },
       (message) => out.progress(message),
@@ -239,6 +258,20 @@ async function acquireOnce(
     });
     throw error;
   }
+}
+
+/** The types a create tries, in order (an exact --type alone). */
+export function serverTypesOf(shape: LeaseShape): string[] {
+  return serverTypesFor(shape.className, shape.serverType, shape.architecture);
+}
+
+/** `leasing ccx13 in fsn1 at €0.0200/h (net, estimate)`: what the box will cost, before it exists. */
+export function leasingLine(table: PriceTable | null, serverType: string, location: string | null): string {
+  const where = `leasing ${serverType}${location ? ` in ${location}` : ""}`;
+  const hourly = priceOf(table, serverType, location)?.hourly ?? null;
+  return hourly === null
+    ? `${where} (price unknown)`
+    : `${where} at ${formatMoney(hourly)}/h (net, estimate)`;
 }
 
 /** The normalized --slug, or a usage error (checked again before leasing, first before any API call). */

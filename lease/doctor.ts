@@ -7,7 +7,10 @@
 import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
-import type { HetznerApi } from "../providers/hetzner/port.ts";
+import type { HetznerApi, ServerType } from "../providers/hetzner/port.ts";
+import { ownerLabel } from "../labels/ownership.ts";
+import { priceTableFrom } from "./cost.ts";
+import { summarizeUsage } from "./usage.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { resolveEndpoint } from "../providers/hetzner/endpoint.ts";
 import { defaultValues, findRepoConfig, loadConfig, userConfigPath } from "../config/load.ts";
@@ -25,6 +28,7 @@ import { findGitRoot } from "../sync/manifest.ts";
 import {
   apiCheck,
   type ApiFailure,
+  budgetCheck,
   type CheckResult,
   clockCheck,
   configCheck,
@@ -61,7 +65,16 @@ export interface DoctorOptions {
   debug: (message: string) => void;
 }
 
-const NETWORK_CHECKS = ["api", "token-access", "clock", "types", "locations", "orphans", "server-limit"];
+const NETWORK_CHECKS = [
+  "api",
+  "token-access",
+  "clock",
+  "types",
+  "locations",
+  "orphans",
+  "server-limit",
+  "budget",
+];
 const decoder = new TextDecoder();
 
 export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<DoctorReport> {
@@ -227,8 +240,13 @@ async function observeApi(
   const wantedTypes = serverTypesFor(className, values.serverType || undefined);
   const location = values.hetzner.location;
   const wantedLocations = location ? [location] : values.hetzner.locations;
+  // Their prices also feed the budget check (read here, never written to the price cache).
+  let types: ServerType[] | null = null;
   checks.push(
-    await guarded("types", async () => typesCheck(wantedTypes, await api.listServerTypes({ signal }))),
+    await guarded(
+      "types",
+      async () => typesCheck(wantedTypes, types = await api.listServerTypes({ signal })),
+    ),
   );
   checks.push(
     await guarded(
@@ -255,6 +273,18 @@ async function observeApi(
       "server-limit",
       async () => serverLimitCheck((await api.countServers({}, { signal })).total, crabbox),
     ),
+  );
+  checks.push(
+    await guarded("budget", async () => {
+      const servers = await api.listServers({ labelSelector: crabboxServers() }, { signal });
+      const usage = summarizeUsage(servers, {
+        table: types && priceTableFrom(types),
+        nowMs: api.now(),
+        graceSecs: values.sweep.grace,
+        owner: values.budget.scope === "owner" ? ownerLabel(values.owner, deps.system) : null,
+      });
+      return budgetCheck({ ...values.budget, graceSecs: values.sweep.grace }, usage);
+    }),
   );
   return { checks, report };
 }

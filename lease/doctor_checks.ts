@@ -8,6 +8,9 @@ import { formatBytes } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import type { Location, ServerType, WriteAccess } from "../providers/hetzner/port.ts";
 import type { SweepReport } from "./sweep.ts";
+import { type BudgetPolicy, freeable, hasBudget } from "./budget.ts";
+import type { UsageReport } from "./usage.ts";
+import { formatMoney } from "./cost.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -409,6 +412,50 @@ export function serverLimitCheck(total: number, crabbox: number): CheckResult {
     null,
     { total, crabbox, limit: null },
   );
+}
+
+/** budget.* against the boxes alive now (docs/cost.md): whether one is set, and whether the next create passes. */
+export function budgetCheck(policy: BudgetPolicy, usage: UsageReport): CheckResult {
+  const { boxes, priceHourly, costSoFar, unpriced } = usage.totals;
+  const scope = usage.scope === "owner" ? `owner ${usage.owner}` : "whole project";
+  const alive = `${boxes} box${boxes === 1 ? "" : "es"} alive (${scope}) at ${formatMoney(priceHourly)}/h, ${
+    formatMoney(costSoFar)
+  } so far (net, estimate)`;
+  const details = { ...policy, boxes, priceHourly, costSoFar, unpriced };
+  if (!hasBudget(policy)) {
+    return result(
+      "budget",
+      "ok",
+      `no budget set (budget.maxActive, budget.maxHourly); ${alive}`,
+      null,
+      details,
+    );
+  }
+  const limits = [
+    ...(policy.maxActive > 0 ? [`maxActive ${policy.maxActive}`] : []),
+    ...(policy.maxHourly > 0 ? [`maxHourly ${formatMoney(policy.maxHourly)}/h`] : []),
+  ].join(", ");
+  const full = (policy.maxActive > 0 && boxes >= policy.maxActive) ||
+    (policy.maxHourly > 0 && priceHourly >= policy.maxHourly);
+  if (full) {
+    return result(
+      "budget",
+      "warn",
+      `${limits}: ${alive}; the next create is refused (exit 8)`,
+      `${freeable(usage)}; or raise the limit`,
+      details,
+    );
+  }
+  if (policy.maxHourly > 0 && unpriced > 0) {
+    return result(
+      "budget",
+      "warn",
+      `${limits}: ${alive}; ${unpriced} of unknown price not counted`,
+      "prices come from GET /server_types: check the types check above and crabbox usage",
+      details,
+    );
+  }
+  return result("budget", "ok", `${limits}: ${alive}`, null, details);
 }
 
 // ---- local files ------------------------------------------------------------------------------

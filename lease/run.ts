@@ -32,6 +32,8 @@ import {
   OutputTail,
   type RunPhase,
 } from "./failure_bundle.ts";
+import { formatMoney, runCost } from "./cost.ts";
+import type { PriceSource } from "./prices.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -75,6 +77,7 @@ export interface RunContext {
   signal: AbortSignal;
   repoRoot: string | null;
   setSecondInterruptNote: (note: (() => void) | null) => void;
+  prices?: PriceSource;
 }
 
 type Phases = Record<RunPhase, number>;
@@ -151,6 +154,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     });
     throw error;
   }
+  // A fresh box's whole bill is the run's; on a warm box, the hours the run started.
+  const billedFrom = lease.fresh ? -Infinity : api.now();
   phases.acquire = lease.acquireMs;
   phases.bootstrap = lease.bootstrapMs;
   const { box, leaseId } = lease;
@@ -303,12 +308,13 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
   phases.release = deps.clock.now() - releaseStarted;
+  const cost = runCost((await ctx.prices?.table()) ?? null, server, billedFrom, api.now());
   out.progress(
     `summary lease=${leaseId} acquire=${ms(phases.acquire)} bootstrap=${ms(phases.bootstrap)} lock=${
       ms(phases.lock)
     } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
       ms(deps.clock.now() - started)
-    } ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
+    } cost=${formatMoney(cost)} ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
   );
   if (exitCode !== 0) {
     await bundle({
@@ -449,6 +455,7 @@ async function freshLease(ctx: RunContext, shape: LeaseShape, at: { phase: RunPh
       if (resources.serverId !== null) at.phase = "bootstrap";
       ctx.setSecondInterruptNote(() => ctx.out.notice(leftoversNote(resources)));
     },
+    prices: ctx.prices,
   }, shape);
   return { ...lease, fresh: true };
 }

@@ -10,7 +10,8 @@ import { formatDurationMs } from "../core/duration.ts";
 import { decodeLeaseLabels, mergeCrabboxLabels } from "../labels/codec.ts";
 import type { LeaseObject } from "../labels/lease_view.ts";
 import { resolveLease } from "./resolve.ts";
-import { leaseView } from "./inspect.ts";
+import { leaseView, pricingNow } from "./inspect.ts";
+import type { PriceSource } from "./prices.ts";
 import { Box } from "./box.ts";
 import { leasePaths, pinHostKey } from "./store.ts";
 
@@ -25,8 +26,17 @@ export interface StatusSettings {
   connectTimeoutSecs: number;
 }
 
+interface StatusContext {
+  deps: Deps;
+  api: HetznerApi;
+  out: Output;
+  signal: AbortSignal;
+  /** For the lease's price and cost so far; absent or failing: null ("?"). */
+  prices?: PriceSource;
+}
+
 export async function leaseStatus(
-  ctx: { deps: Deps; api: HetznerApi; out: Output; signal: AbortSignal },
+  ctx: StatusContext,
   request: { id: string; wait: boolean; waitTimeoutSecs: number; settings: StatusSettings },
 ): Promise<StatusView> {
   const { deps, api } = ctx;
@@ -75,12 +85,12 @@ export async function leaseStatus(
 }
 
 async function observe(
-  ctx: { deps: Deps; api: HetznerApi; out: Output },
+  ctx: StatusContext,
   server: Server,
   settings: StatusSettings,
 ): Promise<StatusView> {
   const { deps, api } = ctx;
-  const lease = await leaseView(deps, server);
+  const lease = await leaseView(deps, server, await pricingNow(api, ctx.prices));
   const labels = decodeLeaseLabels(server.labels);
   const idleForSecs = labels.lastTouchedAtSecs === null
     ? null

@@ -2,7 +2,7 @@
 import type { LeaseObject } from "../labels/lease_view.ts";
 import { type AcquireContext, acquireLease, type LeaseShape } from "./acquire.ts";
 import { touchServer } from "./labels_write.ts";
-import { leaseView } from "./inspect.ts";
+import { leaseView, pricingNow } from "./inspect.ts";
 import { rollback } from "./rollback.ts";
 import { prepareControlSocketDir } from "./box.ts";
 import { type LeaseResources, leftoversNote } from "./leftovers.ts";
@@ -23,11 +23,11 @@ export async function warmupLease(
     const lease = await acquireLease({ ...ctx, onResources: (r) => (resources = r) }, shape, {
       waitForSsh: wait,
     });
-    if (!wait) return await leaseView(ctx.deps, lease.server);
+    if (!wait) return await leaseView(ctx.deps, lease.server, await pricingNow(ctx.api, ctx.prices));
     try {
       const server = await touchServer(ctx.api, lease.server.id, { state: "ready" }, ctx.signal);
       await lease.box.closeMaster();
-      return await leaseView(ctx.deps, server);
+      return await leaseView(ctx.deps, server, await pricingNow(ctx.api, ctx.prices));
     } catch (error) {
       await rollback(ctx, {
         leaseId: lease.leaseId,

@@ -3,7 +3,7 @@
  * ignored and null IPs tolerated. Only what crabbox cannot work without (id, name, a valid `created`
  * for servers and keys) makes an item undecodable: null, which a list skips with a warning.
  */
-import type { Action, Location, Server, ServerType, SshKey } from "./port.ts";
+import type { Action, Location, Money, Server, ServerType, ServerTypePrice, SshKey } from "./port.ts";
 import type { paths } from "./schema.d.ts";
 
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
@@ -97,7 +97,24 @@ export function decodeServerType(raw: unknown): ServerType | null {
     // `deprecated` is a boolean (or null); newer answers also carry a `deprecation` object.
     deprecated: type.deprecated === true || record(type.deprecation) !== null,
     architecture: text(type.architecture),
+    prices: Array.isArray(type.prices) ? type.prices.flatMap((raw) => decodePrice(raw) ?? []) : [],
   };
+}
+
+/** Hetzner's prices are decimal strings ("0.0119000000"); anything else leaves that location unpriced. */
+function decodePrice(raw: unknown): ServerTypePrice | null {
+  const price = record(raw);
+  const location = text(price?.location);
+  const hourly = money(price?.price_hourly);
+  const monthly = money(price?.price_monthly);
+  return location !== null && hourly && monthly ? { location, hourly, monthly } : null;
+}
+
+function money(raw: unknown): Money | null {
+  const value = record(raw);
+  const amount = (v: unknown) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : null);
+  const net = amount(value?.net), gross = amount(value?.gross);
+  return net === null || gross === null ? null : { net, gross };
 }
 
 export function decodeLocation(raw: unknown): Location | null {

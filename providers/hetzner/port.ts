@@ -43,10 +43,25 @@ export interface Action {
   error: { code: string; message: string } | null;
 }
 
+/** A price with and without VAT, in the project's currency (GET /server_types names none; Hetzner bills EUR). */
+export interface Money {
+  net: number;
+  gross: number;
+}
+
+/** One location's prices of a server type: per hour, and the monthly cap Hetzner bills at most. */
+export interface ServerTypePrice {
+  location: string;
+  hourly: Money;
+  monthly: Money;
+}
+
 export interface ServerType {
   name: string;
   deprecated: boolean;
   architecture: string | null;
+  /** Per location; an entry whose decimals do not parse is left out. */
+  prices: ServerTypePrice[];
 }
 
 export interface Location {

@@ -110,12 +110,43 @@ export class ManualClock {
   }
 }
 
+/** A Hetzner error answer, as the client raises it (for MemoryHetzner.failures). */
+export function apiError(method: string, path: string, status: number, code: string): HetznerApiError {
+  return new HetznerApiError({
+    method,
+    path,
+    status,
+    code,
+    message: `${code} (fake)`,
+    details: null,
+    correlationId: null,
+    retryAfterMs: null,
+  });
+}
+
+/** A priced server type in every location of the default config (net and gross at 19 % VAT). */
+export function pricedType(name: string, hourly: number, monthly: number): ServerType {
+  const money = (net: number) => ({ net, gross: Math.round(net * 119e4) / 1e6 });
+  return {
+    name,
+    deprecated: false,
+    architecture: name.startsWith("cax") ? "arm" : "x86",
+    prices: ["fsn1", "nbg1", "hel1"].map((location) => ({
+      location,
+      hourly: money(hourly),
+      monthly: money(monthly),
+    })),
+  };
+}
+
 /** A small in-memory Hetzner for command tests; the e2e lane uses the real harness instead. */
 export class MemoryHetzner implements HetznerApi {
   servers = new Map<number, Server>();
   keys = new Map<number, SshKey>();
   calls: string[] = [];
   nextId = 1000;
+  /** What listServerTypes answers: beast's and tiny's first types, priced. */
+  serverTypes: ServerType[] = [pricedType("ccx63", 0.4659, 290.99), pricedType("ccx13", 0.02, 12.49)];
   /** Error the next call with this name throws. */
   failures = new Map<string, HetznerApiError>();
   /** What GET /actions/{id} answers (every action). */
@@ -214,7 +245,8 @@ export class MemoryHetzner implements HetznerApi {
     return Promise.resolve(this.writeAccess);
   }
   listServerTypes(): Promise<ServerType[]> {
-    return Promise.resolve([]);
+    this.#call("listServerTypes");
+    return Promise.resolve(structuredClone(this.serverTypes));
   }
   listLocations(): Promise<Location[]> {
     return Promise.resolve([]);

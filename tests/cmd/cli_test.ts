@@ -138,8 +138,8 @@ Deno.test("list: empty, table and JSON; never writes labels", async () => {
     const table = await cli.run("list");
     assert.equal(
       table.stdout,
-      "LEASE             SLUG          STATE  KEEP  TYPE   LOC   IPV4         OWNER         EXPIRES             AGE   WHY\n" +
-        "cbx_0123456789ab  violet-prawn  ready  no    ccx63  fsn1  203.0.113.7  alice_laptop  in 30m (ttl 1h30m)  0.0s  idle timer\n",
+      "LEASE             SLUG          STATE  KEEP  TYPE   LOC   IPV4         OWNER         EXPIRES             AGE   WHY         PRICE/H  COST\n" +
+        "cbx_0123456789ab  violet-prawn  ready  no    ccx63  fsn1  203.0.113.7  alice_laptop  in 30m (ttl 1h30m)  0.0s  idle timer  €0.4659  €0.4659\n",
     );
     const json = await cli.run("list", "--json");
     const [lease] = JSON.parse(json.stdout);
@@ -147,6 +147,11 @@ Deno.test("list: empty, table and JSON; never writes labels", async () => {
     assert.equal(lease.expiresAt, "2026-05-01T12:30:00Z");
     assert.equal(lease.ttlDeadline, "2026-05-01T13:30:00Z");
     assert.equal(lease.localKey, false);
+    // The first hour is billed at creation; a minute into the second, two.
+    assert.deepEqual([lease.priceHourly, lease.costSoFar, lease.currency], [0.4659, 0.4659, "EUR"]);
+    cli.clock.nowMs += 61 * 60_000;
+    const later = JSON.parse((await cli.run("list", "--json")).stdout)[0];
+    assert.equal(later.costSoFar, 0.9318);
     const all = await cli.run("list", "--all");
     assert.match(all.stdout, /FOREIGN/);
     assert.ok(!cli.hetzner.calls.includes("replaceServerLabels"));

@@ -12,6 +12,7 @@ import { CLEAR_LINE } from "../../core/spinner.ts";
 const LEASE = "cbx_0b30557a9fc4";
 const ATTEMPT = (server: number) => [
   `crabbox: lease ${LEASE} slug=pearl-shrimp (new) class=tiny owner=alice_laptop`,
+  "crabbox: leasing ccx13 in fsn1 at €0.0200/h (net, estimate)",
   `crabbox: created server ${server} crabbox-pearl-shrimp-0b43a09a type=ccx13 location=fsn1; stop with: crabbox stop ${LEASE}`,
   "crabbox: waiting for ssh on 203.0.113.7 (bootstrap) elapsed=10.0s remaining=5.0s ports=2222:closed,22:closed",
   `crabbox: rolling back ${LEASE} (deleting server ${server})`,

@@ -42,7 +42,7 @@ Deno.test("warmup --pool, concurrent run --pool, pool list, pool drain", async (
     await t.step("pool list shows the pool with a BUSY column; drain releases idle boxes", async () => {
       const list = await box.crabbox(["pool", "list", "--pool", "ci"]);
       assert.equal(list.code, 0, list.stderr);
-      assert.match(list.stdout, /^LEASE .* EXPIRES +AGE +WHY +BUSY$/m);
+      assert.match(list.stdout, /^LEASE .* EXPIRES +AGE +WHY +BUSY +PRICE\/H +COST$/m);
       assert.equal(list.stdout.trim().split("\n").length, fake.servers.size + 1);
       const count = fake.servers.size;
       const drain = await box.crabbox(["pool", "drain", "--pool", "ci", "--json"]);

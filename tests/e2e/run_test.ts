@@ -149,7 +149,10 @@ Deno.test("crabbox run, warmup, run --id, list, status, stop on real boxes", asy
       assert.equal(view.readyCheck, "ok");
       assert.equal(view.sshPort, 2222);
       const table = await box.crabbox(["list"]);
-      assert.match(table.stdout, /^LEASE +SLUG +STATE +KEEP +TYPE +LOC +IPV4 +OWNER +EXPIRES +AGE +WHY$/m);
+      assert.match(
+        table.stdout,
+        /^LEASE +SLUG +STATE +KEEP +TYPE +LOC +IPV4 +OWNER +EXPIRES +AGE +WHY +PRICE\/H +COST$/m,
+      );
     });
 
     await t.step("stop deletes server and key; a second stop exits 0", async () => {

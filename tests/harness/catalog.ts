@@ -3,23 +3,24 @@
  * shaped after the examples in Hetzner's OpenAPI document. Prism checks every one of them.
  */
 
+/** [name, cores, memory GB, disk GB, cpu, architecture, net price per hour, net monthly cap] (EUR, VAT excluded). */
 export const SERVER_TYPES = [
-  ["cx23", 2, 4, 40, "shared", "x86"],
-  ["cx33", 4, 8, 80, "shared", "x86"],
-  ["cx53", 16, 32, 320, "shared", "x86"],
-  ["cpx22", 2, 4, 80, "shared", "x86"],
-  ["cpx32", 4, 8, 160, "shared", "x86"],
-  ["cpx62", 16, 32, 640, "shared", "x86"],
-  ["ccx13", 2, 8, 80, "dedicated", "x86"],
-  ["ccx23", 4, 16, 160, "dedicated", "x86"],
-  ["ccx33", 8, 32, 240, "dedicated", "x86"],
-  ["ccx43", 16, 64, 360, "dedicated", "x86"],
-  ["ccx53", 32, 128, 600, "dedicated", "x86"],
-  ["ccx63", 48, 192, 960, "dedicated", "x86"],
-  ["cax11", 2, 4, 40, "shared", "arm"],
-  ["cax21", 4, 8, 80, "shared", "arm"],
-  ["cax31", 8, 16, 160, "shared", "arm"],
-  ["cax41", 16, 32, 320, "shared", "arm"],
+  ["cx23", 2, 4, 40, "shared", "x86", "0.0056", "3.49"],
+  ["cx33", 4, 8, 80, "shared", "x86", "0.0088", "5.49"],
+  ["cx53", 16, 32, 320, "shared", "x86", "0.0284", "17.49"],
+  ["cpx22", 2, 4, 80, "shared", "x86", "0.0104", "6.49"],
+  ["cpx32", 4, 8, 160, "shared", "x86", "0.0176", "10.99"],
+  ["cpx62", 16, 32, 640, "shared", "x86", "0.0577", "35.99"],
+  ["ccx13", 2, 8, 80, "dedicated", "x86", "0.0200", "12.49"],
+  ["ccx23", 4, 16, 160, "dedicated", "x86", "0.0392", "24.49"],
+  ["ccx33", 8, 32, 240, "dedicated", "x86", "0.0777", "48.49"],
+  ["ccx43", 16, 64, 360, "dedicated", "x86", "0.1553", "96.99"],
+  ["ccx53", 32, 128, 600, "dedicated", "x86", "0.3106", "193.99"],
+  ["ccx63", 48, 192, 960, "dedicated", "x86", "0.4659", "290.99"],
+  ["cax11", 2, 4, 40, "shared", "arm", "0.0064", "3.99"],
+  ["cax21", 4, 8, 80, "shared", "arm", "0.0112", "6.99"],
+  ["cax31", 8, 16, 160, "shared", "arm", "0.0224", "13.99"],
+  ["cax41", 16, 32, 320, "shared", "arm", "0.0448", "27.99"],
 ] as const;
 
 export const LOCATIONS = [
@@ -68,8 +69,23 @@ export function imageIndex(ref: unknown, architecture: Architecture): number | n
   return index < 0 ? null : index;
 }
 
+/** VAT the fake adds for its gross prices (19 %, Germany). */
+export const VAT_PERCENT = 19;
+
+/**
+ * A decimal string as Hetzner writes prices: net with 10 decimals ("0.0200000000"), gross with 16. Computed
+ * in millionths, so the gross of a 4-decimal net price is exact.
+ */
+export function priceDecimal(net: string, kind: "net" | "gross"): string {
+  const micros = Math.round(Number(net) * 1e6) * (kind === "gross" ? 100 + VAT_PERCENT : 100) / 100;
+  const digits = kind === "net" ? 10 : 16;
+  const whole = Math.floor(micros / 1e6);
+  const fraction = String(Math.round(micros - whole * 1e6)).padStart(6, "0").padEnd(digits, "0");
+  return `${whole}.${fraction}`;
+}
+
 export function serverTypeJson(index: number) {
-  const [name, cores, memory, disk, cpu, arch] = SERVER_TYPES[index];
+  const [name, cores, memory, disk, cpu, arch, hourly, monthly] = SERVER_TYPES[index];
   return {
     id: index + 1,
     name,
@@ -81,8 +97,8 @@ export function serverTypeJson(index: number) {
     deprecation: null,
     prices: LOCATIONS.map(([location]) => ({
       location,
-      price_hourly: { net: "0.0100000000", gross: "0.0119000000000000" },
-      price_monthly: { net: "5.0000000000", gross: "5.9500000000000000" },
+      price_hourly: { net: priceDecimal(hourly, "net"), gross: priceDecimal(hourly, "gross") },
+      price_monthly: { net: priceDecimal(monthly, "net"), gross: priceDecimal(monthly, "gross") },
       included_traffic: 21990232555520,
       price_per_tb_traffic: { net: "1.0000000000", gross: "1.1900000000000000" },
     })),

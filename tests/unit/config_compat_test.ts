@@ -497,6 +497,24 @@ Deno.test("the compat tables: every native target exists, and every Go key of GO
   }
 });
 
+Deno.test("crabbox's own keys (budget.*) are native, in no Go table: no warning; a typo is still caught", () => {
+  for (const key of ["budget.maxActive", "budget.maxHourly", "budget.scope"]) {
+    assert.ok(KEYS[key], key);
+    assert.equal(lookupGoKey(GO_TOP_KEYS, key), null, `${key} is not a Go key`);
+  }
+  const ok = read("budget:\n  maxActive: 2\n  maxHourly: 1.5\n  scope: project\n");
+  assert.deepEqual([ok.errors, ok.warnings], [[], []]);
+  assert.deepEqual(ok.settings, {
+    "budget.maxActive": 2,
+    "budget.maxHourly": 1.5,
+    "budget.scope": "project",
+  });
+  assert.match(
+    read("budget:\n  maxActiv: 2\n").errors[0],
+    /unknown key "maxActiv" in budget \(did you mean "maxActive"\?\)/,
+  );
+});
+
 Deno.test("did-you-mean counts a swapped pair of letters as one edit", () => {
   const rows: [string, string, number][] = [
     ["jbos", "jobs", 1],

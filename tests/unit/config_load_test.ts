@@ -149,6 +149,54 @@ Deno.test("lists replace, but sync.exclude appends across user, repo and profile
   assert.deepEqual(loaded.values["env.set"], { A: "u", B: "r", C: "p" });
 });
 
+Deno.test("budget keys: across the files the tighter wins (a repo tightens, never loosens); env and flags decide", async () => {
+  const budget = (maxActive: number, maxHourly: number, scope: string) =>
+    `budget:\n  maxActive: ${maxActive}\n  maxHourly: ${maxHourly}\n  scope: ${scope}\n`;
+  const rows: [string, Setup, [number, number, string], string][] = [
+    ["user only", { files: { [USER_FILE]: budget(3, 1, "owner") } }, [3, 1, "owner"], `user ${USER_FILE}:2`],
+    [
+      "repo only",
+      { files: { [REPO_FILE]: budget(2, 0.5, "project") } },
+      [2, 0.5, "project"],
+      `repo ${REPO_FILE}:2`,
+    ],
+    [
+      "a repo cannot loosen the user's budget",
+      { files: { [USER_FILE]: budget(3, 1, "project"), [REPO_FILE]: budget(0, 5, "owner") } },
+      [3, 1, "project"],
+      `user ${USER_FILE}:2`,
+    ],
+    [
+      "a repo can tighten it",
+      { files: { [USER_FILE]: budget(3, 1, "owner"), [REPO_FILE]: budget(2, 0.5, "project") } },
+      [2, 0.5, "project"],
+      `repo ${REPO_FILE}:2`,
+    ],
+    [
+      "the environment decides",
+      {
+        files: { [USER_FILE]: budget(3, 1, "project") },
+        env: {
+          CRABBOX_BUDGET_MAX_ACTIVE: "0",
+          CRABBOX_BUDGET_MAX_HOURLY: "2.5",
+          CRABBOX_BUDGET_SCOPE: "owner",
+        },
+      },
+      [0, 2.5, "owner"],
+      "env CRABBOX_BUDGET_MAX_ACTIVE",
+    ],
+  ];
+  for (const [label, setup, expected, source] of rows) {
+    const { config, sources } = await load(setup);
+    assert.deepEqual(
+      [config.budget.maxActive, config.budget.maxHourly, config.budget.scope],
+      expected,
+      label,
+    );
+    assert.equal(sources["budget.maxActive"], source, label);
+  }
+});
+
 Deno.test("env.allow through the layers, and which exact names a human chose", async () => {
   const user = "env:\n  allow: [CI, NPM_TOKEN]\nprofiles:\n  dev:\n    env: {allow: [GH_PAT, DEV_*]}\n";
   const rows: [Setup, string[], string[], string][] = [

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { FileInfo } from "../../core/deps.ts";
 import {
   apiCheck,
+  budgetCheck,
   clockCheck,
   configCheck,
   controlDirCheck,
@@ -22,6 +23,7 @@ import {
   typesCheck,
 } from "../../lease/doctor_checks.ts";
 import type { ServerItem, SweepReport } from "../../lease/sweep.ts";
+import type { UsageReport } from "../../lease/usage.ts";
 
 const file = (over: Partial<FileInfo>): FileInfo => ({
   isFile: true,
@@ -184,8 +186,8 @@ Deno.test("clock: within 30 s is ok; more is a warning saying which way", () => 
 
 Deno.test("types and locations: unknown or deprecated entries warn; none usable fails", () => {
   const types = [
-    { name: "ccx63", deprecated: false, architecture: "x86" },
-    { name: "ccx53", deprecated: true, architecture: "x86" },
+    { name: "ccx63", deprecated: false, architecture: "x86", prices: [] },
+    { name: "ccx53", deprecated: true, architecture: "x86", prices: [] },
   ];
   assert.equal(typesCheck(["ccx63"], types).status, "ok");
   const mixed = typesCheck(["ccx63", "ccx53", "cx99"], types);
@@ -252,6 +254,63 @@ Deno.test("server limit: the count is reported; the API has no limit to show", (
   assert.equal(check.status, "ok");
   assert.match(check.message, /^7 servers in the project \(2 by crabbox\)/);
   assert.equal(check.details.limit, null);
+});
+
+Deno.test("budget: unset is ok with the figures; at a limit or with unknown prices a warning with the fix", () => {
+  const usage = (boxes: number, priceHourly: number, unpriced = 0): UsageReport => ({
+    scope: "owner",
+    owner: "alice_laptop",
+    currency: "EUR",
+    priceBasis: "net",
+    boxes: Array.from({ length: boxes }, (_, i) => ({
+      id: `cbx_00000000000${i}`,
+      slug: `crab-${i}`,
+      serverId: i,
+      owner: "alice_laptop",
+      state: "ready",
+      serverType: "ccx13",
+      location: "fsn1",
+      createdAt: "2026-05-01T12:00:00Z",
+      priceHourly: priceHourly / boxes,
+      costSoFar: priceHourly / boxes,
+      sweep: "skip" as const,
+      why: "not_expired" as const,
+      sweepAt: "2026-05-01T12:30:00Z",
+    })),
+    totals: { boxes, priceHourly, costSoFar: priceHourly, unpriced },
+  });
+  const policy = (maxActive: number, maxHourly: number) => ({
+    maxActive,
+    maxHourly,
+    scope: "owner" as const,
+    graceSecs: 3600,
+  });
+  const rows: [string, ReturnType<typeof budgetCheck>, "ok" | "warn", RegExp][] = [
+    [
+      "no budget",
+      budgetCheck(policy(0, 0), usage(1, 0.02)),
+      "ok",
+      /^no budget set \(budget\.maxActive, budget\.maxHourly\); 1 box alive \(owner alice_laptop\) at €0\.0200\/h, €0\.0200 so far \(net, estimate\)$/,
+    ],
+    [
+      "room left",
+      budgetCheck(policy(3, 1), usage(2, 0.04)),
+      "ok",
+      /^maxActive 3, maxHourly €1\.00\/h: 2 boxes alive/,
+    ],
+    ["full", budgetCheck(policy(2, 0), usage(2, 0.04)), "warn", /; the next create is refused \(exit 8\)$/],
+    ["hourly spent", budgetCheck(policy(0, 0.04), usage(2, 0.04)), "warn", /the next create is refused/],
+    ["unknown prices", budgetCheck(policy(0, 1), usage(2, 0, 2)), "warn", /2 of unknown price not counted$/],
+  ];
+  for (const [label, check, status, message] of rows) {
+    assert.equal(check.status, status, label);
+    assert.match(check.message, message, label);
+    assert.equal(check.fix === null, status === "ok", label);
+  }
+  assert.match(
+    budgetCheck(policy(2, 0), usage(2, 0.04)).fix!,
+    /^crabbox stop crab-0 frees €0\.0200\/h; crabbox stop crab-1 /,
+  );
 });
 
 Deno.test("lease files: private keys must be 0600 (ssh refuses others), dirs 0700, no symlinks", () => {

@@ -165,7 +165,29 @@ Deno.test("decoding is lenient about everything crabbox does not need", () => {
     name: "cx23",
     deprecated: true,
     architecture: null,
+    prices: [],
   });
+  // Prices are decimal strings; a location whose figures do not parse is left unpriced, not the type.
+  const priced = decodeServerType({
+    name: "ccx13",
+    prices: [
+      {
+        location: "fsn1",
+        price_hourly: { net: "0.0200000000", gross: "0.0238000000000000" },
+        price_monthly: { net: "12.4900000000", gross: "14.8631000000000000" },
+      },
+      {
+        location: "nbg1",
+        price_hourly: { net: 0.02, gross: "0.0238" },
+        price_monthly: { net: "1", gross: "1" },
+      },
+      { location: "hel1", price_hourly: { net: "-1", gross: "1" }, price_monthly: { net: "1", gross: "1" } },
+      "junk",
+    ],
+  });
+  assert.deepEqual(priced?.prices, [
+    { location: "fsn1", hourly: { net: 0.02, gross: 0.0238 }, monthly: { net: 12.49, gross: 14.8631 } },
+  ]);
 });
 
 Deno.test("endpoint rule: https, or http to loopback only; trailing / trimmed; else exit 2", () => {

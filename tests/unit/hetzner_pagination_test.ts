@@ -174,8 +174,8 @@ Deno.test("ssh keys, server types and locations paginate too, with their filters
   assert.equal(key.labels.crabbox, "true");
   assert.deepEqual(await api.listSshKeys({ labelSelector: "crabbox=true" }), []);
   assert.deepEqual(await api.listServerTypes(), [
-    { name: "ccx13", deprecated: false, architecture: "x86" },
-    { name: "cax11", deprecated: false, architecture: "arm" },
+    { name: "ccx13", deprecated: false, architecture: "x86", prices: [] },
+    { name: "cax11", deprecated: false, architecture: "arm", prices: [] },
   ]);
   assert.deepEqual((await api.listLocations()).map((l) => l.name), ["fsn1", "hel1"]);
   assert.deepEqual(await api.listServers({ name: "crabbox-violet-prawn-40675f31" }), []);

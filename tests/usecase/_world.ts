@@ -10,9 +10,10 @@ import { realFs } from "../../core/runtime.ts";
 import type { LeaseShape } from "../../lease/acquire.ts";
 import { createLeaseDir, writeLeaseRecord } from "../../lease/store.ts";
 import type { Labels, Server } from "../../providers/hetzner/port.ts";
-import { HetznerApiError } from "../../providers/hetzner/errors.ts";
 import { CapturedIo, fakeCli, ManualClock, MemoryHetzner } from "../cmd/_fakes.ts";
 import { FakeBox } from "./_fake_box.ts";
+
+export { apiError } from "../cmd/_fakes.ts";
 
 /** Sleeps up to this pass at once (polls, retries); longer ones (heartbeats) wait for their signal. */
 const HOLD_OVER_MS = 30_000;
@@ -63,6 +64,7 @@ export function leaseShape(overrides: Partial<LeaseShape> = {}): LeaseShape {
     connectTimeoutSecs: 10,
     controlPersist: false,
     createAttempts: 2,
+    budget: { maxActive: 0, maxHourly: 0, scope: "owner", graceSecs: 3600 },
     ...overrides,
   };
 }
@@ -104,18 +106,4 @@ export async function existingLease(
     repoRoot: null,
   });
   return server;
-}
-
-/** A Hetzner error answer, as the client raises it. */
-export function apiError(method: string, path: string, status: number, code: string): HetznerApiError {
-  return new HetznerApiError({
-    method,
-    path,
-    status,
-    code,
-    message: `${code} (fake)`,
-    details: null,
-    correlationId: null,
-    retryAfterMs: null,
-  });
 }

@@ -25,6 +25,7 @@ import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { envUploadScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
 import { describeForwarded } from "../config/env_allow.ts";
 import { leftoversNote } from "./leftovers.ts";
+import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -68,16 +69,6 @@ export interface RunContext {
   setSecondInterruptNote: (note: (() => void) | null) => void;
 }
 
-interface Phases {
-  acquire: number;
-  bootstrap: number;
-  lock: number;
-  sync: number;
-  command: number;
-  collect: number;
-  release: number;
-}
-
 /** Everything a result file needs (SPEC §11.5), handed to request.onFinish before run returns or throws. */
 export interface RunOutcome {
   runId: string;
@@ -100,10 +91,15 @@ export interface RunOutcome {
 
 export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Promise<number> {
   const { deps, api, out } = ctx;
-  const started = deps.clock.now();
+  // The manifest, built before anything was leased, is the start of the run and of its sync phase.
+  const clock = new PhaseClock(
+    () => deps.clock.now(),
+    deps.clock.now() - (request.sync?.manifestMs ?? 0),
+    "sync",
+  );
+  clock.enter("acquire");
   const runId = newRunId((n) => deps.random.bytes(n));
   if (request.shape.controlPersist) await prepareControlSocketDir(deps);
-  const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, collect: 0, release: 0 };
   let syncResult: SyncResult | null = null;
   let commandRan = false;
   let interrupted = false;
@@ -115,8 +111,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     : request.pool
     ? await poolLease(ctx, request, runId)
     : await freshLease(ctx, request.shape);
-  phases.acquire = lease.acquireMs;
-  phases.bootstrap = lease.bootstrapMs;
+  clock.move("acquire", "bootstrap", lease.bootstrapMs);
+  clock.enter("bootstrap");
   const { box, leaseId } = lease;
   let server = lease.server;
   // The latest copy of the server this process read or wrote: label writes merge onto it (no GET).
@@ -142,7 +138,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let lock: HeldLock | null = null;
   try {
     await box.prepare();
-    const lockStarted = deps.clock.now();
+    clock.enter("lock");
     lock = lease.lock ?? await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
       runId,
       owner: request.owner,
@@ -150,7 +146,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       pid: deps.system.pid(),
       since: formatIso(api.now()),
     }, request.lockTimeoutSecs * 1000);
-    phases.lock = deps.clock.now() - lockStarted;
     server = await touch({ state: "leased", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
@@ -162,13 +157,13 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       graceSecs: request.graceSecs,
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
+    clock.enter("sync");
     if (request.sync) {
       syncResult = await syncTree({ deps, out, signal: ctx.signal }, box, {
         ...request.sync,
         workdir,
         repo: request.repo,
       });
-      phases.sync = syncResult.durationMs;
     } else {
       await box.script('mkdir -p -- "$1"', [workdir]);
     }
@@ -177,6 +172,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress("sync only: no command run");
       exitCode = 0;
     } else {
+      clock.enter("command");
       await uploadEnv(box, runId, {
         ...request.env.forward,
         ...request.envSet,
@@ -196,17 +192,15 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
         runId,
         timeoutSecs: request.timeoutSecs,
       });
-      phases.command = result.durationMs;
       commandRan = true;
       interrupted = result.interrupted;
       out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
       exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
       if (request.collect) {
-        const collectStarted = deps.clock.now();
+        clock.enter("collect");
         await request.collect(box, commandDir).catch((error) =>
           out.warn(`collection failed: ${(error as Error).message}`)
         );
-        phases.collect = deps.clock.now() - collectStarted;
       }
     }
   } catch (error) {
@@ -216,8 +210,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   }
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
+  clock.enter("release");
   await heartbeat?.stop();
-  const releaseStarted = deps.clock.now();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
   if (deleteIt) {
@@ -254,14 +248,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   ctx.setSecondInterruptNote(null);
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
-  phases.release = deps.clock.now() - releaseStarted;
-  out.progress(
-    `summary lease=${leaseId} acquire=${ms(phases.acquire)} bootstrap=${ms(phases.bootstrap)} lock=${
-      ms(phases.lock)
-    } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
-      ms(deps.clock.now() - started)
-    } exit=${exitCode}`,
-  );
+  const totalMs = clock.stop();
+  out.progress(summaryLine(leaseId, clock.phases, totalMs, exitCode));
   await request.onFinish?.({
     runId,
     leaseId,
@@ -274,16 +262,14 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     failure,
     released,
     releaseError,
-    phases,
+    phases: clock.phases,
     sync: syncResult,
-    startedMs: started,
+    startedMs: clock.startedMs,
     finishedMs: deps.clock.now(),
   });
   if (failure) throw failure;
   return exitCode;
 }
-
-const ms = (value: number) => formatDurationMs(value);
 
 /** Values go over stdin into a 0600 file on the box; never onto any command line. */
 async function uploadEnv(box: Box, runId: string, vars: Record<string, string>): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { startHarness } from "../tests/harness/harness.ts";
 import { git, MAIN, PERMISSIONS, type Sandbox, sandbox } from "../tests/e2e/_cli.ts";
+import { benchNoChange, noChangeGoal } from "./no_change.ts";
 
 const quick = Deno.args.includes("--quick");
 const SAMPLES = quick ? 5 : 9;
@@ -118,21 +119,10 @@ try {
     ratio: "",
   });
 
-  // P2: no-change run on a big repo against `git status --porcelain`.
-  for (const size of P2_SIZES) {
-    const repo = `${box.home}/big${size}`;
-    await makeTree(repo, size, 40);
-    await git(repo, "init", "-q");
-    await git(repo, "add", ".");
-    await git(repo, "commit", "-qm", "big");
-    await ok(box, ["run", "--id", lease, "--", "true"], repo);
-    const p2 = await paired(
-      () => ok(box, ["run", "--id", lease, "--", "true"], repo),
-      () => sh("git", ["status", "--porcelain"], repo),
-      quick ? 3 : 5,
-    );
-    row(`P2 unchanged ${size / 1000}k-file repo, \`run --id\``, p2.crabbox, p2.limit, "git status");
-    await Deno.remove(repo, { recursive: true });
+  // P2: no-change run on a big repo against `git status --porcelain` (bench/no_change.ts).
+  for (const p2 of await benchNoChange(box, lease, { sizes: P2_SIZES, samples: quick ? 3 : 5, makeTree })) {
+    row(noChangeGoal(p2.size), p2.crabboxMs, p2.gitStatusMs, "git status");
+    console.error(`bench: ${noChangeGoal(p2.size)}: summary sync=${p2.syncPhase} total=${p2.summaryTotal}`);
   }
 
   // P3: first full sync against a bare `rsync -a` of the same tree to the same box.

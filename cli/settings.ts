@@ -14,6 +14,7 @@ import { ownerLabel } from "../labels/ownership.ts";
 import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
+import { localFingerprint } from "../sync/fingerprint.ts";
 import { boxOrigin } from "../sync/origin.ts";
 import { describeNonRegular } from "../sync/plan.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
@@ -254,6 +255,7 @@ export async function prepareSync(
   flags: SyncFlags,
 ): Promise<SyncOptions> {
   const { config } = settings;
+  const started = ctx.deps.clock.now();
   await checkRsync(ctx);
   const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
   // Named before anything is leased; the manifest already left them out, so nothing opens them.
@@ -280,30 +282,39 @@ export async function prepareSync(
       `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
     );
   }
+  const checksum = !!flags.checksum || config.config.sync.checksum;
+  const prune = config.config.sync.delete;
+  const ruleTexts = rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`);
+  // Computed while the lease is found and probed (network waits); the sync step awaits it.
+  const fingerprint = localFingerprint(ctx.deps, manifest, ruleTexts, { delete: prune, checksum });
+  fingerprint.catch(() => {}); // a failure is the sync step's error, where it is awaited
   const hydrateOn = flags.gitHydrate !== false && config.config.sync.hydrate;
   let hydrate: SyncOptions["hydrate"] = null;
   if (hydrateOn) {
+    const [originUrl, base, branch] = await Promise.all([
+      gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]),
+      config.config.sync.baseRef || defaultBaseRef(ctx, gitRoot),
+      gitOutput(ctx, gitRoot, ["branch", "--show-current"]),
+    ]);
     // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
-    const verdict = boxOrigin(await gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]));
+    const verdict = boxOrigin(originUrl);
     if (verdict.origin === null) ctx.out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);
-    hydrate = {
-      origin: verdict.origin,
-      base: config.config.sync.baseRef || await defaultBaseRef(ctx, gitRoot),
-      branch: (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "",
-    };
+    hydrate = { origin: verdict.origin, base, branch: branch ?? "" };
   }
   return {
     gitRoot,
     manifest,
-    checksum: !!flags.checksum || config.config.sync.checksum,
+    fingerprint,
+    checksum,
     fullResync: !!flags.fullResync,
-    prune: config.config.sync.delete,
+    prune,
     massDeleteLimit: config.config.sync.massDeleteLimit,
     allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
-    rules: rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`),
+    rules: ruleTexts,
     hydrate,
     source: `${ctx.deps.system.hostname()}:${gitRoot}`,
     timeoutSecs: config.config.sync.timeout,
+    manifestMs: ctx.deps.clock.now() - started,
   };
 }
 

@@ -89,14 +89,17 @@ export const realProcess: ProcessRunner = {
       stderr: "piped",
       signal: options.signal,
     });
-    if (options.stdin !== undefined) {
+    // Written while the output is read: a child that answers as it reads (git cat-file --batch-check)
+    // would otherwise fill its stdout pipe and stop reading, and both sides would wait forever.
+    const writing = (async () => {
+      if (options.stdin === undefined) return;
       const writer = child.stdin.getWriter();
       const data = typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin;
       // A child that exits without reading stdin closes the pipe; that is not our failure.
       await writer.write(data).catch(() => {});
       await writer.close().catch(() => {});
-    }
-    const output = await child.output();
+    })();
+    const [output] = await Promise.all([child.output(), writing]);
     return { ...exitOf(output), stdout: output.stdout, stderr: output.stderr };
   },
 

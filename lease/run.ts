@@ -34,6 +34,7 @@ import {
 } from "./failure_bundle.ts";
 import { formatMoney, runCost } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
+import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
 
 export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
 
@@ -80,8 +81,6 @@ export interface RunContext {
   prices?: PriceSource;
 }
 
-type Phases = Record<RunPhase, number>;
-
 /** Everything a result file needs (SPEC §11.5), handed to request.onFinish before run returns or throws. */
 export interface RunOutcome {
   runId: string;
@@ -106,10 +105,15 @@ export interface RunOutcome {
 
 export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Promise<number> {
   const { deps, api, out } = ctx;
-  const started = deps.clock.now();
+  // The manifest, built before anything was leased, is the start of the run and of its sync phase.
+  const clock = new PhaseClock(
+    () => deps.clock.now(),
+    deps.clock.now() - (request.sync?.manifestMs ?? 0),
+    "sync",
+  );
+  clock.enter("acquire");
   const runId = newRunId((n) => deps.random.bytes(n));
   if (request.shape.controlPersist) await prepareControlSocketDir(deps);
-  const phases: Phases = { acquire: 0, bootstrap: 0, lock: 0, sync: 0, command: 0, collect: 0, release: 0 };
   let syncResult: SyncResult | null = null;
   let commandRan = false;
   let interrupted = false;
@@ -127,7 +131,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
         runId,
         job: request.failureBundle.job,
         argv: request.argv,
-        startedMs: started,
+        startedMs: clock.startedMs,
         finishedMs: deps.clock.now(),
         tail,
       })
@@ -142,6 +146,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       : await freshLease(ctx, request.shape, at);
   } catch (error) {
     const failure = finalFailure(error, ctx.signal);
+    const totalMs = clock.stop();
     // A fresh box was rolled back; an existing one is not ours to name here.
     await bundle({
       phase: at.phase,
@@ -150,14 +155,14 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       error: failure,
       lease: null,
       boxRemains: false,
-      phases: { [at.phase]: deps.clock.now() - started },
+      phases: { [at.phase]: totalMs },
     });
     throw error;
   }
   // A fresh box's whole bill is the run's; on a warm box, the hours the run started.
   const billedFrom = lease.fresh ? -Infinity : api.now();
-  phases.acquire = lease.acquireMs;
-  phases.bootstrap = lease.bootstrapMs;
+  clock.move("acquire", "bootstrap", lease.bootstrapMs);
+  clock.enter("bootstrap");
   const { box, leaseId } = lease;
   let server = lease.server;
   // The latest copy of the server this process read or wrote: label writes merge onto it (no GET).
@@ -186,7 +191,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     at.phase = "bootstrap";
     await box.prepare();
     at.phase = "lock";
-    const lockStarted = deps.clock.now();
+    clock.enter("lock");
     lock = lease.lock ?? await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
       runId,
       owner: request.owner,
@@ -194,7 +199,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       pid: deps.system.pid(),
       since: formatIso(api.now()),
     }, request.lockTimeoutSecs * 1000);
-    phases.lock = deps.clock.now() - lockStarted;
     server = await touch({ state: "leased", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
@@ -207,13 +211,13 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     });
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
     at.phase = "sync";
+    clock.enter("sync");
     if (request.sync) {
       syncResult = await syncTree({ deps, out, signal: ctx.signal }, box, {
         ...request.sync,
         workdir,
         repo: request.repo,
       });
-      phases.sync = syncResult.durationMs;
     } else {
       await box.run(makeWorkdirScript({ workdir }));
     }
@@ -224,6 +228,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     } else {
       out.phase("command", `starting ${shellJoin(request.argv)}`);
       at.phase = "command";
+      clock.enter("command");
       await uploadEnv(box, runId, {
         ...request.env.forward,
         ...request.envSet,
@@ -244,7 +249,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
         timeoutSecs: request.timeoutSecs,
         tail,
       });
-      phases.command = result.durationMs;
       commandRan = true;
       interrupted = result.interrupted;
       out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
@@ -253,11 +257,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       if (request.collect) {
         out.phase("collect", "collecting results");
         at.phase = "collect";
-        const collectStarted = deps.clock.now();
+        clock.enter("collect");
         await request.collect(box, commandDir).catch((error) =>
           out.warn(`collection failed: ${(error as Error).message}`)
         );
-        phases.collect = deps.clock.now() - collectStarted;
       }
     }
   } catch (error) {
@@ -268,8 +271,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   }
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
+  clock.enter("release");
   await heartbeat?.stop();
-  const releaseStarted = deps.clock.now();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
   out.phase("release", deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
@@ -307,14 +310,13 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   ctx.setSecondInterruptNote(null);
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
-  phases.release = deps.clock.now() - releaseStarted;
+  const totalMs = clock.stop();
   const cost = runCost((await ctx.prices?.table()) ?? null, server, billedFrom, api.now());
   out.progress(
-    `summary lease=${leaseId} acquire=${ms(phases.acquire)} bootstrap=${ms(phases.bootstrap)} lock=${
-      ms(phases.lock)
-    } sync=${ms(phases.sync)} command=${ms(phases.command)} release=${ms(phases.release)} total=${
-      ms(deps.clock.now() - started)
-    } cost=${formatMoney(cost)} ${out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`)}`,
+    summaryLine(leaseId, clock.phases, totalMs, [
+      `cost=${formatMoney(cost)}`,
+      out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`),
+    ]),
   );
   if (exitCode !== 0) {
     await bundle({
@@ -325,7 +327,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       error: (failure as CrabboxError | null) ?? (ctx.signal.aborted ? finalFailure(null, ctx.signal) : null),
       lease: leaseFacts(server, leaseId, lease.fresh),
       boxRemains: !released,
-      phases,
+      phases: clock.phases,
     });
   }
   await request.onFinish?.({
@@ -340,17 +342,15 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     failure,
     released,
     releaseError,
-    phases,
+    phases: clock.phases,
     sync: syncResult,
-    startedMs: started,
+    startedMs: clock.startedMs,
     finishedMs: deps.clock.now(),
     tail,
   });
   if (failure) throw failure;
   return exitCode;
 }
-
-const ms = (value: number) => formatDurationMs(value);
 
 /** Values go over stdin into a 0600 file on the box; never onto any command line. */
 async function uploadEnv(box: Box, runId: string, vars: Record<string, string>): Promise<void> {

@@ -10,7 +10,7 @@ import { formatBytes, formatCount, shellJoin } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { type Manifest, pruneList } from "../sync/manifest.ts";
-import { localFingerprint } from "../sync/fingerprint.ts";
+import { type LocalFingerprint, localFingerprint } from "../sync/fingerprint.ts";
 import { idRecords } from "../sync/content_ids.ts";
 import {
   changedFilesScript,
@@ -25,6 +25,8 @@ import { hydrate } from "./hydrate_step.ts";
 export interface SyncOptions {
   gitRoot: string;
   manifest: Manifest;
+  /** The local fingerprint, when already started (it then overlaps the lease); else computed here. */
+  fingerprint?: Promise<LocalFingerprint>;
   checksum: boolean;
   fullResync: boolean;
   prune: boolean;
@@ -38,6 +40,8 @@ export interface SyncOptions {
   source: string;
   /** Overall limit for the transfer (sync.timeout). */
   timeoutSecs: number;
+  /** Time spent before the lease on the manifest and its checks: the summary counts it as sync. */
+  manifestMs?: number;
 }
 
 const QUIET_MS = 15_000;
@@ -146,10 +150,10 @@ export async function syncTree(
   if (input.fullResync) {
     await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
   }
-  const local = await localFingerprint(deps, input.manifest, input.rules, {
+  const local = await (input.fingerprint ?? localFingerprint(deps, input.manifest, input.rules, {
     delete: input.prune,
     checksum: input.checksum,
-  });
+  }));
   const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
   const [remoteFingerprint, remoteSource] = state.split("\n")[0].split(" ");
   const hydratedAt = state.match(/^hydrated (\S+)$/m)?.[1] ?? null;

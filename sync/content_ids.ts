@@ -27,12 +27,11 @@ export async function contentIds(
   manifest: Manifest,
 ): Promise<Map<string, string>> {
   const root = manifest.gitRoot;
-  const ids = new Map<string, string>();
+  const ids = new Map(manifest.indexIds);
   const viaGit: string[] = [];
   for (const path of manifest.files) {
-    const known = manifest.indexIds.get(path);
-    if (known) ids.set(path, known);
-    else if (manifest.symlinks.has(path)) {
+    if (ids.has(path)) continue;
+    if (manifest.symlinks.has(path)) {
       ids.set(path, blobId(encoder.encode(await deps.fs.readLink(`${root}/${path}`))));
     } else if (lineSafe(path)) viaGit.push(path);
     else ids.set(path, blobId(await deps.fs.readFile(`${root}/${path}`)));

@@ -23,7 +23,7 @@ export interface FingerprintInput {
 
 /** Pure: the same input always gives the same fingerprint. */
 export function fingerprint(input: FingerprintInput): string {
-  const nul = (list: string[]) => sha256(list.map((p) => p + "\0").join(""));
+  const nul = (list: string[]) => sha256(list.length ? list.join("\0") + "\0" : "");
   let text = "crabbox-sync-v1\n" +
     `head=${input.head ?? "none"}\n` +
     `tree=${input.tree ?? "none"}\n` +
@@ -40,6 +40,12 @@ async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promi
   return result.code === 0 ? decoder.decode(result.stdout) : null;
 }
 
+export interface LocalFingerprint {
+  value: string;
+  head: string | null;
+  ids: Map<string, string>;
+}
+
 /**
  * Gathers the fingerprint inputs from git and lstat. Every file enters with its content id, so
  * dirty, staged, untracked and submodule files all count, and only files without an index id are
@@ -50,14 +56,16 @@ export async function localFingerprint(
   manifest: Manifest,
   rules: string[],
   options: { delete: boolean; checksum: boolean },
-): Promise<{ value: string; head: string | null; ids: Map<string, string> }> {
+): Promise<LocalFingerprint> {
   const root = manifest.gitRoot;
   const head = (await git(deps, root, ["rev-parse", "--verify", "-q", "HEAD"]))?.trim() || null;
   const tree = head ? (await git(deps, root, ["rev-parse", "HEAD^{tree}"]))?.trim() ?? null : null;
   const ids = await contentIds(deps, manifest);
+  const octal = new Map<number, string>(); // a handful of distinct modes, 100k files
   const changed = manifest.files.map((path, i) => ({
     path,
-    mode: manifest.modes[i].toString(8),
+    mode: octal.get(manifest.modes[i]) ??
+      octal.set(manifest.modes[i], manifest.modes[i].toString(8)).get(manifest.modes[i])!,
     size: manifest.sizes[i],
     hash: ids.get(path)!,
   }));

@@ -86,6 +86,8 @@ export class Glob {
   readonly #literal: string | null;
   readonly #prefix: string;
   readonly #suffix: string;
+  /** The longest run of plain characters: any matching text contains it. */
+  readonly #infix: string;
   readonly #marks: Int32Array;
   #generation = 0;
 
@@ -97,12 +99,35 @@ export class Glob {
     this.#literal = firstWild < 0 ? chars(tokens) : null;
     this.#prefix = firstWild < 0 ? "" : chars(tokens.slice(0, firstWild));
     this.#suffix = firstWild < 0 ? "" : chars(tokens.slice(lastWild + 1));
+    this.#infix = longestLiteralRun(tokens);
     this.#marks = new Int32Array(2 * tokens.length + 1);
+  }
+
+  /** The whole pattern when it has no wildcard, else null. */
+  get literal(): string | null {
+    return this.#literal;
   }
 
   test(text: string): boolean {
     if (this.#literal !== null) return text === this.#literal;
     if (!text.startsWith(this.#prefix) || !text.endsWith(this.#suffix)) return false;
+    if (!text.includes(this.#infix)) return false;
+    return this.#simulate(text).includes(this.#tokens.length);
+  }
+
+  /**
+   * Could some text that starts with `prefix` match? False lets a directory's subtree skip this
+   * pattern (the states left after the prefix are its only way on; none left, no match below).
+   */
+  viable(prefix: string): boolean {
+    if (this.#literal !== null) return this.#literal.startsWith(prefix);
+    const head = this.#prefix;
+    if (!(prefix.length >= head.length ? prefix.startsWith(head) : head.startsWith(prefix))) return false;
+    return this.#simulate(prefix).length > 0;
+  }
+
+  /** The NFA's live states after reading all of text. */
+  #simulate(text: string): number[] {
     const tokens = this.#tokens;
     const n = tokens.length;
     let current: number[] = [];
@@ -155,7 +180,7 @@ export class Glob {
       }
       [current, next] = [next, current];
     }
-    return current.includes(n);
+    return current;
   }
 
   /** A fresh mark generation: states seen in this step are those marked with it. */
@@ -166,6 +191,15 @@ export class Glob {
       this.#generation = 1;
     }
   }
+}
+
+function longestLiteralRun(tokens: Token[]): string {
+  let best = "", run = "";
+  for (const token of tokens) {
+    run = token.kind === "char" ? run + String.fromCharCode(token.code) : "";
+    if (run.length > best.length) best = run;
+  }
+  return best;
 }
 
 function inSet(token: { negated: boolean; ranges: [number, number][] }, code: number): boolean {

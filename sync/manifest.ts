@@ -1,11 +1,13 @@
 /**
  * The sync manifest (SPEC §10.1): tracked + non-ignored untracked files from git (initialized
  * submodules expanded, recursively), filtered by the rules and sync.include; absent files left out,
- * tracked deletions reported, skip-worktree/sparse entries neither sent nor pruned.
+ * tracked deletions reported, skip-worktree/sparse entries neither sent nor pruned. Sizes of files
+ * git reports unchanged come from the index; only the rest is lstat'ed (see git_listing.ts).
  */
-import type { Deps, SpecialFileKind } from "../core/deps.ts";
+import type { Deps, FileInfo, SpecialFileKind } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
-import { decide, matches, type Rule } from "./rules.ts";
+import { PathPatterns, type Rule, RuleSet, type Verdict } from "./rules.ts";
+import { GITLINK, type IndexEntry, readIndex, readStatus, trustedSize } from "./git_listing.ts";
 
 export interface Manifest {
   gitRoot: string;
@@ -13,7 +15,7 @@ export interface Manifest {
   files: string[];
   /** Sizes in bytes, aligned with files. */
   sizes: number[];
-  /** lstat st_mode bits, aligned with files. */
+  /** git's mode of each file (100644, 100755 or 120000), aligned with files. */
   modes: number[];
   /** The files that are symlinks (sent as links, never followed). */
   symlinks: Set<string>;
@@ -36,18 +38,6 @@ export interface Manifest {
 }
 
 const decoder = new TextDecoder();
-const GITLINK = "160000";
-
-async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promise<string> {
-  const result = await deps.proc.run("git", args, { cwd });
-  if (result.code !== 0) {
-    throw syncError(
-      `git ${args[0]} failed in ${cwd}: ${decoder.decode(result.stderr).trim()}`,
-      "check the repository with git status",
-    );
-  }
-  return decoder.decode(result.stdout);
-}
 
 /** The git root of cwd, or an exit-6 error that says what to do. */
 export async function findGitRoot(deps: Pick<Deps, "proc">, cwd: string): Promise<string> {
@@ -58,12 +48,17 @@ export async function findGitRoot(deps: Pick<Deps, "proc">, cwd: string): Promis
   return decoder.decode(result.stdout).trim();
 }
 
-interface Entry {
+/** One listed path with its rule verdict, decided while git status still runs. */
+interface Listed {
+  path: string;
   tracked: boolean;
-  /** The stage-0 index blob id (unset for untracked and unmerged paths). */
-  indexId?: string;
+  verdict: Verdict;
   /** `git ls-files -t` tag S: skip-worktree, which also marks paths outside a sparse cone. */
   skipped: boolean;
+  /** The stage-0 index blob id, while the work tree matches it (unset for untracked and unmerged paths). */
+  indexId?: string;
+  /** Size and mode of a file git reports unchanged, from the index: no lstat needed. */
+  known?: { size: number; mode: number };
 }
 
 /** Every listed path of one repository and its initialized submodules, prefixed from the top. */
@@ -71,42 +66,55 @@ async function listRepo(
   deps: Pick<Deps, "proc" | "fs">,
   root: string,
   prefix: string,
-  into: Map<string, Entry>,
+  rules: RuleSet,
+  into: Listed[],
 ): Promise<void> {
-  // -s -t: "<tag> <mode> <object> <stage>\t<path>"; unmerged paths repeat once per stage.
-  for (const record of (await git(deps, root, ["ls-files", "-s", "-t", "-z"])).split("\0")) {
-    const match = record.match(/^(\S) (\d+) (\S+) (\d+)\t(.+)$/s);
-    if (!match) continue;
-    const [, tag, mode, object, stage, path] = match;
-    if (mode === GITLINK) {
-      if (await deps.fs.lstat(`${root}/${path}/.git`)) {
-        await listRepo(deps, `${root}/${path}`, `${prefix}${path}/`, into);
+  const status = readStatus(deps, root);
+  status.catch(() => {}); // awaited below, where its failure is the error
+  const tracked: (Listed & { entry: IndexEntry })[] = [];
+  for (const entry of await readIndex(deps, root)) {
+    if (entry.mode === GITLINK) {
+      if (await deps.fs.lstat(`${root}/${entry.path}/.git`)) {
+        await listRepo(deps, `${root}/${entry.path}`, `${prefix}${entry.path}/`, rules, into);
       }
       continue;
     }
+    const path = prefix + entry.path;
+    if (tracked.at(-1)?.path === path) continue; // an unmerged path: one entry per stage
+    tracked.push({
+      path,
+      tracked: true,
+      verdict: rules.decide(path, true),
+      skipped: entry.tag === "S",
+      entry,
+    });
+  }
+  const { changed, untracked } = await status;
+  for (const listed of tracked) {
+    const { entry } = listed;
     // Unmerged paths have stages 1-3 and no stage 0: their work-tree content has no index id.
-    const indexId = stage === "0" ? object : undefined;
-    into.set(prefix + path, { tracked: true, skipped: tag === "S", indexId });
+    // A work tree that differs from the index (git compares stat, then content) has none either.
+    if (entry.stage === "0" && !changed.has(entry.path)) {
+      listed.indexId = entry.object;
+      const size = trustedSize(entry);
+      if (size !== null) listed.known = { size, mode: parseInt(entry.mode, 8) };
+    }
+    into.push(listed);
   }
-  // Work tree differs from the index: the index id is not the content (git compares stat, then content).
-  const dirty = await git(deps, root, [
-    "diff",
-    "--name-only",
-    "--no-renames",
-    "--no-ext-diff",
-    "--ignore-submodules=all",
-    "-z",
-  ]);
-  for (const path of dirty.split("\0")) {
-    const entry = path ? into.get(prefix + path) : undefined;
-    if (entry) entry.indexId = undefined;
+  for (const path of untracked) {
+    into.push({
+      path: prefix + path,
+      tracked: false,
+      verdict: rules.decide(prefix + path, false),
+      skipped: false,
+    });
   }
-  for (
-    const path of (await git(deps, root, ["ls-files", "--others", "--exclude-standard", "-z"])).split("\0")
-  ) {
-    // An untracked nested repository is listed as "dir/"; it is not part of this tree.
-    if (path && !path.endsWith("/")) into.set(prefix + path, { tracked: false, skipped: false });
-  }
+}
+
+/** git's view of a file's mode (what the fingerprint records): symlink, executable or not. */
+export function gitMode(info: FileInfo): number {
+  if (info.isSymlink) return 0o120000;
+  return (info.mode ?? 0) & 0o100 ? 0o100755 : 0o100644;
 }
 
 export async function buildManifest(
@@ -115,9 +123,11 @@ export async function buildManifest(
   rules: Rule[],
   options: { include?: string[] } = {},
 ): Promise<Manifest> {
-  const listed = new Map<string, Entry>();
-  await listRepo(deps, gitRoot, "", listed);
-  const include = options.include ?? [];
+  const ruleSet = new RuleSet(rules);
+  const listed: Listed[] = [];
+  await listRepo(deps, gitRoot, "", ruleSet, listed);
+  listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const include = options.include?.length ? new PathPatterns(options.include) : null;
   const manifest: Manifest = {
     gitRoot,
     files: [],
@@ -133,16 +143,22 @@ export async function buildManifest(
     protectedTracked: [],
     reincludedSecrets: [],
   };
-  for (const path of [...listed.keys()].sort()) {
-    const { tracked, skipped, indexId } = listed.get(path)!;
-    const verdict = decide(rules, path, tracked);
+  const add = (path: string, size: number, mode: number, indexId?: string) => {
+    if (indexId) manifest.indexIds.set(path, indexId);
+    if (mode === 0o120000) manifest.symlinks.add(path);
+    manifest.files.push(path);
+    manifest.sizes.push(size);
+    manifest.modes.push(mode);
+    manifest.bytes += size;
+  };
+  for (const { path, tracked, verdict, skipped, indexId, known } of listed) {
     if (verdict.excluded) {
       if (tracked && verdict.rule?.source === "secret") {
         manifest.excludedTrackedSecrets.push({ path, rule: verdict.rule.pattern });
       }
       continue;
     }
-    if (include.length > 0 && !include.some((pattern) => matches(pattern, path))) continue;
+    if (include && include.matching(path).length === 0) continue;
     if (skipped) {
       manifest.skipped.push(path);
       continue;
@@ -151,6 +167,11 @@ export async function buildManifest(
     if (tracked && verdict.rule?.ambiguous) {
       manifest.protectedTracked.push({ path, rule: verdict.rule.pattern });
     }
+    if (known) {
+      add(path, known.size, known.mode, indexId);
+      continue;
+    }
+    // Changed, untracked, or a size the index cannot vouch for: the file itself says.
     const info = await deps.fs.lstat(`${gitRoot}/${path}`);
     if (!info) {
       if (tracked) manifest.deleted.push(path);
@@ -161,12 +182,7 @@ export async function buildManifest(
       manifest.nonRegular.push({ path, kind: info.special ?? "special file" });
       continue;
     }
-    if (indexId) manifest.indexIds.set(path, indexId);
-    if (info.isSymlink) manifest.symlinks.add(path);
-    manifest.files.push(path);
-    manifest.sizes.push(info.size);
-    manifest.modes.push(info.mode ?? 0);
-    manifest.bytes += info.size;
+    add(path, info.size, gitMode(info), indexId);
   }
   return manifest;
 }

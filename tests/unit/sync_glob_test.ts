@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { globProblem, matches, parseRuleLines } from "../../sync/rules.ts";
 import { CrabboxError } from "../../core/errors.ts";
+import { compileGlob, type Glob } from "../../sync/glob.ts";
 
 Deno.test("glob semantics: *, ?, classes, ** and **/", () => {
   const rows: [string, string, boolean][] = [
@@ -104,4 +105,25 @@ Deno.test(".crabboxignore: an invalid pattern is a config error at file:line", (
   }
   const long = `${"*".repeat(25)}x\n`;
   assert.equal(parseRuleLines(long, "crabboxignore", "/repo/.crabboxignore").length, 1);
+});
+
+Deno.test("viable: could a path below this prefix still match? (false prunes a directory's subtree)", () => {
+  const rows: [string, string, boolean][] = [
+    ["apps/*/.build", "apps/", true],
+    ["apps/*/.build", "apps/web/", true],
+    ["apps/*/.build", "apps/web/src/", false],
+    ["apps/*/.build", "src/", false],
+    ["docs/**/*.md", "docs/a/b/", true],
+    ["docs/**/*.md", "doc/", false],
+    [".yarn/cache", ".yarn/", true],
+    [".yarn/cache", ".yarn/other/", false],
+    ["a/**", "a/b/c/", true],
+    ["*/x", "anything/", true],
+    ["*/x", "any/thing/", false],
+    ["[ab]/c", "b/", true],
+    ["[ab]/c", "d/", false],
+  ];
+  for (const [pattern, prefix, expected] of rows) {
+    assert.equal((compileGlob(pattern) as Glob).viable(prefix), expected, `${pattern} below ${prefix}`);
+  }
 });

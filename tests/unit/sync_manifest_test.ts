@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { realFs, realProcess } from "../../core/runtime.ts";
 import { CrabboxError } from "../../core/errors.ts";
-import { buildManifest, findGitRoot, pruneList } from "../../sync/manifest.ts";
+import { buildManifest, findGitRoot, gitMode, pruneList } from "../../sync/manifest.ts";
 import { localFingerprint } from "../../sync/fingerprint.ts";
 import { builtinRules, parseRuleLines } from "../../sync/rules.ts";
 
@@ -148,6 +148,54 @@ Deno.test("manifest: FIFOs and sockets are skipped and named, never sent, never 
     reader.close();
   } finally {
     listener.close();
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("manifest: sizes and modes from git equal lstat's; content ids only where the work tree is the index", async () => {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "crabbox-gitsizes-" }));
+  await sh(
+    base,
+    `git init -q . && git config filter.double.clean "sed s/x/xx/g" && git config filter.double.smudge cat
+     echo '*.dbl filter=double' >.gitattributes
+     echo x >clean.txt; echo x >grows.txt; echo x >tool.sh; echo xxx >f.dbl; echo xx >g.dbl; echo x >assumed.txt
+     echo x >"$(printf 'new\\nline.txt')"; echo x >'with space.txt'; ln -s clean.txt link
+     git add -A && git commit -qm init
+     echo longer >grows.txt; chmod +x tool.sh; echo changed-behind-gits-back >assumed.txt
+     git update-index --assume-unchanged assumed.txt
+     echo u >untracked.txt; echo n >staged.txt && git add -N staged.txt
+     echo xxxx >f.dbl && git add f.dbl && echo xxx >f.dbl # the index holds a size the file no longer has`,
+  );
+  try {
+    const manifest = await buildManifest(deps, base, builtinRules());
+    assert.deepEqual(manifest.files, [
+      ".gitattributes",
+      "assumed.txt",
+      "clean.txt",
+      "f.dbl",
+      "g.dbl",
+      "grows.txt",
+      "link",
+      "new\nline.txt",
+      "staged.txt",
+      "tool.sh",
+      "untracked.txt",
+      "with space.txt",
+    ]);
+    for (const [i, path] of manifest.files.entries()) {
+      const info = (await realFs.lstat(`${base}/${path}`))!;
+      assert.equal(manifest.sizes[i], info.size, `${path} size`);
+      assert.equal(manifest.modes[i], gitMode(info), `${path} mode`);
+    }
+    assert.equal(manifest.modes[manifest.files.indexOf("tool.sh")], 0o100755);
+    assert.deepEqual([...manifest.symlinks], ["link"]);
+    assert.deepEqual(
+      [...manifest.indexIds.keys()].sort(),
+      [".gitattributes", "assumed.txt", "clean.txt", "g.dbl", "link", "new\nline.txt", "with space.txt"],
+      "changed, staged-then-edited, intent-to-add and untracked files are hashed, not taken from the index",
+    );
+    assert.equal(manifest.bytes, manifest.sizes.reduce((a, b) => a + b, 0));
+  } finally {
     await Deno.remove(base, { recursive: true });
   }
 });

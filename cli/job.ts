@@ -14,7 +14,8 @@ import {
   type StopPolicy,
 } from "../jobs/plan.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { collectManifest, loadBaseSettings, loadRunSettings } from "./settings.ts";
+import { loadBaseSettings, loadRunSettings } from "./settings.ts";
+import { collectSyncCandidate } from "../sync/preflight.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
@@ -174,7 +175,10 @@ async function dryRun(
 ): Promise<void> {
   const { config } = settings;
   const jobs = Object.keys(config.jobs).sort();
-  const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
+  const { gitRoot, rules, manifest } = await collectSyncCandidate(ctx.deps, ctx.out, {
+    gitRoot: settings.gitRoot,
+    sync: config.config.sync,
+  });
   const pool = flags.pool === true ? config.config.pool.name : flags.pool;
   const checks = contractChecks({
     job: spec,

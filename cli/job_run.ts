@@ -8,7 +8,8 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { collectPathProblem, runWithResults } from "../jobs/collect.ts";
-import { leaseIdsFor, prepareSync, runContext, type RunSettings, startSweep } from "./settings.ts";
+import { leaseIdsFor, runContext, type RunSettings, startSweep, syncPreflightRequest } from "./settings.ts";
+import { prepareSync } from "../sync/preflight.ts";
 import { selectForwardedEnv } from "../config/env_allow.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 
@@ -32,9 +33,11 @@ export async function runJob(
   checkGlobs(job);
   const repoRoot = settings.gitRoot ?? ctx.deps.fs.cwd();
   const resultsDir = join(repoRoot, settings.config.config.results.dir);
-  const sync = job.noSync
-    ? null
-    : await prepareSync(ctx, settings, { checksum: job.checksum, forceSyncLarge: job.forceSyncLarge });
+  const sync = job.noSync ? null : await prepareSync(
+    ctx.deps,
+    ctx.out,
+    syncPreflightRequest(ctx, settings, { checksum: job.checksum, forceSyncLarge: job.forceSyncLarge }),
+  );
   await startSweep(ctx, settings, options.id ? await leaseIdsFor(ctx, options.id) : []);
   const poolName = options.pool === true
     ? (settings.config.config.pool.name)

@@ -12,13 +12,14 @@ import { keepOnFailure, type StopPolicy } from "../lease/run.ts";
 import { collectPathProblem, downloadProblem, localTarget, runWithResults } from "../jobs/collect.ts";
 import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
+import { prepareSync } from "../sync/preflight.ts";
 import {
   leaseIdsFor,
   loadRunSettings,
-  prepareSync,
   refuseUnderJobsOnly,
   runContext,
   startSweep,
+  syncPreflightRequest,
 } from "./settings.ts";
 
 const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
@@ -249,7 +250,9 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (flags.fullResync && flags.sync === false) {
       throw usageError("--full-resync cannot be used with --no-sync");
     }
-    const sync = flags.sync === false ? null : await prepareSync(ctx, settings, flags);
+    const sync = flags.sync === false
+      ? null
+      : await prepareSync(ctx.deps, ctx.out, syncPreflightRequest(ctx, settings, flags));
     if (shell && !syncOnly) ctx.out.notice("note: running via bash -lc");
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 

@@ -9,22 +9,17 @@ import type { LeaseCreateFlags } from "./lease_options.ts";
 import { configError, CrabboxError, usageError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { formatDuration } from "../core/duration.ts";
-import { loadConfig, type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.ts";
+import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { ownerLabel } from "../labels/ownership.ts";
 import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
-import { buildManifest, findGitRoot, type Manifest } from "../sync/manifest.ts";
-import { localFingerprint } from "../sync/fingerprint.ts";
-import { boxOrigin } from "../sync/origin.ts";
-import { describeNonRegular } from "../sync/plan.ts";
-import { formatBytes, formatCount } from "../core/format.ts";
-import type { SyncOptions } from "../lease/sync_step.ts";
+import { findGitRoot } from "../sync/manifest.ts";
+import type { SyncPreflightRequest } from "../sync/preflight.ts";
 import type { RunContext } from "../lease/run.ts";
-import { builtinRules, parseRuleLines, type Rule } from "../sync/rules.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 import { architectureProblem, serverTypesFor } from "../lease/classes.ts";
 
-export interface BaseSettings {
+interface BaseSettings {
   config: LoadedConfig;
   endpoint: string | undefined;
   owner: string;
@@ -196,47 +191,7 @@ export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<stri
   ];
 }
 
-/** The sync candidate: git root, effective rules (built-ins, config, .crabboxignore) and manifest. */
-export async function collectManifest(
-  ctx: CommandContext,
-  settings: BaseSettings,
-): Promise<{ gitRoot: string; rules: Rule[]; manifest: Manifest; crabboxignore: boolean }> {
-  const gitRoot = settings.gitRoot ?? await findGitRoot(ctx.deps, ctx.deps.fs.cwd());
-  const rules: Rule[] = [
-    ...builtinRules(),
-    ...settings.config.config.sync.exclude.flatMap((line) => parseRuleLines(line, "repo")),
-  ];
-  const ignoreFile = `${gitRoot}/.crabboxignore`;
-  const ignoreText = await readCrabboxignore(ctx, ignoreFile);
-  const crabboxignore = ignoreText !== null;
-  if (ignoreText !== null) rules.push(...parseRuleLines(ignoreText, "crabboxignore", ignoreFile));
-  const manifest = await buildManifest(ctx.deps, gitRoot, rules, {
-    include: settings.config.config.sync.include,
-  });
-  for (const path of manifest.reincludedSecrets) {
-    ctx.out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
-  }
-  return { gitRoot, rules, manifest, crabboxignore };
-}
-
-/** The .crabboxignore text, or null when there is none; never opens a FIFO or device, never reads > 1 MiB. */
-async function readCrabboxignore(ctx: CommandContext, path: string): Promise<string | null> {
-  const info = await ctx.deps.fs.lstat(path);
-  if (!info) return null;
-  if ((!info.isFile && !info.isSymlink) || info.size > MAX_CONFIG_BYTES) {
-    throw configError(
-      `${path} is ${info.isFile ? "larger than 1 MiB" : "not a regular file"}`,
-      "make .crabboxignore a short text file with one pattern per line",
-    );
-  }
-  try {
-    return await ctx.deps.fs.readTextFile(path);
-  } catch (error) {
-    throw configError(`cannot read ${path}: ${(error as Error).message}`, "check the file's permissions");
-  }
-}
-
-export interface SyncFlags {
+interface SyncFlags {
   checksum?: boolean;
   fullResync?: boolean;
   forceSyncLarge?: boolean;
@@ -245,107 +200,19 @@ export interface SyncFlags {
   gitHydrate?: boolean;
 }
 
-/**
- * Builds the manifest and checks the guardrails before anything paid exists (not a git repo, rsync
- * missing, a tree too large: exit 6).
- */
-export async function prepareSync(
+/** The sync preflight's request from the config and this invocation's flags (and CRABBOX_ALLOW_MASS_DELETIONS). */
+export function syncPreflightRequest(
   ctx: CommandContext,
   settings: BaseSettings,
   flags: SyncFlags,
-): Promise<SyncOptions> {
-  const { config } = settings;
-  const started = ctx.deps.clock.now();
-  await checkRsync(ctx);
-  const { gitRoot, rules, manifest } = await collectManifest(ctx, settings);
-  // Named before anything is leased; the manifest already left them out, so nothing opens them.
-  if (manifest.nonRegular.length) ctx.out.warn(`skipping ${describeNonRegular(manifest.nonRegular)}`);
-  for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
-    ctx.out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
-  }
-  const allowLarge = !!flags.forceSyncLarge || config.config.sync.allowLarge;
-  const files = manifest.files.length;
-  if (
-    !allowLarge &&
-    (files >= config.config.sync.failFiles || manifest.bytes >= config.config.sync.failBytes)
-  ) {
-    throw new CrabboxError(
-      "sync",
-      `sync candidate too large: ${formatCount(files)} files, ${formatBytes(manifest.bytes)} (limit ${
-        formatCount(config.config.sync.failFiles)
-      } files / ${formatBytes(config.config.sync.failBytes)})`,
-      { hint: "see crabbox sync-plan, add .crabboxignore rules, or pass --force-sync-large" },
-    );
-  }
-  if (files >= config.config.sync.warnFiles || manifest.bytes >= config.config.sync.warnBytes) {
-    ctx.out.warn(
-      `large sync: ${formatCount(files)} files, ${formatBytes(manifest.bytes)}; see crabbox sync-plan`,
-    );
-  }
-  const checksum = !!flags.checksum || config.config.sync.checksum;
-  const prune = config.config.sync.delete;
-  const ruleTexts = rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`);
-  // Computed while the lease is found and probed (network waits); the sync step awaits it.
-  const fingerprint = localFingerprint(ctx.deps, manifest, ruleTexts, { delete: prune, checksum });
-  fingerprint.catch(() => {}); // a failure is the sync step's error, where it is awaited
-  const hydrateOn = flags.gitHydrate !== false && config.config.sync.hydrate;
-  let hydrate: SyncOptions["hydrate"] = null;
-  if (hydrateOn) {
-    const [originUrl, base, branch] = await Promise.all([
-      gitOutput(ctx, gitRoot, ["config", "--get", "remote.origin.url"]),
-      config.config.sync.baseRef || defaultBaseRef(ctx, gitRoot),
-      gitOutput(ctx, gitRoot, ["branch", "--show-current"]),
-    ]);
-    // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
-    const verdict = boxOrigin(originUrl);
-    if (verdict.origin === null) ctx.out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);
-    hydrate = { origin: verdict.origin, base, branch: branch ?? "" };
-  }
+): SyncPreflightRequest {
   return {
-    gitRoot,
-    manifest,
-    fingerprint,
-    checksum,
+    gitRoot: settings.gitRoot,
+    sync: settings.config.config.sync,
+    checksum: !!flags.checksum,
     fullResync: !!flags.fullResync,
-    prune,
-    massDeleteLimit: config.config.sync.massDeleteLimit,
+    forceSyncLarge: !!flags.forceSyncLarge,
     allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
-    rules: ruleTexts,
-    hydrate,
-    source: `${ctx.deps.system.hostname()}:${gitRoot}`,
-    timeoutSecs: config.config.sync.timeout,
-    manifestMs: ctx.deps.clock.now() - started,
+    gitHydrate: flags.gitHydrate !== false,
   };
-}
-
-/** GNU rsync 3.2.3 or newer (--mkpath); openrsync and older versions fail before anything is leased. */
-async function checkRsync(ctx: CommandContext): Promise<void> {
-  const hint = "install GNU rsync 3.2.3 or newer (apt install rsync / brew install rsync), or use --no-sync";
-  if (!(await ctx.deps.proc.which("rsync"))) {
-    throw new CrabboxError("sync", "rsync not found on PATH", { hint });
-  }
-  const out = new TextDecoder().decode((await ctx.deps.proc.run("rsync", ["--version"])).stdout);
-  const version = out.match(/rsync\s+version\s+v?(\d+)\.(\d+)\.(\d+)/);
-  if (/openrsync/i.test(out) || !version) throw new CrabboxError("sync", "rsync is not GNU rsync", { hint });
-  const [major, minor, patch] = version.slice(1).map(Number);
-  if (major * 10000 + minor * 100 + patch < 30203) {
-    throw new CrabboxError("sync", `rsync ${major}.${minor}.${patch} is too old`, { hint });
-  }
-}
-
-async function gitOutput(ctx: CommandContext, cwd: string, args: string[]): Promise<string | null> {
-  const result = await ctx.deps.proc.run("git", args, { cwd });
-  return result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
-}
-
-/** The short name of origin/HEAD, else the current branch. */
-async function defaultBaseRef(ctx: CommandContext, gitRoot: string): Promise<string> {
-  const originHead = await gitOutput(ctx, gitRoot, [
-    "symbolic-ref",
-    "--short",
-    "-q",
-    "refs/remotes/origin/HEAD",
-  ]);
-  if (originHead) return originHead.replace(/^origin\//, "");
-  return (await gitOutput(ctx, gitRoot, ["branch", "--show-current"])) ?? "";
 }

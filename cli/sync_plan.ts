@@ -4,7 +4,8 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import { describeNonRegular, syncPlan } from "../sync/plan.ts";
-import { collectManifest, loadBaseSettings } from "./settings.ts";
+import { loadBaseSettings } from "./settings.ts";
+import { collectSyncCandidate } from "../sync/preflight.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 
 export function syncPlanCommand(ctx: CommandContext) {
@@ -17,7 +18,10 @@ export function syncPlanCommand(ctx: CommandContext) {
         throw usageError(`--limit ${flags.limit}: must be a positive whole number`);
       }
       const settings = await loadBaseSettings(ctx);
-      const { gitRoot, rules, manifest, crabboxignore } = await collectManifest(ctx, settings);
+      const { gitRoot, rules, manifest, crabboxignore } = await collectSyncCandidate(ctx.deps, ctx.out, {
+        gitRoot: settings.gitRoot,
+        sync: settings.config.config.sync,
+      });
       const { warnFiles, warnBytes, failFiles, failBytes } = settings.config.config.sync;
       const plan = syncPlan(
         manifest,

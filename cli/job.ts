@@ -11,8 +11,8 @@ import {
   type JobSpec,
   planSteps,
   printableCommand,
-  type StopPolicy,
 } from "../jobs/plan.ts";
+import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { collectSyncCandidate } from "../sync/preflight.ts";
@@ -20,8 +20,6 @@ import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { keepOnFailure } from "../lease/run.ts";
-
-const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
 
 export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
   const def = config.jobs[name];

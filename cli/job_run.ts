@@ -8,9 +8,15 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { collectPathProblem, runWithResults } from "../jobs/collect.ts";
-import { leaseIdsFor, runContext, type RunSettings, startSweep, syncPreflightRequest } from "./settings.ts";
+import {
+  forwardEnv,
+  leaseIdsFor,
+  runContext,
+  type RunSettings,
+  startSweep,
+  syncPreflightRequest,
+} from "./settings.ts";
 import { prepareSync } from "../sync/preflight.ts";
-import { selectForwardedEnv } from "../config/env_allow.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 
 function checkGlobs(job: JobSpec): void {
@@ -44,10 +50,7 @@ export async function runJob(
     : options.pool ?? job.pool ?? undefined;
   // As run does: a pool name becomes a label value, so it is sanitized like one.
   const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
-  const allow = [...(settings.config.config.env.allow), ...job.envAllow];
-  const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), new Set());
-  for (const warning of warnings) ctx.out.warn(warning);
-  for (const value of Object.values(forward)) ctx.redactor.add(value);
+  const env = forwardEnv(ctx, settings, job.envAllow, new Set());
 
   ctx.exitCode = await runWithResults(runContext(ctx, settings), {
     argv: job.commandArgv,
@@ -74,7 +77,7 @@ export async function runJob(
     graceSecs: settings.config.config.sweep.grace,
     lockTimeoutSecs: settings.config.config.run.lockTimeout,
     owner: settings.owner,
-    env: { forward, allow },
+    env,
     envSet: { ...job.envSet, CRABBOX_JOB: job.name },
     timeoutSecs: job.timeoutSecs ?? undefined,
     preflightTools: settings.config.config.run.preflightTools,

@@ -6,14 +6,16 @@ import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } f
 import { usageError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
-import { allowEntryProblem, selectForwardedEnv } from "../config/env_allow.ts";
+import { allowEntryProblem } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { keepOnFailure, type StopPolicy } from "../lease/run.ts";
+import { keepOnFailure } from "../lease/run.ts";
+import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
 import { collectPathProblem, downloadProblem, localTarget, runWithResults } from "../jobs/collect.ts";
 import { relativeInside } from "../config/schema.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { prepareSync } from "../sync/preflight.ts";
 import {
+  forwardEnv,
   leaseIdsFor,
   loadRunSettings,
   refuseUnderJobsOnly,
@@ -22,10 +24,8 @@ import {
   syncPreflightRequest,
 } from "./settings.ts";
 
-const STOP_POLICIES = ["auto", "always", "success", "failure", "never"] as const;
-
 /** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
-export function needsShell(argv: string[]): boolean {
+function needsShell(argv: string[]): boolean {
   return argv.length === 1 && /\s|&&|\|\||;|\||>|</.test(argv[0]);
 }
 
@@ -36,20 +36,6 @@ export function isBlankCommand(argv: string[]): boolean {
 
 function poolName(settings: { config: LoadedConfig }): string {
   return sanitizeLabelValue(settings.config.config.pool.name);
-}
-
-/** SPEC §9.4 layers: config (user, repo, CRABBOX_ENV_ALLOW) then --allow-env appended. */
-function forwardedEnv(ctx: CommandContext, config: LoadedConfig, flagAllow: string[]) {
-  const configAllow = config.config.env.allow;
-  const human = new Set([
-    ...flagAllow,
-    ...(config.sources["env.allow"].startsWith("user ") ? configAllow : []),
-  ]);
-  const allow = [...configAllow, ...flagAllow];
-  const { forward, warnings } = selectForwardedEnv(allow, ctx.deps.env.all(), human);
-  for (const warning of warnings) ctx.out.warn(warning);
-  for (const value of Object.values(forward)) ctx.redactor.add(value);
-  return { forward, allow };
 }
 
 /** Repeatable flags append. */
@@ -256,7 +242,14 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (shell && !syncOnly) ctx.out.notice("note: running via bash -lc");
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 
-    const env = forwardedEnv(ctx, settings.config, flags.allowEnv ?? []);
+    const flagAllow = flags.allowEnv ?? [];
+    const configAllow = settings.config.config.env.allow;
+    // Exact names a human chose: --allow-env and the user config's own list.
+    const trusted = new Set([
+      ...flagAllow,
+      ...(settings.config.sources["env.allow"].startsWith("user ") ? configAllow : []),
+    ]);
+    const env = forwardEnv(ctx, settings, flagAllow, trusted);
     ctx.exitCode = await runWithResults(runContext(ctx, settings), {
       argv,
       syncOnly,

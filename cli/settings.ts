@@ -13,6 +13,7 @@ import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { ownerLabel } from "../labels/ownership.ts";
 import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
+import { forwardWithAppendedAllow } from "../config/env_allow.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import type { SyncPreflightRequest } from "../sync/preflight.ts";
 import type { RunContext } from "../lease/run.ts";
@@ -168,6 +169,25 @@ export function runContext(ctx: CommandContext, settings: BaseSettings): RunCont
     setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
     prices: ctx.prices(settings.endpoint),
   };
+}
+
+/** The variables to forward (their values join the redactor), with the allow list that chose them. */
+export function forwardEnv(
+  ctx: CommandContext,
+  settings: BaseSettings,
+  appended: string[],
+  trusted: Set<string>,
+): { forward: Record<string, string>; allow: string[] } {
+  const configAllow = settings.config.config.env.allow;
+  const { forward, allow, warnings } = forwardWithAppendedAllow(
+    ctx.deps.env.all(),
+    configAllow,
+    appended,
+    trusted,
+  );
+  for (const warning of warnings) ctx.out.warn(warning);
+  for (const value of Object.values(forward)) ctx.redactor.add(value);
+  return { forward, allow };
 }
 
 /** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */

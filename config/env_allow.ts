@@ -98,3 +98,17 @@ export function describeForwarded(forward: Record<string, string>, allow: string
   if (names.length === 0) return `none (allow=${allow.join(",")})`;
   return names.map((n) => `${n}=${forward[n] === "" ? "empty" : "set"}`).join(" ");
 }
+
+/**
+ * SPEC §9.4 layers: the config's allow list (user, repo, CRABBOX_ENV_ALLOW), then the invocation's own
+ * entries (--allow-env, a job's env.allow) appended. `trusted` are the exact names a human chose.
+ */
+export function forwardWithAppendedAllow(
+  env: Record<string, string>,
+  configAllow: string[],
+  appended: string[],
+  trusted: Set<string>,
+): ForwardResult & { allow: string[] } {
+  const allow = [...configAllow, ...appended];
+  return { allow, ...selectForwardedEnv(allow, env, trusted) };
+}

@@ -8,7 +8,7 @@ import { decide, type Rule } from "../sync/rules.ts";
 import { isTokenBearingName, looksLikeSecretValue } from "../config/secrets.ts";
 import { serverTypesFor } from "../lease/classes.ts";
 
-export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
+import type { StopPolicy } from "../config/schema.ts";
 
 export interface JobSpec {
   name: string;

@@ -36,7 +36,7 @@ import { formatMoney, runCost } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
 import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
 
-export type StopPolicy = "auto" | "always" | "success" | "failure" | "never";
+import type { StopPolicy } from "../config/schema.ts";
 
 export interface RunRequest {
   argv: string[];

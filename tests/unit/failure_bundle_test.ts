@@ -10,7 +10,8 @@ import {
   OutputTail,
   RUN_PHASES,
 } from "../../lease/failure_bundle.ts";
-import { keepOnFailure, shouldDelete, type StopPolicy } from "../../lease/run.ts";
+import { keepOnFailure, shouldDelete } from "../../lease/run.ts";
+import type { StopPolicy } from "../../config/schema.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { Redactor } from "../../core/redact.ts";
 

@@ -3,77 +3,16 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
 import type { CommandContext } from "./context.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
-import { formatBytes, formatCount, formatIso } from "../core/format.ts";
-import {
-  contractChecks,
-  jobCommandMode,
-  jobServerTypes,
-  type JobSpec,
-  planSteps,
-  printableCommand,
-} from "../jobs/plan.ts";
+import { formatBytes, formatCount } from "../core/format.ts";
+import { type JobSpec, printableCommand } from "../jobs/plan.ts";
+import { jobSpec } from "../jobs/spec.ts";
+import { dryRunJob } from "../jobs/dry_run.ts";
 import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
-import type { LoadedConfig } from "../config/load.ts";
 import { loadBaseSettings, loadRunSettings } from "./settings.ts";
-import { collectSyncCandidate } from "../sync/preflight.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { keepOnFailure } from "../lease/run.ts";
-
-export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
-  const def = config.jobs[name];
-  if (!def) return null;
-  const c = config.config;
-  const location = def.location ?? c.hetzner.location;
-  const { mode, argv } = jobCommandMode(def.command, def.shell);
-  return {
-    name,
-    source: def.source,
-    description: def.description,
-    label: def.label,
-    command: def.command,
-    mode,
-    commandArgv: argv,
-    syncOnly: def.syncOnly,
-    noSync: def.noSync,
-    checksum: def.checksum,
-    forceSyncLarge: def.forceSyncLarge,
-    workdir: def.workdir,
-    timeoutSecs: def.timeout,
-    profile: def.profile ?? c.profile,
-    className: def.class ?? c.class,
-    serverType: def.serverType ?? (c.serverType || null),
-    architecture: def.architecture ?? c.architecture,
-    locations: location ? [location] : c.hetzner.locations,
-    exactLocation: location || null,
-    image: def.image ?? c.hetzner.image,
-    ttlSecs: def.ttl ?? c.ttl,
-    idleSecs: def.idleTimeout ?? c.idleTimeout,
-    keep: def.keep,
-    pool: def.pool ?? null,
-    envAllow: def.env.allow,
-    // The config's env.set (a selected profile's included), then the job's own.
-    envSet: { ...c.env.set, ...def.env.set },
-    // A sync-only job runs nothing to collect from (validation warns): as `run --sync-only` refuses them.
-    junit: def.syncOnly ? [] : def.junit,
-    artifacts: def.syncOnly ? [] : def.artifacts,
-    requiredArtifacts: def.syncOnly ? [] : def.requiredArtifacts,
-    downloads: def.syncOnly ? [] : def.downloads,
-    stop: def.stop,
-    unavailable: def.unavailable,
-    sources: {
-      ttl: def.ttl !== undefined ? `jobs.${name}.ttl ${at(def.at.ttl)}` : config.sources.ttl,
-      idleTimeout: def.values.idleTimeout !== undefined
-        ? `jobs.${name}.idleTimeout ${at(def.at.idleTimeout)}`
-        : config.sources.idleTimeout,
-      timeout: `jobs.${name}.timeout ${at(def.at.timeout)}`,
-    },
-  };
-}
-
-/** `(.crabbox.yaml:14:5)` from a full `path:line:col`. */
-const at = (where: string | undefined) => `(${(where ?? "").split("/").pop()})`;
 
 /** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
 function refuseUnavailable(job: JobSpec): void {
@@ -172,59 +111,14 @@ async function dryRun(
   flags: { id?: string; pool?: string | true },
 ): Promise<void> {
   const { config } = settings;
-  const jobs = Object.keys(config.jobs).sort();
-  const { gitRoot, rules, manifest } = await collectSyncCandidate(ctx.deps, ctx.out, {
+  const { plan, planPath, steps, checks, manifest, rules, ok } = await dryRunJob(ctx.deps, ctx.out, {
+    config,
     gitRoot: settings.gitRoot,
-    sync: config.config.sync,
+    name,
+    spec,
+    id: flags.id,
+    pool: flags.pool,
   });
-  const pool = flags.pool === true ? config.config.pool.name : flags.pool;
-  const checks = contractChecks({
-    job: spec,
-    jobName: name,
-    jobs,
-    jobsOnly: !!config.config.policy.jobsOnly,
-    allowLayers: config.config.env.allow,
-    rules,
-  });
-  const steps = spec ? planSteps(spec, { id: flags.id, pool }) : [];
-  const ok = checks.every((c) => c.status === "ok");
-  const resultsDir = join(gitRoot, config.config.results.dir);
-  const planPath = join(resultsDir, `crabbox-${name}-plan.json`);
-  const plan = {
-    schema: "crabbox.job-plan/v1",
-    job: name,
-    generatedAt: formatIso(ctx.deps.clock.now()),
-    ok,
-    configFiles: config.files.filter((f) => f.exists).map((f) => f.path),
-    lease: spec
-      ? {
-        mode: flags.id ? "existing" : pool || spec.pool ? "pool" : "fresh",
-        id: flags.id ?? null,
-        class: spec.className,
-        serverTypes: jobServerTypes(spec),
-        locations: spec.locations,
-        image: spec.image,
-        ttlSecs: spec.ttlSecs,
-        idleTimeoutSecs: spec.idleSecs,
-        keep: spec.keep,
-      }
-      : null,
-    steps,
-    sync: {
-      enabled: !spec?.noSync,
-      files: manifest.files.length,
-      bytes: manifest.bytes,
-      rules: rules.length,
-    },
-    env: {
-      allow: [...config.config.env.allow, ...(spec?.envAllow ?? [])],
-      set: Object.keys(spec?.envSet ?? {}),
-    },
-    stop: spec?.stop ?? null,
-    checks,
-  };
-  await ctx.deps.fs.mkdir(resultsDir, { recursive: true, mode: 0o700 });
-  await ctx.deps.fs.writeTextFile(planPath, JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   if (ctx.globals.json) ctx.out.json(plan);
   else {
     const lines = [`# job ${name} (dry-run: offline, no token used)`];

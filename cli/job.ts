@@ -12,7 +12,7 @@ import { loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
-import { keepOnFailure } from "../lease/run.ts";
+import { effectiveStopPolicy } from "../lease/stop_policy.ts";
 
 /** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
 function refuseUnavailable(job: JobSpec): void {
@@ -83,10 +83,12 @@ export function jobCommand(ctx: CommandContext) {
         }
         const spec = jobSpec(settings.config, name);
         if (spec) refuseUnavailable(spec);
-        if (flags.stop && spec) spec.stop = flags.stop as StopPolicy;
-        if (flags.keepOnFailure && spec) {
-          const existingBox = !!flags.id || flags.pool !== undefined || !!spec.pool;
-          spec.stop = keepOnFailure(spec.stop, existingBox);
+        if (spec) {
+          spec.stop = effectiveStopPolicy({
+            policy: (flags.stop as StopPolicy | undefined) ?? spec.stop,
+            keepOnFailure: flags.keepOnFailure,
+            existingBox: !!flags.id || flags.pool !== undefined || !!spec.pool,
+          });
         }
         if (flags.dryRun) return await dryRun(ctx, settings, name, spec, flags);
         if (!spec) {

@@ -1,18 +1,21 @@
 /** `crabbox run [flags] -- <command…>`: parse, validate (before any API call), run, pass the exit code through. */
 import { Command, Option } from "@commander-js/extra-typings";
-import { dirname, isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import type { CommandContext } from "./context.ts";
-import { addLeaseCreateOptions, givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
-import { usageError } from "../core/errors.ts";
+import { addLeaseCreateOptions } from "./lease_options.ts";
+import {
+  checkLocalTargets,
+  checkRunFlags,
+  checkRunFlagValues,
+  needsShell,
+  type RunFlags,
+} from "./run_flags.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
-import { allowEntryProblem } from "../config/env_allow.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { keepOnFailure } from "../lease/run.ts";
 import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
-import { collectPathProblem, downloadProblem, localTarget, runWithResults } from "../jobs/collect.ts";
-import { relativeInside } from "../config/schema.ts";
-import { checkLeaseRef } from "../lease/resolve.ts";
+import { runWithResults } from "../jobs/collect.ts";
+import { effectiveStopPolicy } from "../lease/stop_policy.ts";
 import { prepareSync } from "../sync/preflight.ts";
 import {
   forwardEnv,
@@ -24,76 +27,12 @@ import {
   syncPreflightRequest,
 } from "./settings.ts";
 
-/** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
-function needsShell(argv: string[]): boolean {
-  return argv.length === 1 && /\s|&&|\|\||;|\||>|</.test(argv[0]);
-}
-
-/** `run -- ""` (or only blanks as the program) would lease a box to run nothing. */
-export function isBlankCommand(argv: string[]): boolean {
-  return argv.length > 0 && argv[0].trim() === "";
-}
-
 function poolName(settings: { config: LoadedConfig }): string {
   return sanitizeLabelValue(settings.config.config.pool.name);
 }
 
 /** Repeatable flags append. */
 const collectValues = (value: string, previous: string[] = []) => [...previous, value];
-
-interface ResultFlags {
-  junit?: string[];
-  artifact?: string[];
-  requireArtifact?: string[];
-  download?: string[];
-  resultJson?: string;
-}
-
-/** --junit/--artifact/--require-artifact/--download: each bad value exits 2 naming the flag. */
-function checkResultFlags(flags: ResultFlags): void {
-  const globs: [string, string[] | undefined][] = [
-    ["--junit", flags.junit],
-    ["--artifact", flags.artifact],
-    ["--require-artifact", flags.requireArtifact],
-  ];
-  for (const [flag, values] of globs) {
-    for (const value of values ?? []) {
-      const problem = collectPathProblem(value);
-      if (problem) throw usageError(`${flag} ${value}: ${problem}`, `pass a glob like out/**/*.xml`);
-    }
-  }
-  for (const pair of flags.download ?? []) {
-    const problem = downloadProblem(pair, { absoluteLocal: true });
-    if (problem) {
-      throw usageError(
-        `--download ${pair}: ${problem}`,
-        "pass remote=local, e.g. out/report.html=report.html",
-      );
-    }
-  }
-  if (flags.resultJson === "") {
-    throw usageError("--result-json needs a file name", "e.g. --result-json result.json");
-  }
-}
-
-/** The --result-json target, checked before leasing: its directory exists (or is created inside the repo). */
-async function resultJsonPath(ctx: CommandContext, repoRoot: string, value: string): Promise<string> {
-  const path = await localTarget(ctx.deps, repoRoot, value);
-  const info = await ctx.deps.fs.lstat(path);
-  if (info?.isDirectory) {
-    throw usageError(`--result-json ${value} is a directory`, "name a file, e.g. --result-json result.json");
-  }
-  if (isAbsolute(value)) {
-    const parent = await ctx.deps.fs.lstat(dirname(path));
-    if (!parent?.isDirectory) {
-      throw usageError(
-        `--result-json ${value}: ${dirname(path)} is not a directory`,
-        "create the directory first, or give a path relative to the repo",
-      );
-    }
-  }
-  return path;
-}
 
 export function runCommand(ctx: CommandContext) {
   const command = addLeaseCreateOptions(
@@ -173,69 +112,24 @@ Examples:
 Exit status: the remote command's own code; crabbox's own failures use 2–8 (crabbox help exit-codes).`,
   );
   command.action(async (argv, parsed) => {
-    const flags = parsed as typeof parsed & LeaseCreateFlags;
+    const flags = parsed as typeof parsed & RunFlags;
     const syncOnly = !!flags.syncOnly;
-    if (syncOnly) {
-      if (argv.length > 0) {
-        throw usageError("--sync-only runs no command", "drop the command, or drop --sync-only");
-      }
-      const given = [
-        ["--junit", flags.junit],
-        ["--artifact", flags.artifact],
-        ["--require-artifact", flags.requireArtifact],
-        ["--download", flags.download],
-      ].filter(([, v]) => v !== undefined).map(([f]) => f);
-      if (given.length > 0) {
-        throw usageError(
-          `--sync-only cannot be used with ${given.join(", ")}`,
-          "a sync-only run has no command whose results could be collected",
-        );
-      }
-      if (flags.sync === false) throw usageError("--sync-only cannot be used with --no-sync");
-    } else if (argv.length === 0) {
-      throw usageError("no command given", "put the command after --, e.g. crabbox run -- pnpm test");
-    }
-    if (isBlankCommand(argv)) {
-      throw usageError("the command is empty", "put the command after --, e.g. crabbox run -- pnpm test");
-    }
-    if (flags.id) checkLeaseRef(flags.id);
-    const createFlags = givenLeaseCreateFlags(flags);
-    if (flags.id && flags.pool) {
-      throw usageError("--pool cannot be used with --id", "pick one: a pool or a lease");
-    }
-    if (flags.id && createFlags.length > 0) {
-      throw usageError(
-        `${createFlags.join(", ")} cannot be used with --id`,
-        "lease-create flags shape a new box; drop them or drop --id",
-      );
-    }
-    let stop: StopPolicy = (flags.stop ?? flags.stopAfter ?? "auto") as StopPolicy;
-    if (flags.keep) stop = "never";
-    if (flags.keepOnFailure) stop = keepOnFailure(stop, !!flags.id || flags.pool !== undefined);
+    checkRunFlags(argv, flags);
+    const stop = effectiveStopPolicy({
+      policy: (flags.stop ?? flags.stopAfter ?? "auto") as StopPolicy,
+      keep: flags.keep,
+      keepOnFailure: flags.keepOnFailure,
+      existingBox: !!flags.id || flags.pool !== undefined,
+    });
     const shell = !!flags.shell || needsShell(argv);
     const lockTimeoutFlag = parseDurationFlag("--lock-timeout", flags.lockTimeout);
     const timeoutSecs = parseDurationFlag("--timeout", flags.timeout);
-    for (const entry of flags.allowEnv ?? []) {
-      const problem = allowEntryProblem(entry);
-      if (problem) {
-        throw usageError(`--allow-env: ${problem}`, "pass names like NPM_CONFIG_REGISTRY or PROJECT_*");
-      }
-    }
-
-    const workdirProblem = flags.workdir === undefined ? null : relativeInside(flags.workdir);
-    if (workdirProblem) throw usageError(`--workdir ${workdirProblem}`, "pass a directory like packages/api");
-    checkResultFlags(flags);
+    checkRunFlagValues(flags);
     const settings = await loadRunSettings(ctx, flags);
     // SPEC §11.6: a sync-only run is allowed under policy.jobsOnly (it runs nothing).
     if (!syncOnly) refuseUnderJobsOnly(settings.config);
     const repoRoot = settings.gitRoot ?? ctx.deps.fs.cwd();
-    const resultFile = flags.resultJson === undefined
-      ? null
-      : await resultJsonPath(ctx, repoRoot, flags.resultJson);
-    for (const pair of flags.download ?? []) await localTarget(ctx.deps, repoRoot, pair.split("=")[1]);
-    if (flags.fullResync && flags.sync === false) {
-      throw usageError("--full-resync cannot be used with --no-sync");
-    }
+    const resultFile = await checkLocalTargets(ctx, repoRoot, flags);
     const sync = flags.sync === false
       ? null
       : await prepareSync(ctx.deps, ctx.out, syncPreflightRequest(ctx, settings, flags));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { checkJobName } from "../../config/validate_jobs.ts";
 import { classProblem } from "../../lease/classes.ts";
 import { checkLeaseRef } from "../../lease/resolve.ts";
-import { isBlankCommand } from "../../cli/run.ts";
+import { isBlankCommand } from "../../cli/run_flags.ts";
 import { leaseServer, poolMembers, slugServers } from "../../labels/selectors.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { coerce } from "../../config/values.ts";

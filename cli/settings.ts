@@ -6,19 +6,18 @@ import { type CommandContext, isTruthy } from "./context.ts";
 import { startAutoSweep } from "../lease/auto_sweep.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
-import { configError, CrabboxError, usageError } from "../core/errors.ts";
+import { CrabboxError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
-import { formatDuration } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { ownerLabel } from "../labels/ownership.ts";
-import { type LeaseShape, requestedSlug } from "../lease/acquire.ts";
+import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { forwardWithAppendedAllow } from "../config/env_allow.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import type { SyncPreflightRequest } from "../sync/preflight.ts";
 import type { RunContext } from "../lease/run.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
-import { architectureProblem, serverTypesFor } from "../lease/classes.ts";
+import { checkLeaseShape, leaseShapeFor } from "../lease/shape.ts";
 
 interface BaseSettings {
   config: LoadedConfig;
@@ -82,58 +81,17 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     flagValues["lease.bootstrapTimeout"] = parseDurationFlag("--bootstrap-timeout", flags.bootstrapTimeout);
   }
   const base = await loadBaseSettings(ctx, flagValues);
-  const { config } = base;
-  const ttlSecs = config.config.ttl;
-  const idleSecs = config.config.idleTimeout;
-  if (idleSecs > ttlSecs) {
-    throw usageError(
-      `idle timeout ${formatDuration(idleSecs)} is longer than the ttl ${formatDuration(ttlSecs)}`,
-      "pass a shorter --idle-timeout or a longer --ttl",
-    );
-  }
-  const location = config.config.hetzner.location;
-  const architecture = config.config.architecture;
-  const typeProblem = architectureProblem(
-    serverTypesFor(config.config.class, config.config.serverType || undefined, architecture),
-    architecture,
-  );
-  if (typeProblem) {
-    throw configError(
-      `${typeProblem} (architecture: ${config.sources.architecture}; type: ${
-        config.sources.serverType === "default" ? config.sources.class : config.sources.serverType
-      })`,
-      "pick a class (it maps to the CAX types), pass --type cax21, or drop --arch arm64",
-    );
-  }
+  checkLeaseShape(base.config);
   const repo = base.gitRoot ? await repoNameFrom(ctx.deps, base.gitRoot) : "workspace";
-  const persist = config.config.ssh.controlPersist;
-  return {
-    ...base,
+  const shape = leaseShapeFor({
+    config: base.config,
+    owner: base.owner,
     repo,
-    shape: {
-      className: config.config.class,
-      serverType: config.config.serverType || undefined,
-      architecture,
-      locations: location ? [location] : config.config.hetzner.locations,
-      image: config.config.hetzner.image,
-      ttlSecs,
-      idleSecs,
-      keep: !!flags.keep,
-      slug: requestedSlug(flags.slug) ?? undefined,
-      profile: config.config.profile,
-      owner: base.owner,
-      repo,
-      bootstrapTimeoutSecs: config.config.lease.bootstrapTimeout,
-      ipTimeoutSecs: config.config.lease.ipTimeout,
-      sshUser: base.status.sshUser,
-      sshPorts: base.status.sshPorts,
-      workRoot: base.status.workRoot,
-      connectTimeoutSecs: base.status.connectTimeoutSecs,
-      controlPersist: persist > 0,
-      createAttempts: config.config.lease.createAttempts,
-      budget: { ...config.config.budget, graceSecs: config.config.sweep.grace },
-    },
-  };
+    keep: !!flags.keep,
+    slug: flags.slug,
+    sshPorts: base.status.sshPorts,
+  });
+  return { ...base, repo, shape };
 }
 
 /**

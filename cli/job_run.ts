@@ -8,14 +8,8 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { collectPathProblem, runWithResults } from "../jobs/collect.ts";
-import {
-  forwardEnv,
-  leaseIdsFor,
-  runContext,
-  type RunSettings,
-  startSweep,
-  syncPreflightRequest,
-} from "./settings.ts";
+import { type RunSettings, startSweep } from "./settings.ts";
+import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
 import { prepareSync } from "../sync/preflight.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 

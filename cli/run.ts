@@ -17,15 +17,9 @@ import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
 import { runWithResults } from "../jobs/collect.ts";
 import { effectiveStopPolicy } from "../lease/stop_policy.ts";
 import { prepareSync } from "../sync/preflight.ts";
-import {
-  forwardEnv,
-  leaseIdsFor,
-  loadRunSettings,
-  refuseUnderJobsOnly,
-  runContext,
-  startSweep,
-  syncPreflightRequest,
-} from "./settings.ts";
+import { loadRunSettings, startSweep } from "./settings.ts";
+import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
+import { refuseUnderJobsOnly } from "../jobs/spec.ts";
 
 function poolName(settings: { config: LoadedConfig }): string {
   return sanitizeLabelValue(settings.config.config.pool.name);

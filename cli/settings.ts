@@ -4,22 +4,17 @@
  */
 import { type CommandContext, isTruthy } from "./context.ts";
 import { startAutoSweep } from "../lease/auto_sweep.ts";
-import { listLeaseRecords } from "../lease/store.ts";
 import type { LeaseCreateFlags } from "./lease_options.ts";
-import { CrabboxError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { ownerLabel } from "../labels/ownership.ts";
 import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
-import { forwardWithAppendedAllow } from "../config/env_allow.ts";
 import { findGitRoot } from "../sync/manifest.ts";
-import type { SyncPreflightRequest } from "../sync/preflight.ts";
-import type { RunContext } from "../lease/run.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 import { checkLeaseShape, leaseShapeFor } from "../lease/shape.ts";
 
-interface BaseSettings {
+export interface BaseSettings {
   config: LoadedConfig;
   endpoint: string | undefined;
   owner: string;
@@ -114,83 +109,4 @@ export async function startSweep(
     protectLeaseIds: new Set(protect),
   });
   if (running) ctx.addBackground(() => running.finish());
-}
-
-/** What the run use case needs from this invocation. */
-export function runContext(ctx: CommandContext, settings: BaseSettings): RunContext {
-  return {
-    deps: ctx.deps,
-    api: ctx.hetzner(settings.endpoint),
-    out: ctx.out,
-    signal: ctx.interrupt.signal,
-    repoRoot: settings.gitRoot,
-    setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
-    prices: ctx.prices(settings.endpoint),
-  };
-}
-
-/** The variables to forward (their values join the redactor), with the allow list that chose them. */
-export function forwardEnv(
-  ctx: CommandContext,
-  settings: BaseSettings,
-  appended: string[],
-  trusted: Set<string>,
-): { forward: Record<string, string>; allow: string[] } {
-  const configAllow = settings.config.config.env.allow;
-  const { forward, allow, warnings } = forwardWithAppendedAllow(
-    ctx.deps.env.all(),
-    configAllow,
-    appended,
-    trusted,
-  );
-  for (const warning of warnings) ctx.out.warn(warning);
-  for (const value of Object.values(forward)) ctx.redactor.add(value);
-  return { forward, allow };
-}
-
-/** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */
-export function refuseUnderJobsOnly(config: LoadedConfig): void {
-  if (!config.config.policy.jobsOnly) return;
-  throw new CrabboxError(
-    "policy",
-    "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
-    { hint: `configured jobs: ${Object.keys(config.jobs).sort().join(", ") || "none"}` },
-  );
-}
-
-/** The lease ids an --id may name, from the id itself or local records (the sweep must spare them). */
-export async function leaseIdsFor(ctx: CommandContext, id: string): Promise<string[]> {
-  const records = await listLeaseRecords(ctx.deps);
-  return [
-    id,
-    ...records.filter((r) => r.slug === id || String(r.serverId) === id || r.serverName === id).map((r) =>
-      r.id
-    ),
-  ];
-}
-
-interface SyncFlags {
-  checksum?: boolean;
-  fullResync?: boolean;
-  forceSyncLarge?: boolean;
-  allowMassDelete?: boolean;
-  /** false with --no-git-hydrate. (`--no-hydrate` is the Go CLI's Actions flag and changes nothing.) */
-  gitHydrate?: boolean;
-}
-
-/** The sync preflight's request from the config and this invocation's flags (and CRABBOX_ALLOW_MASS_DELETIONS). */
-export function syncPreflightRequest(
-  ctx: CommandContext,
-  settings: BaseSettings,
-  flags: SyncFlags,
-): SyncPreflightRequest {
-  return {
-    gitRoot: settings.gitRoot,
-    sync: settings.config.config.sync,
-    checksum: !!flags.checksum,
-    fullResync: !!flags.fullResync,
-    forceSyncLarge: !!flags.forceSyncLarge,
-    allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
-    gitHydrate: flags.gitHydrate !== false,
-  };
 }

@@ -7,7 +7,8 @@ import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { openExistingBox } from "../lease/pool.ts";
 import { touchServer } from "../lease/labels_write.ts";
 import { remoteWorkdir } from "../lease/sync_step.ts";
-import { loadRunSettings, refuseUnderJobsOnly, startSweep } from "./settings.ts";
+import { loadRunSettings, startSweep } from "./settings.ts";
+import { refuseUnderJobsOnly } from "../jobs/spec.ts";
 
 export function sshCommand(ctx: CommandContext) {
   return new Command("ssh")

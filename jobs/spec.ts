@@ -1,5 +1,6 @@
 /** A configured job resolved against the config it lives in: the shape, command and results a run uses. */
 import type { LoadedConfig } from "../config/load.ts";
+import { CrabboxError } from "../core/errors.ts";
 import { jobCommandMode, type JobSpec } from "./plan.ts";
 
 /** The job named `name` with the config's defaults filled in, or null when no such job is configured. */
@@ -56,3 +57,13 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
 
 /** `(.crabbox.yaml:14:5)` from a full `path:line:col`. */
 const at = (where: string | undefined) => `(${(where ?? "").split("/").pop()})`;
+
+/** SPEC §11.6: with policy.jobsOnly in the repo config, only named jobs run. */
+export function refuseUnderJobsOnly(config: LoadedConfig): void {
+  if (!config.config.policy.jobsOnly) return;
+  throw new CrabboxError(
+    "policy",
+    "policy.jobsOnly is set in .crabbox.yaml: use 'crabbox job list' and 'crabbox job run <name>'",
+    { hint: `configured jobs: ${Object.keys(config.jobs).sort().join(", ") || "none"}` },
+  );
+}

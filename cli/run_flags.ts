@@ -1,27 +1,13 @@
 /** `crabbox run`'s flag values checked before any API call: each bad one exits 2 naming the flag. */
 import { dirname, isAbsolute } from "node:path";
 import type { CommandContext } from "./context.ts";
-import { givenLeaseCreateFlags, type LeaseCreateFlags } from "./lease_options.ts";
+import { givenLeaseCreateFlags } from "./lease_options.ts";
+import type { RunFlags } from "./run_options.ts";
 import { usageError } from "../core/errors.ts";
 import { allowEntryProblem } from "../config/env_allow.ts";
 import { relativeInside } from "../config/schema.ts";
 import { collectPathProblem, downloadProblem, localTarget } from "../jobs/collect.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
-
-export interface RunFlags extends LeaseCreateFlags {
-  id?: string;
-  pool?: string | true;
-  sync?: boolean;
-  syncOnly?: boolean;
-  fullResync?: boolean;
-  allowEnv?: string[];
-  workdir?: string;
-  junit?: string[];
-  artifact?: string[];
-  requireArtifact?: string[];
-  download?: string[];
-  resultJson?: string;
-}
 
 /** One argument with whitespace or shell operators runs under bash -lc (SPEC §2.5). */
 export function needsShell(argv: string[]): boolean {

@@ -8,11 +8,11 @@ import type { Command } from "@commander-js/extra-typings";
 import { CLASS_NAMES } from "../lease/classes.ts";
 
 /** What a value is completed from. */
-export type ValueSource = { kind: "words"; words: string[] } | { kind: "slugs" } | { kind: "jobs" } | {
+type ValueSource = { kind: "words"; words: string[] } | { kind: "slugs" } | { kind: "jobs" } | {
   kind: "commands";
 } | { kind: "none" };
 
-export interface FlagSpec {
+interface FlagSpec {
   /** Long and short spellings: ["--class"], ["-h", "--help"]. */
   names: string[];
   description: string;

@@ -6,7 +6,7 @@ import { decideStyle, styleEnv } from "../core/terminal_style.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
 import { type PriceSource, priceSource } from "../lease/prices.ts";
 
-export interface GlobalFlags {
+interface GlobalFlags {
   json?: boolean;
   quiet?: boolean;
   debug?: boolean;

@@ -8,7 +8,7 @@ import { type JobSpec, printableCommand } from "../jobs/plan.ts";
 import { jobSpec } from "../jobs/spec.ts";
 import { dryRunJob } from "../jobs/dry_run.ts";
 import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
-import { loadBaseSettings, loadRunSettings } from "./settings.ts";
+import { type BaseSettings, loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
@@ -107,7 +107,7 @@ export function jobCommand(ctx: CommandContext) {
 
 async function dryRun(
   ctx: CommandContext,
-  settings: Awaited<ReturnType<typeof loadBaseSettings>>,
+  settings: BaseSettings,
   name: string,
   spec: JobSpec | null,
   flags: { id?: string; pool?: string | true },

@@ -19,7 +19,7 @@ import {
   planSteps,
 } from "./plan.ts";
 
-export interface JobDryRunRequest {
+interface JobDryRunRequest {
   config: LoadedConfig;
   gitRoot: string | null;
   name: string;
@@ -28,7 +28,7 @@ export interface JobDryRunRequest {
   pool?: string | true;
 }
 
-export interface JobDryRun {
+interface JobDryRun {
   plan: Record<string, unknown>;
   planPath: string;
   steps: PlanStep[];

@@ -5,7 +5,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { type LeaseShape, requestedSlug } from "./acquire.ts";
 import { architectureProblem, serverTypesFor } from "./classes.ts";
 
-export interface LeaseShapeRequest {
+interface LeaseShapeRequest {
   config: LoadedConfig;
   owner: string;
   repo: string;

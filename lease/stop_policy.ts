@@ -2,7 +2,7 @@
 import type { StopPolicy } from "../config/schema.ts";
 import { keepOnFailure } from "./run.ts";
 
-export interface StopPolicyRequest {
+interface StopPolicyRequest {
   /** --stop, else the job's or the default policy. */
   policy: StopPolicy;
   /** --keep: the box stays whatever happens. */

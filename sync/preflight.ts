@@ -16,13 +16,13 @@ import { boxOrigin } from "./origin.ts";
 import { describeNonRegular } from "./plan.ts";
 import { builtinRules, parseRuleLines, type Rule } from "./rules.ts";
 
-export interface SyncCandidateRequest {
+interface SyncCandidateRequest {
   /** The repository root when already known; else it is found from the working directory. */
   gitRoot: string | null;
   sync: CrabboxConfig["sync"];
 }
 
-export interface SyncCandidate {
+interface SyncCandidate {
   gitRoot: string;
   rules: Rule[];
   manifest: Manifest;

@@ -3,6 +3,7 @@ import {
   allowEntryProblem,
   type AllowLayers,
   describeForwarded,
+  forwardWithAppendedAllow,
   layerEnvAllow,
   selectForwardedEnv,
 } from "../../config/env_allow.ts";
@@ -78,4 +79,15 @@ Deno.test("forwarding: a token-bearing name goes only when named exactly by a hu
 Deno.test("describeForwarded prints names and states, never values", () => {
   assert.equal(describeForwarded({ CI: "true", NODE_OPTIONS: "" }, ["CI"]), "CI=set NODE_OPTIONS=empty");
   assert.equal(describeForwarded({}, ["CI", "NODE_OPTIONS"]), "none (allow=CI,NODE_OPTIONS)");
+});
+
+Deno.test("appended allow entries follow the config's, and only trusted exact names forward a secret", () => {
+  const env = { CI: "1", NPM_TOKEN: "t0ken-value", EXTRA_A: "a" };
+  const untrusted = forwardWithAppendedAllow(env, ["CI"], ["NPM_TOKEN", "EXTRA_*"], new Set());
+  assert.deepEqual(untrusted.allow, ["CI", "NPM_TOKEN", "EXTRA_*"]);
+  assert.deepEqual(untrusted.forward, { CI: "1", EXTRA_A: "a" });
+  assert.equal(untrusted.warnings.length, 1);
+  const trusted = forwardWithAppendedAllow(env, ["CI"], ["NPM_TOKEN"], new Set(["NPM_TOKEN"]));
+  assert.deepEqual(trusted.forward, { CI: "1", NPM_TOKEN: "t0ken-value" });
+  assert.deepEqual(trusted.warnings, []);
 });

@@ -417,7 +417,6 @@ interface HeldLease {
   server: Server;
   box: Box;
   fresh: boolean;
-  acquireMs: number;
   bootstrapMs: number;
   /** Already held (a pool claim takes the lock to decide). */
   lock?: HeldLock;
@@ -431,14 +430,13 @@ async function poolLease(
   runId: string,
   at: { phase: RunPhase },
 ): Promise<HeldLease> {
-  const started = ctx.deps.clock.now();
   const claimed = await claimPoolBox(ctx, {
     pool: request.pool!,
     shape: request.shape,
     runId,
     owner: request.owner,
   });
-  if (claimed) return { ...claimed, fresh: false, acquireMs: ctx.deps.clock.now() - started, bootstrapMs: 0 };
+  if (claimed) return { ...claimed, fresh: false, bootstrapMs: 0 };
   ctx.out.progress(`no idle box in pool ${request.pool}; provisioning one that joins it`);
   return await freshLease(ctx, { ...request.shape, pool: request.pool }, at);
 }
@@ -462,7 +460,6 @@ async function freshLease(ctx: RunContext, shape: LeaseShape, at: { phase: RunPh
 
 async function reuseLease(ctx: RunContext, request: RunRequest, at: { phase: RunPhase }): Promise<HeldLease> {
   const { deps, api, out } = ctx;
-  const started = deps.clock.now();
   const resolution = await resolveLease(deps, api, request.id!, ctx.signal);
   if (resolution.kind === "gone") {
     throw new CrabboxError("not_found", `lease ${resolution.leaseId} no longer exists`, {
@@ -502,7 +499,6 @@ async function reuseLease(ctx: RunContext, request: RunRequest, at: { phase: Run
     server,
     box,
     fresh: false,
-    acquireMs: bootstrapStarted - started,
     bootstrapMs: deps.clock.now() - bootstrapStarted,
   };
 }

@@ -5,6 +5,8 @@ import { listLeases } from "../lease/inspect.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 import { renderLeaseTable } from "./render_leases.ts";
 import { stateTone } from "../core/terminal_style.ts";
+import { listCheckpoints } from "../lease/checkpoint.ts";
+import { checkpointTotals } from "../labels/checkpoint.ts";
 
 export function listCommand(ctx: CommandContext) {
   return new Command("list")
@@ -16,6 +18,10 @@ export function listCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const api = ctx.hetzner(settings.endpoint);
+      // Alongside, for the text footer only (--json stays the lease array); a failure just omits it.
+      const checkpoints = ctx.globals.json
+        ? Promise.resolve(null)
+        : listCheckpoints(api, ctx.interrupt.signal).then(checkpointTotals, () => null);
       const rows = await listLeases(
         ctx.deps,
         api,
@@ -28,8 +34,21 @@ export function listCommand(ctx: CommandContext) {
         ctx.prices(settings.endpoint),
       );
       if (ctx.globals.json) return ctx.out.json(rows.map((r) => r.lease));
-      if (rows.length === 0) return ctx.out.notice("no crabbox servers");
+      const totals = await checkpoints;
+      const footer = () => {
+        if (!totals?.count) return;
+        ctx.out.notice(
+          `${totals.count} checkpoint${
+            totals.count === 1 ? "" : "s"
+          }, ${totals.sizeGb} GB (crabbox checkpoint list)`,
+        );
+      };
+      if (rows.length === 0) {
+        ctx.out.notice("no crabbox servers");
+        return footer();
+      }
       const paintState = (state: string) => ctx.out.paint("stdout", stateTone(state), state);
       for (const line of renderLeaseTable(rows, api.now(), { paintState })) ctx.out.result(line);
+      footer();
     });
 }

@@ -20,6 +20,7 @@ import { configCommand } from "./config_command.ts";
 import { doctorCommand } from "./doctor.ts";
 import { completionsCommand } from "./completions.ts";
 import { initCommand } from "./init.ts";
+import { checkpointCommand } from "./checkpoint.ts";
 import { usageError } from "../core/errors.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -89,6 +90,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(sshCommand(ctx));
   program.addCommand(heartbeatCommand(ctx));
   program.addCommand(poolCommand(ctx));
+  program.addCommand(checkpointCommand(ctx));
   program.addCommand(sweepCommand(ctx));
   program.addCommand(syncPlanCommand(ctx));
   program.addCommand(jobCommand(ctx));

@@ -10,7 +10,9 @@ import { loadBaseSettings } from "./settings.ts";
 export function sweepCommand(ctx: CommandContext) {
   return new Command("sweep")
     .alias("cleanup")
-    .description("delete expired crabbox servers and SSH keys, judged by labels alone (for cron)")
+    .description(
+      "delete expired crabbox servers, SSH keys and checkpoints, judged by labels alone (for cron)",
+    )
     .option("--dry-run", "report what would be deleted; delete nothing")
     .option("--grace <duration>", "extra time for running/provisioning boxes past expiry (default 1h)")
     .option("--verbose", "also print every skipped server and why")
@@ -73,6 +75,25 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
           } ssh key ${key.id} ${key.name} lease=${key.lease ?? "-"} reason=${key.reason}${
             key.error ? ` error=${key.error}` : ""
           }`,
+        );
+      }
+      for (const item of report.checkpoints) {
+        if (item.result === "skipped") continue;
+        const verb = item.result === "deleted"
+          ? "deleted"
+          : item.result === "would_delete"
+          ? "would delete"
+          : "failed to delete";
+        ctx.out.result(
+          `${verb} checkpoint ${item.id} image=${item.imageId} expires=${
+            item.expiresAt ?? "-"
+          } reason=${item.reason}${item.error ? ` error=${item.error}` : ""}`,
+        );
+      }
+      if (report.checkpoints.length > 0) {
+        const gone = report.checkpoints.filter((c) => c.result === "deleted" || c.result === "would_delete");
+        ctx.out.result(
+          `sweep: checkpoints deleted=${gone.length} kept=${report.checkpoints.length - gone.length}`,
         );
       }
       const keysDeleted = report.sshKeys.filter((k) =>

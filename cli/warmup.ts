@@ -10,6 +10,8 @@ import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import type { LeaseObject } from "../labels/lease_view.ts";
 import { enforceBudgetFor } from "../lease/budget.ts";
 import { serverTypesOf } from "../lease/acquire.ts";
+import { checkpointRef } from "../labels/checkpoint.ts";
+import { forkShape, markCheckpointUsed } from "../lease/checkpoint_fork.ts";
 
 const PARALLEL_CREATES = 3;
 
@@ -22,9 +24,21 @@ export function warmupCommand(ctx: CommandContext) {
       .option(
         "--no-wait",
         "return once the box has its IP, before SSH is up (state provisioning); status --wait finishes",
-      ),
-  ).action(async (parsed) => {
-    const flags = parsed as typeof parsed & LeaseCreateFlags;
+      )
+      .option("--from-checkpoint <id>", "boot from a checkpoint (as crabbox checkpoint fork): id or name"),
+  ).action(async (parsed) => await warmup(ctx, parsed));
+}
+
+export type WarmupFlags = LeaseCreateFlags & {
+  pool?: string | true;
+  count?: string;
+  wait?: boolean;
+  fromCheckpoint?: string;
+};
+
+/** warmup's action, also `checkpoint fork <id>` (flags.fromCheckpoint set). */
+export async function warmup(ctx: CommandContext, flags: WarmupFlags): Promise<void> {
+  {
     const count = flags.count === undefined ? 1 : Number(flags.count);
     if (!Number.isInteger(count) || count < 1 || count > 10) {
       throw usageError(`--count ${flags.count}: must be a whole number from 1 to 10`);
@@ -32,6 +46,7 @@ export function warmupCommand(ctx: CommandContext) {
     if (count > 1 && flags.pool === undefined) {
       throw usageError("--count needs --pool", "e.g. crabbox warmup --pool --count 3");
     }
+    if (flags.fromCheckpoint !== undefined) checkpointRef(flags.fromCheckpoint);
     const wait = flags.wait !== false;
     const settings = await loadRunSettings(ctx, flags);
     const pool = flags.pool === undefined
@@ -42,12 +57,23 @@ export function warmupCommand(ctx: CommandContext) {
     const leases: LeaseObject[] = [];
     const api = ctx.hetzner(settings.endpoint);
     const prices = ctx.prices(settings.endpoint);
+    const fork = flags.fromCheckpoint === undefined ? null : await forkShape(
+      api,
+      flags.fromCheckpoint,
+      settings.shape,
+      {
+        typeGiven: flags.class !== undefined || flags.type !== undefined,
+        archGiven: flags.arch !== undefined,
+      },
+      ctx.interrupt.signal,
+    );
+    const shape = fork?.shape ?? settings.shape;
     // Parallel creates each list before the others exist: the budget is checked for all of them first.
     if (count > 1) {
       await enforceBudgetFor(api, prices, {
         policy: settings.shape.budget,
         owner: settings.owner,
-        plan: { count, serverTypes: serverTypesOf(settings.shape), locations: settings.shape.locations },
+        plan: { count, serverTypes: serverTypesOf(shape), locations: shape.locations },
         warn: (message) => ctx.out.warn(message),
       }, ctx.interrupt.signal);
     }
@@ -63,18 +89,22 @@ export function warmupCommand(ctx: CommandContext) {
             setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
             prices,
           },
-          { ...settings.shape, pool, slug: count > 1 ? undefined : settings.shape.slug },
+          { ...shape, pool, slug: count > 1 ? undefined : shape.slug },
           { wait },
         ));
       leases.push(...await Promise.all(batch));
     }
+    if (fork) await markCheckpointUsed(api, ctx.out, fork.image, ctx.interrupt.signal);
     const totalMs = ctx.deps.clock.now() - started;
-    if (ctx.globals.json) return ctx.out.json({ leases, totalMs });
+    const checkpoint = fork ? { checkpoint: fork.image.labels.checkpoint } : {};
+    if (ctx.globals.json) return ctx.out.json({ leases, totalMs, ...checkpoint });
     for (const lease of leases) {
       ctx.out.result(
         `leased ${lease.id} slug=${lease.slug} server=${lease.serverId} type=${lease.serverType} location=${lease.location} ip=${lease.ipv4} keep=${lease.keep} idle_timeout=${
           formatDurationMs((lease.idleTimeoutSecs ?? 0) * 1000)
-        } expires=${lease.expiresAt}${lease.pool ? ` pool=${lease.pool}` : ""}`,
+        } expires=${lease.expiresAt}${lease.pool ? ` pool=${lease.pool}` : ""}${
+          fork ? ` checkpoint=${fork.image.labels.checkpoint}` : ""
+        }`,
       );
       if (wait) {
         ctx.out.result(
@@ -87,5 +117,5 @@ export function warmupCommand(ctx: CommandContext) {
       }
     }
     ctx.out.result(`warmup complete total=${formatDurationMs(totalMs)}`);
-  });
+  }
 }

@@ -50,3 +50,33 @@ export function formatDurationMs(ms: number): string {
 export function formatDuration(secs: number): string {
   return formatDurationMs(secs * 1000);
 }
+
+const LONG_GROUP = /(\d+)([dhms])/g;
+const LONG_WHOLE = /^(\d+[dhms])+$/;
+
+/**
+ * A duration that may count days (7d, 1d12h), within [min, max] seconds: for what outlives a lease
+ * (checkpoint --ttl, prune --unused-for). A bad one is a usage error naming the flag.
+ */
+export function parseDaysFlag(flag: string, value: string, minSecs: number, maxSecs: number): number {
+  const trimmed = value.trim();
+  let secs = 0;
+  if (LONG_WHOLE.test(trimmed)) {
+    for (const [, n, unit] of trimmed.matchAll(LONG_GROUP)) {
+      secs += Number(n) * (unit === "d" ? 86400 : UNIT_SECS[unit]);
+    }
+  }
+  if (!LONG_WHOLE.test(trimmed) || secs < minSecs || secs > maxSecs) {
+    throw usageError(
+      `${flag} ${value}: must be a duration between ${formatDays(minSecs)} and ${formatDays(maxSecs)}`,
+      "pass a duration like 7d, 36h or 1d12h",
+    );
+  }
+  return secs;
+}
+
+/** 7d, 1d12h, 36m: days first, then the compact form. */
+export function formatDays(secs: number): string {
+  const days = Math.floor(secs / 86400), rest = secs % 86400;
+  return days === 0 ? formatDuration(secs) : `${days}d${rest ? formatDuration(rest) : ""}`;
+}

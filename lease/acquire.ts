@@ -58,6 +58,8 @@ export interface LeaseShape {
   createAttempts: number;
   /** budget.* (docs/cost.md): checked against the listing before anything is created. */
   budget: BudgetPolicy;
+  /** A fork (lease/checkpoint_fork.ts): `image` is then the checkpoint's snapshot id. */
+  fromCheckpoint?: { id: string; sourceLease: string };
 }
 
 export interface AcquiredLease {
@@ -163,6 +165,7 @@ async function acquireOnce(
       ports: shape.sshPorts,
       workRoot: shape.workRoot,
       sshUser: shape.sshUser,
+      fork: shape.fromCheckpoint && { sourceLease: shape.fromCheckpoint.sourceLease, leaseId },
     });
     const labels = encodeCreateLabels({
       leaseId,
@@ -180,6 +183,7 @@ async function acquireOnce(
       idleSecs: shape.idleSecs,
       createDeadlineSecs: shape.ipTimeoutSecs + shape.bootstrapTimeoutSecs + 300,
     });
+    if (shape.fromCheckpoint) labels.checkpoint = shape.fromCheckpoint.id;
     createAttempted = true;
     const created = await createWithFallback(
       api,

@@ -84,6 +84,8 @@ export function startAutoSweep(
     });
     const names = report.servers.filter((s) => s.result === "deleted").map((s) => s.name);
     const keys = report.sshKeys.filter((k) => k.result === "deleted").length;
+    const checkpoints = report.checkpoints.filter((c) => c.result === "deleted").map((c) => c.id);
+    if (checkpoints.length) out.progress(`sweep deleted expired checkpoints ${checkpoints.join(", ")}`);
     if (names.length === 0 && keys === 0) return;
     const servers = names.length
       ? `${names.length} expired server${names.length === 1 ? "" : "s"} (${names.join(", ")})`

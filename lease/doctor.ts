@@ -19,6 +19,7 @@ import { type CrabboxConfig, toCrabboxConfig } from "../config/schema.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { serverTypesFor } from "./classes.ts";
 import { sweep, type SweepReport } from "./sweep.ts";
+import { checkpointsCheck } from "./doctor_checkpoints.ts";
 import { configDir, leasePaths, leasesDir, listLeaseDirs, readLeaseRecord, stateDir } from "./store.ts";
 import { Box, controlSocketDirOf, controlSocketDirProblem } from "./box.ts";
 import { resolveLease } from "./resolve.ts";
@@ -72,6 +73,7 @@ const NETWORK_CHECKS = [
   "types",
   "locations",
   "orphans",
+  "checkpoints",
   "server-limit",
   "budget",
 ];
@@ -267,6 +269,10 @@ async function observeApi(
       });
       return orphansCheck(report);
     }),
+  );
+  const swept = report as SweepReport | null;
+  checks.push(
+    swept ? checkpointsCheck(swept.checkpoints) : skipped("checkpoints", "needs a working orphans check"),
   );
   checks.push(
     await guarded(

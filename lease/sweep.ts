@@ -11,12 +11,15 @@ import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { listLeaseDirs, removeLeaseDir } from "./store.ts";
+import { type CheckpointSweepItem, sweepCheckpoints } from "./checkpoint_sweep.ts";
 
 export interface SweepOptions {
   dryRun: boolean;
   graceSecs: number;
   keys: boolean;
   local: boolean;
+  /** Also delete checkpoints past their own expires_at (default true). */
+  checkpoints?: boolean;
   /** The automatic sweep deletes at most 5 servers and never the current command's box. */
   maxDeletes?: number;
   protectLeaseIds?: Set<string>;
@@ -56,6 +59,8 @@ export interface SweepReport {
   servers: ServerItem[];
   sshKeys: KeyItem[];
   local: { pruned: string[] };
+  /** Every crabbox checkpoint and its verdict (empty with checkpoints: false). */
+  checkpoints: CheckpointSweepItem[];
   summary: { deleted: number; skipped: number; failed: number };
 }
 
@@ -139,6 +144,12 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     }
   }
 
+  const checkpoints = options.checkpoints === false ? [] : await sweepCheckpoints(api, {
+    dryRun: options.dryRun,
+    maxDeletes: options.maxDeletes,
+    signal,
+  });
+
   const count = (result: string) => items.filter((i) => i.result === result).length;
   return {
     dryRun: options.dryRun,
@@ -147,10 +158,12 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     servers: items,
     sshKeys,
     local: { pruned },
+    checkpoints,
     summary: {
       deleted: count("deleted") + count("would_delete"),
       skipped: count("skipped"),
-      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length,
+      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length +
+        checkpoints.filter((c) => c.result === "failed").length,
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { usageError } from "../core/errors.ts";
 import { ENV_NAME } from "../config/env_allow.ts";
+import checkpointFlush from "./scripts/checkpoint_flush.sh" with { type: "text" };
 import changedFiles from "./scripts/changed_files.sh" with { type: "text" };
 import commitSync from "./scripts/commit_sync.sh" with { type: "text" };
 import doctorProbe from "./scripts/doctor_probe.sh" with { type: "text" };
@@ -23,6 +24,7 @@ import syncState from "./scripts/sync_state.sh" with { type: "text" };
 
 const SCRIPTS = {
   changed_files: changedFiles,
+  checkpoint_flush: checkpointFlush,
   commit_sync: commitSync,
   doctor_probe: doctorProbe,
   env_upload: envUpload,
@@ -75,6 +77,11 @@ export function killScript(
   input: { workRoot: string; runId: string; signal: "TERM" | "KILL" },
 ): RemoteScript {
   return remote("kill", [input.workRoot, input.runId, input.signal]);
+}
+
+/** Before `checkpoint create` snapshots the box (lock held): drops env files, syncs; prints FLUSHED. */
+export function checkpointFlushScript(input: { workRoot: string }): RemoteScript {
+  return remote("checkpoint_flush", [input.workRoot]);
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
   CallOptions,
   CreateServerRequest,
   HetznerApi,
+  Image,
   Labels,
   Location,
   Server,
@@ -19,7 +20,14 @@ import type {
 import type { paths } from "./schema.d.ts";
 import { HetznerApiError } from "./errors.ts";
 import { HetznerHttp, type HttpResponse } from "./http.ts";
-import { decodeAction, decodeLocation, decodeServer, decodeServerType, decodeSshKey } from "./decode.ts";
+import {
+  decodeAction,
+  decodeImage,
+  decodeLocation,
+  decodeServer,
+  decodeServerType,
+  decodeSshKey,
+} from "./decode.ts";
 import { nextPage, pageProblem, pageUrl } from "./pagination.ts";
 import { createServerSafely } from "./create_server.ts";
 
@@ -27,6 +35,9 @@ export { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.ts";
 
 type CreateSshKeyBody = paths["/ssh_keys"]["post"]["requestBody"]["content"]["application/json"];
 type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
+type CreateImageBody =
+  paths["/servers/{id}/actions/create_image"]["post"]["requestBody"]["content"]["application/json"];
+type UpdateImageBody = paths["/images/{id}"]["put"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -165,6 +176,48 @@ class HetznerClient implements HetznerApi {
 
   async deleteSshKey(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
     return await this.#delete(`/ssh_keys/${id}`, options);
+  }
+
+  /** Sent once (a POST that makes something); the caller adopts by label after an ambiguous failure. */
+  async createSnapshot(
+    serverId: number,
+    request: { description: string; labels: Labels },
+    options: CallOptions = {},
+  ): Promise<{ image: Image; actionId: number | null }> {
+    const body: CreateImageBody = {
+      type: "snapshot",
+      description: request.description,
+      labels: request.labels,
+    };
+    const path = `/servers/${serverId}/actions/create_image`;
+    const response = await this.#http.once({ method: "POST", path, body, signal: options.signal });
+    const image = this.#decodeOne(response, "POST", path, "image", decodeImage);
+    const actionId = (response.json as { action?: { id?: unknown } } | null)?.action?.id;
+    return { image, actionId: typeof actionId === "number" ? actionId : null };
+  }
+
+  async listImages(
+    query: { type?: string; labelSelector?: string },
+    options: CallOptions = {},
+  ): Promise<Image[]> {
+    const params = { type: query.type, label_selector: query.labelSelector };
+    return await this.#list("/images", "images", decodeImage, params, options);
+  }
+
+  async getImage(id: number, options: CallOptions = {}): Promise<Image | null> {
+    const response = await this.#getOrNull(`/images/${id}`, options);
+    return response && this.#decodeOne(response, "GET", `/images/${id}`, "image", decodeImage);
+  }
+
+  async replaceImageLabels(id: number, labels: Labels, options: CallOptions = {}): Promise<Image> {
+    const body: UpdateImageBody = { labels };
+    const path = `/images/${id}`;
+    const response = await this.#http.idempotent({ method: "PUT", path, body, signal: options.signal });
+    return this.#decodeOne(response, "PUT", path, "image", decodeImage);
+  }
+
+  async deleteImage(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
+    return await this.#delete(`/images/${id}`, options);
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {

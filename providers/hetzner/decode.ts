@@ -3,11 +3,12 @@
  * ignored and null IPs tolerated. Only what crabbox cannot work without (id, name, a valid `created`
  * for servers and keys) makes an item undecodable: null, which a list skips with a warning.
  */
-import type { Action, Location, Money, Server, ServerType, ServerTypePrice, SshKey } from "./port.ts";
+import type { Action, Image, Location, Money, Server, ServerType, ServerTypePrice, SshKey } from "./port.ts";
 import type { paths } from "./schema.d.ts";
 
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
 type ApiSshKey = paths["/ssh_keys/{id}"]["get"]["responses"][200]["content"]["application/json"]["ssh_key"];
+type ApiImage = paths["/images/{id}"]["get"]["responses"][200]["content"]["application/json"]["image"];
 type ApiAction = paths["/actions/{id}"]["get"]["responses"][200]["content"]["application/json"]["action"];
 type ApiServerType =
   paths["/server_types"]["get"]["responses"][200]["content"]["application/json"]["server_types"][number];
@@ -120,4 +121,25 @@ function money(raw: unknown): Money | null {
 export function decodeLocation(raw: unknown): Location | null {
   const name = text((record(raw) as Wire<ApiLocation> | null)?.name);
   return name === null ? null : { name };
+}
+
+export function decodeImage(raw: unknown): Image | null {
+  const image = record(raw) as Wire<ApiImage> | null;
+  if (!image || !isId(image.id)) return null;
+  const createdMs = timestamp(image.created);
+  if (createdMs === null) return null;
+  const from = record(image.created_from);
+  const size = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null);
+  return {
+    id: image.id,
+    type: text(image.type) ?? "unknown",
+    status: text(image.status) ?? "unknown",
+    description: text(image.description) ?? "",
+    imageSizeGb: size(image.image_size),
+    diskSizeGb: size(image.disk_size) ?? 0,
+    createdMs,
+    createdFrom: from && isId(from.id) ? { id: from.id, name: text(from.name) ?? "" } : null,
+    architecture: text(image.architecture),
+    labels: labelsOf(image.labels),
+  };
 }

@@ -37,6 +37,24 @@ export interface CreateServerRequest {
   labels: Labels;
 }
 
+/** A Hetzner image; crabbox makes and reads only `snapshot` ones (checkpoints, labels/checkpoint.ts). */
+export interface Image {
+  id: number;
+  /** system, app, snapshot or backup. */
+  type: string;
+  /** available, creating or unavailable. */
+  status: string;
+  description: string;
+  /** GB of the compressed image; null while it is being created. */
+  imageSizeGb: number | null;
+  /** GB a server needs at least to boot it. */
+  diskSizeGb: number;
+  createdMs: number;
+  createdFrom: { id: number; name: string } | null;
+  architecture: string | null;
+  labels: Labels;
+}
+
 export interface Action {
   id: number;
   status: "running" | "success" | "error";
@@ -110,6 +128,23 @@ export interface HetznerApi {
     options?: CallOptions,
   ): Promise<SshKey>;
   deleteSshKey(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  /**
+   * POST /servers/{id}/actions/create_image (type snapshot), sent once: an ambiguous failure is resolved
+   * by the caller looking the image up by its labels.
+   */
+  createSnapshot(
+    serverId: number,
+    request: { description: string; labels: Labels },
+    options?: CallOptions,
+  ): Promise<{ image: Image; actionId: number | null }>;
+  /** Every page of GET /images; crabbox always passes type snapshot and a label selector. */
+  listImages(query: { type?: string; labelSelector?: string }, options?: CallOptions): Promise<Image[]>;
+  /** null on 404. */
+  getImage(id: number, options?: CallOptions): Promise<Image | null>;
+  /** PUT of the whole label map (Hetzner replaces it). Callers merge first. */
+  replaceImageLabels(id: number, labels: Labels, options?: CallOptions): Promise<Image>;
+  /** "gone" when Hetzner answered 404. */
+  deleteImage(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
   listServerTypes(options?: CallOptions): Promise<ServerType[]>;
   listLocations(options?: CallOptions): Promise<Location[]>;
   /** One GET /servers?per_page=1 (never paginated): how many match, and the rate-limit headers. */

@@ -12,6 +12,8 @@ export interface UserDataInput {
   ports: number[];
   workRoot: string;
   sshUser: string;
+  /** A box forked from a checkpoint: the source's lease that the snapshot still carries. */
+  fork?: { sourceLease: string; leaseId: string };
 }
 
 const q = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -52,6 +54,22 @@ systemctl restart ssh
 touch /var/lib/crabbox/bootstrapped
 `;
 }
+
+/**
+ * First boot of a fork (bootcmd, once per instance, before cloud-init writes users and keys): the
+ * source's authorized key and bootstrap marker go (readiness waits for this boot's runcmd), its lease
+ * dir becomes the new lease's (the workdir stays), any other lease dir and the run/env/lock state go.
+ * Host keys need nothing here: ssh_deletekeys drops the snapshot's, ssh_keys installs the pinned one.
+ */
+const FORK_SCRIPT = `set -u
+root=$1 src=$2 new=$3 user=$4
+rm -f /var/lib/crabbox/bootstrapped "/home/$user/.ssh/authorized_keys"
+if [ -d "$root/$src" ] && [ ! -e "$root/$new" ]; then mv -- "$root/$src" "$root/$new"; fi
+for dir in "$root"/cbx_*; do
+  [ "$dir" = "$root/$new" ] || rm -rf -- "$dir"
+done
+rm -rf -- "$root/.crabbox/runs" "$root/.crabbox/env" "$root/.crabbox/lock.owner"
+`;
 
 export function buildUserData(input: UserDataInput): string {
   const sshdConfig = [
@@ -97,5 +115,19 @@ export function buildUserData(input: UserDataInput): string {
     ],
     runcmd: [["bash", "-c", bootstrapScript(input.workRoot, input.sshUser)]],
   };
+  if (input.fork) {
+    const args = [input.workRoot, input.fork.sourceLease, input.fork.leaseId, input.sshUser];
+    const bootcmd = [[
+      "cloud-init-per",
+      "instance",
+      "crabbox-fork",
+      "bash",
+      "-c",
+      FORK_SCRIPT,
+      "crabbox-fork",
+      ...args,
+    ]];
+    return `#cloud-config\n${stringify({ bootcmd, ...config }, { lineWidth: 0 })}`;
+  }
   return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
 }

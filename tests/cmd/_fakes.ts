@@ -10,6 +10,7 @@ import type {
   Action,
   CreateServerRequest,
   HetznerApi,
+  Image,
   Labels,
   Location,
   Server,
@@ -143,6 +144,8 @@ export function pricedType(name: string, hourly: number, monthly: number): Serve
 export class MemoryHetzner implements HetznerApi {
   servers = new Map<number, Server>();
   keys = new Map<number, SshKey>();
+  /** Snapshot images; createSnapshot makes them `available` at once (the harness has real timing). */
+  images = new Map<number, Image>();
   calls: string[] = [];
   nextId = 1000;
   /** What listServerTypes answers: beast's and tiny's first types, priced. */
@@ -230,6 +233,59 @@ export class MemoryHetzner implements HetznerApi {
   deleteSshKey(id: number): Promise<"deleted" | "gone"> {
     this.#call("deleteSshKey");
     return Promise.resolve(this.keys.delete(id) ? "deleted" : "gone");
+  }
+  addImage(partial: Partial<Image> & { labels: Labels }): Image {
+    const image: Image = {
+      id: partial.id ?? this.nextId++,
+      type: partial.type ?? "snapshot",
+      status: partial.status ?? "available",
+      description: partial.description ?? "",
+      imageSizeGb: partial.imageSizeGb === undefined ? 1.5 : partial.imageSizeGb,
+      diskSizeGb: partial.diskSizeGb ?? 80,
+      createdMs: partial.createdMs ?? this.clock.nowMs,
+      createdFrom: partial.createdFrom ?? null,
+      architecture: partial.architecture ?? "x86",
+      labels: partial.labels,
+    };
+    this.images.set(image.id, image);
+    return image;
+  }
+  createSnapshot(
+    serverId: number,
+    request: { description: string; labels: Labels },
+  ): Promise<{ image: Image; actionId: number | null }> {
+    this.#call("createSnapshot");
+    const server = this.servers.get(serverId);
+    if (!server) throw apiError("POST", `/servers/${serverId}/actions/create_image`, 404, "not_found");
+    const image = this.addImage({ ...request, createdFrom: { id: serverId, name: server.name } });
+    return Promise.resolve({ image: structuredClone(image), actionId: 2 });
+  }
+  /** Selector terms `k=v` and a bare `k` (present), as crabbox sends them. */
+  listImages(query: { type?: string; labelSelector?: string }): Promise<Image[]> {
+    this.#call("listImages");
+    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+    return Promise.resolve(
+      [...this.images.values()].filter((i) =>
+        (query.type === undefined || i.type === query.type) &&
+        terms.every(([k, v]) => (v === undefined ? k in i.labels : i.labels[k] === v))
+      ).map((i) => structuredClone(i)),
+    );
+  }
+  getImage(id: number): Promise<Image | null> {
+    this.#call("getImage");
+    const image = this.images.get(id);
+    return Promise.resolve(image ? structuredClone(image) : null);
+  }
+  replaceImageLabels(id: number, labels: Labels): Promise<Image> {
+    this.#call("replaceImageLabels");
+    const image = this.images.get(id);
+    if (!image) throw apiError("PUT", `/images/${id}`, 404, "not_found");
+    image.labels = { ...labels };
+    return Promise.resolve(structuredClone(image));
+  }
+  deleteImage(id: number): Promise<"deleted" | "gone"> {
+    this.#call("deleteImage");
+    return Promise.resolve(this.images.delete(id) ? "deleted" : "gone");
   }
   countServers(query: { labelSelector?: string }): Promise<ServerCount> {
     this.#call("countServers");

@@ -17,6 +17,7 @@ const CRABBOX_TOP_LEVEL = new Set([
   "users",
   "write_files",
   "runcmd",
+  "bootcmd",
 ]);
 
 // deno-lint-ignore no-explicit-any

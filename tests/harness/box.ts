@@ -63,10 +63,22 @@ export class Box {
   }
 
   /** Server directory, network namespace and the image's host key (what exists before first boot). */
-  async create(pinnedHostKey: { priv: string; pub: string } | null, rootKeys: string[]): Promise<void> {
+  async create(
+    pinnedHostKey: { priv: string; pub: string } | null,
+    rootKeys: string[],
+    /** A snapshot's disk (images.ts) to boot from: copied, then the machine's own files are made. */
+    fromDisk?: string,
+  ): Promise<void> {
     const d = this.dir;
     // A recycled index must not inherit the last server's disk.
     await Deno.remove(d, { recursive: true }).catch(() => {});
+    if (fromDisk) {
+      await sh(["cp", "-a", fromDisk, d]);
+      // cloud-init's ssh_deletekeys: the snapshot's host key never survives into a new instance.
+      for (const f of ["ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"]) {
+        await Deno.remove(`${d}/etc/${f}`).catch(() => {});
+      }
+    }
     for (
       const sub of ["etc/ssh/sshd_config.d", "home", "root/.ssh", "usr/local/bin", "var/lib/crabbox", "work"]
     ) {
@@ -208,6 +220,7 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
       return;
     }
     const d = this.dir;
+    await this.#bootcmd(doc.bootcmd);
     const user = doc.users?.find((u: { name?: string }) => u?.name === "crabbox");
     if (user) {
       await appendInPlace(`${d}/etc/passwd`, PASSWD_LINE);
@@ -258,6 +271,24 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
     };
     await this.restart();
   }
+
+  /**
+   * bootcmd runs before users and keys are written, as cloud-init's init stage does; inside the box's
+   * namespaces, where only the box's own dirs (/home, /work, /var/lib/crabbox, …) are its disk.
+   * `cloud-init-per <frequency> <name>` is a first boot's no-op wrapper here.
+   */
+  async #bootcmd(entries: unknown): Promise<void> {
+    if (!Array.isArray(entries)) return;
+    for (const entry of entries) {
+      let argv = Array.isArray(entry) ? entry.map(String) : ["sh", "-c", String(entry)];
+      if (argv[0] === "cloud-init-per") argv = argv.slice(3);
+      const result = await this.exec(argv);
+      this.bootcmdResults.push({ argv: argv.slice(0, 3), code: result.code, stderr: result.stderr });
+    }
+  }
+
+  /** What each bootcmd entry did (for tests). */
+  readonly bootcmdResults: { argv: string[]; code: number; stderr: string }[] = [];
 
   /** Runs argv inside the server's namespaces (mount + pid + net), e.g. to list its processes. */
   async exec(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -31,6 +31,7 @@ import {
 import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
 import { peakRate, TokenBucket } from "./rate_limit.ts";
+import { FakeImages } from "./images.ts";
 
 /**
  * A server's timeline, in ms from the moment its machine exists (netns and disk made: "booted"), never
@@ -112,6 +113,8 @@ export interface FakeServer {
   /** The timeline's side effects (sshd start, cloud-init); status and IP are derived by settle(). */
   timers: ReturnType<typeof setTimeout>[];
   knobs: Knobs;
+  /** The snapshot's disk this server boots from (a copy of it becomes its box dir). */
+  fromDisk?: string;
 }
 
 export interface FakeKey {
@@ -165,6 +168,8 @@ export class FakeHetzner {
   validateUserData: (yaml: string) => string[] = () => [];
   /** Inode → name of every network namespace this fake made (the leak check looks for survivors). */
   readonly namespaces = new Map<number, string>();
+  /** Snapshot images (create_image, /images), tests/harness/images.ts. */
+  readonly images: FakeImages;
   #nextId = 40_000_000;
   #usedIndexes = new Set<number>();
   #runId: string;
@@ -173,6 +178,7 @@ export class FakeHetzner {
   constructor(readonly token: string, root: string, runId: string) {
     this.#root = root;
     this.#runId = runId;
+    this.images = new FakeImages(root);
   }
 
   /** The fake's own (skewable) clock: `Date`, `created`, action times. */
@@ -283,6 +289,32 @@ export class FakeHetzner {
       if (method === "GET") return reply.json(200, { server: this.#serverJson(server) });
       if (method === "PUT") return this.#updateServer(server, body, reply);
       if (method === "DELETE") return await this.#deleteServer(server, reply, now);
+    }
+    if ((m = path.match(/^\/servers\/(\d+)\/actions\/create_image$/)) && method === "POST") {
+      return await this.#createImage(Number(m[1]), body, reply, now);
+    }
+    if (path === "/images" && method === "GET") {
+      const images = this.images.list(url, now);
+      return images
+        ? list.page("images", images)
+        : reply.error(422, "invalid_input", "invalid label_selector");
+    }
+    if ((m = path.match(/^\/images\/(\d+)$/))) {
+      const id = Number(m[1]);
+      const found = this.images.get(id, now);
+      if (!found) return reply.error(404, "not_found", "image not found");
+      if (method === "GET") return reply.json(200, { image: found });
+      const image = this.images.images.get(id);
+      if (!image) return reply.error(403, "forbidden", "system images cannot be changed");
+      if (method === "PUT") {
+        const updated = this.images.update(id, body);
+        if (typeof updated === "string") return reply.error(422, "invalid_input", updated);
+        return reply.json(200, { image: this.images.json(image, now) });
+      }
+      if (method === "DELETE") {
+        await this.images.delete(id);
+        return reply.empty(204);
+      }
     }
     if ((m = path.match(/^\/servers\/(\d+)\/actions\/(\d+)$/)) && method === "GET") {
       const action = this.actions.get(Number(m[2]));
@@ -440,7 +472,9 @@ export class FakeHetzner {
       : locationIndex(body.location ?? "fsn1");
     if (locIndex === null) return invalid("location not found");
     const location = LOCATIONS[locIndex][0];
-    const image = imageIndex(imageRef, architectureOf(serverType));
+    const snapshot = this.images.bootable(imageRef, serverType, Date.now());
+    if (typeof snapshot === "string") return invalid(snapshot);
+    const image = snapshot ? 0 : imageIndex(imageRef, architectureOf(serverType));
     if (image === null) return invalid("image not found");
     const labels = (body.labels ?? {}) as Record<string, string>;
     const problem = labelProblem(labels);
@@ -487,6 +521,7 @@ export class FakeHetzner {
       bootedAt: null,
       timers: [],
       knobs,
+      fromDisk: snapshot?.disk,
     };
     this.servers.set(server.id, server);
     let bootedAt: number;
@@ -545,7 +580,7 @@ export class FakeHetzner {
     const knobs = server.knobs;
     const box = new Box(this.#runId, server.index!, this.#root, server.name);
     server.box = box;
-    await box.create(pinnedHostKey(server.userData), rootKeys);
+    await box.create(pinnedHostKey(server.userData), rootKeys, server.fromDisk);
     if (box.netnsInode !== null) this.namespaces.set(box.netnsInode, box.netns);
     if (knobs.sshBlackhole) await box.blackhole();
     const bootedAt = Date.now();
@@ -559,6 +594,34 @@ export class FakeHetzner {
     at(knobs.tSsh22, () => box.powerOn());
     at(knobs.tCloudInit, () => box.applyUserData(server.userData ?? "", this.validateUserData, knobs));
     return bootedAt;
+  }
+
+  /** The disk is copied at the POST; the image is `creating` until its action is done. */
+  async #createImage(
+    serverId: number,
+    body: Record<string, unknown>,
+    reply: Replier,
+    now: number,
+  ): Promise<Response> {
+    const server = this.servers.get(serverId);
+    if (!server) return reply.error(404, "not_found", "server not found");
+    if (body.type !== undefined && body.type !== "snapshot" && body.type !== "backup") {
+      return reply.error(422, "invalid_input", "type must be snapshot or backup");
+    }
+    const labels = (body.labels ?? {}) as Record<string, string>;
+    const problem = labelProblem(labels);
+    if (problem) return reply.error(422, "invalid_input", problem);
+    if (!server.box) return reply.error(409, "conflict", "fake: a paper server has no disk to snapshot");
+    const image = await this.images.snapshot({
+      id: this.#nextId++,
+      server: { id: server.id, name: server.name, serverType: server.serverType, dir: server.box.dir },
+      description: typeof body.description === "string" ? body.description : "",
+      labels,
+      now,
+      clock: this.now(),
+    });
+    const action = this.#newAction("create_image", server.id, now, image.doneAt - now);
+    return reply.json(201, { image: this.images.json(image, now), action: this.#actionJson(action, now) });
   }
 
   #updateServer(server: FakeServer, body: Record<string, unknown>, reply: Replier): Response {

@@ -70,9 +70,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   front = startTcpFront(api.addr.port);
   const directEndpoint = `http://127.0.0.1:${front.port}`;
   let prism: PrismProxy | null = null;
+  const imageCount = () => (fake.images.images.size ? { images: fake.images.images.size } : {});
   const leaks = async (): Promise<LeakReport> => ({
     servers: fake.servers.size,
     sshKeys: fake.keys.size,
+    ...imageCount(),
     netns: [...await leftoverNetworkObjects(runId), ...await processesInNamespaces(fake.namespaces)],
   });
   const admin = Deno.serve(
@@ -105,7 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     violations: () => prism?.violations() ?? [],
     stop: () => {
       stopped ??= (async () => {
-        const counts = { servers: fake.servers.size, sshKeys: fake.keys.size };
+        const counts = { servers: fake.servers.size, sshKeys: fake.keys.size, ...imageCount() };
         await fake.shutdown();
         await prism?.stop();
         await front.close();

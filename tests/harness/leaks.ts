@@ -67,5 +67,7 @@ async function lines(cmd: string[]): Promise<string[]> {
 export interface LeakReport {
   servers: number;
   sshKeys: number;
+  /** Snapshot images left; present only when some are (so a clean report reads as before). */
+  images?: number;
   netns: string[];
 }

@@ -224,6 +224,7 @@ Deno.test("orphans: what the sweep's own dry run would delete, with reasons; kee
     servers,
     sshKeys: keys,
     local: { pruned: [] },
+    checkpoints: [],
     summary: { deleted: 0, skipped: 0, failed: 0 },
   });
   const clean = orphansCheck(report([item({}), item({ id: 2, keep: true, reason: "keep_within_ttl" })]));

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   changedFilesScript,
+  checkpointFlushScript,
   commitSyncScript,
   doctorProbeScript,
   envUploadScript,
@@ -368,6 +369,7 @@ Deno.test("every ssh/scripts/*.sh is one builder's script, sent as the file says
   const at = { workRoot: "/w", workdir: "/w/d", runId: "r", repo: "p", leaseId: "l", head: "h", branch: "b" };
   const built = [
     changedFilesScript(at),
+    checkpointFlushScript(at),
     commitSyncScript({ ...at, fingerprint: "f", source: "s" }),
     doctorProbeScript(at),
     envUploadScript(at),
@@ -422,4 +424,20 @@ Deno.test("doctor probe: key=value lines for user, work root and readiness; make
   const absent = await runWith(doctorProbeScript({ workRoot: `${root}/absent` }));
   assert.match(absent.stdout, /^workroot=missing$/m);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("checkpoint flush: forwarded env files are gone and the disk synced before a snapshot", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/.crabbox/env`, { recursive: true });
+    await Deno.writeTextFile(`${root}/.crabbox/env/run_1.env`, "SECRET=x\n");
+    await Deno.mkdir(`${root}/cbx_aaaaaaaaaaaa/webapp`, { recursive: true });
+    const result = await runWith(checkpointFlushScript({ workRoot: root }));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "FLUSHED\n");
+    assert.equal(await Deno.stat(`${root}/.crabbox/env`).catch(() => null), null);
+    assert.ok((await Deno.stat(`${root}/cbx_aaaaaaaaaaaa/webapp`)).isDirectory, "the workdir stays");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

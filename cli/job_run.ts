@@ -12,6 +12,7 @@ import { type RunSettings, startSweep } from "./settings.ts";
 import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
 import { prepareSync } from "../sync/preflight.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import { forkShape, markCheckpointUsed } from "../lease/checkpoint_fork.ts";
 
 function checkGlobs(job: JobSpec): void {
   for (const glob of [...job.junit, ...job.artifacts, ...job.requiredArtifacts]) {
@@ -45,6 +46,25 @@ export async function runJob(
   // As run does: a pool name becomes a label value, so it is sanitized like one.
   const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
   const env = forwardEnv(ctx, settings, job.envAllow, new Set());
+  const shape = {
+    ...settings.shape,
+    className: job.className,
+    serverType: job.serverType ?? undefined,
+    architecture: job.architecture,
+    locations: job.locations,
+    image: job.image,
+    ttlSecs: job.ttlSecs,
+    idleSecs: job.idleSecs,
+    keep: job.keep,
+    profile: job.profile,
+  };
+  // `checkpoint:` shapes a fresh box only: --id and a pool box already have their disk.
+  const fork = job.checkpoint && !options.id && !pool
+    ? await forkShape(ctx.hetzner(settings.endpoint), job.checkpoint, shape, {
+      typeGiven: job.className !== settings.config.config.class || job.serverType !== null,
+      archGiven: false,
+    }, ctx.interrupt.signal)
+    : null;
 
   ctx.exitCode = await runWithResults(runContext(ctx, settings), {
     argv: job.commandArgv,
@@ -54,18 +74,7 @@ export async function runJob(
     id: options.id,
     pool,
     stop: job.stop,
-    shape: {
-      ...settings.shape,
-      className: job.className,
-      serverType: job.serverType ?? undefined,
-      architecture: job.architecture,
-      locations: job.locations,
-      image: job.image,
-      ttlSecs: job.ttlSecs,
-      idleSecs: job.idleSecs,
-      keep: job.keep,
-      profile: job.profile,
-    },
+    shape: fork?.shape ?? shape,
     sync,
     repo: settings.repo,
     graceSecs: settings.config.config.sweep.grace,
@@ -87,4 +96,7 @@ export async function runJob(
     maxArtifactBytes: settings.config.config.results.maxArtifactBytes,
     resultFile: join(resultsDir, `crabbox-${job.name}.json`),
   });
+  if (fork) {
+    await markCheckpointUsed(ctx.hetzner(settings.endpoint), ctx.out, fork.image, ctx.interrupt.signal);
+  }
 }

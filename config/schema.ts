@@ -49,6 +49,11 @@ const HOUR = 3600;
 const LEASE_BOUNDS = { min: 60, max: 168 * HOUR };
 
 const nonEmptyString = (v: unknown) => (v === "" ? "must not be empty" : null);
+const checkpointRefValue = (v: unknown) =>
+  typeof v === "string" &&
+    /^(chk_[0-9a-f]{12}|(?!chk_)[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)$/.test(v)
+    ? null
+    : "must be a checkpoint id (chk_ and 12 hex digits) or a checkpoint name";
 const classValue = (v: unknown) => nonEmptyString(v) ?? classProblem(v as string);
 const absolutePath = (v: unknown) =>
   typeof v === "string" && v.startsWith("/") && !v.split("/").includes("..")
@@ -516,6 +521,11 @@ export const JOB_KEYS: Record<string, KeySpec> = {
   },
   keep: { doc: "Keep the box (idle-exempt, ttl-capped).", type: "bool", default: false },
   pool: { doc: "Claim from this warm pool.", ...jobString, check: nonEmptyString },
+  checkpoint: {
+    doc: "Fork the box from this checkpoint (id `chk_…` or name), as `crabbox checkpoint fork` does.",
+    ...jobString,
+    check: checkpointRefValue,
+  },
   "env.allow": { doc: "Appended to the allowlist.", type: "stringList", default: [] },
   "env.set": { doc: "Constants for this job.", type: "stringMap", default: {} },
   junit: { doc: "JUnit globs, relative to the workdir.", ...jobGlobs },
@@ -630,6 +640,7 @@ export interface JobConfig {
   idleTimeout?: number;
   keep: boolean;
   pool?: string;
+  checkpoint?: string;
   env: { allow: string[]; set: Record<string, string> };
   junit: string[];
   artifacts: string[];

@@ -39,6 +39,8 @@ export interface JobSpec {
   idleSecs: number;
   keep: boolean;
   pool: string | null;
+  /** A fresh box is forked from this checkpoint (id or name). */
+  checkpoint: string | null;
   envAllow: string[];
   envSet: Record<string, string>;
   junit: string[];
@@ -122,6 +124,7 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
         "--idle-timeout",
         formatDuration(job.idleSecs),
         ...(job.keep ? ["--keep"] : []),
+        ...(job.checkpoint ? ["--from-checkpoint", job.checkpoint] : []),
       ],
     });
   }

@@ -35,6 +35,7 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     idleSecs: def.idleTimeout ?? c.idleTimeout,
     keep: def.keep,
     pool: def.pool ?? null,
+    checkpoint: def.checkpoint ?? null,
     envAllow: def.env.allow,
     // The config's env.set (a selected profile's included), then the job's own.
     envSet: { ...c.env.set, ...def.env.set },

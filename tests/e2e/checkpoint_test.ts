@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startHarness } from "../harness/harness.ts";
-import { sandbox } from "./_cli.ts";
+import { git, sandbox } from "./_cli.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -135,6 +135,22 @@ Deno.test("checkpoint create, fork, list, prune, sweep, delete", async (t) => {
         );
       },
     );
+
+    await t.step("a job with checkpoint: runs on a fresh fork, released after", async () => {
+      const config = "jobs:\n  hydrated:\n    checkpoint: deps\n    class: tiny\n    noSync: true\n" +
+        "    command: cat marker.txt\n";
+      await Deno.writeTextFile(`${box.repo}/.crabbox.yaml`, config);
+      await git(box.repo, "add", ".crabbox.yaml");
+      await git(box.repo, "commit", "-qm", "a job on the checkpoint");
+      const plan = await box.crabbox(["job", "run", "hydrated", "--dry-run"]);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /^crabbox warmup .* --from-checkpoint deps$/m);
+      const before = fake.servers.size;
+      const job = await box.crabbox(["job", "run", "hydrated"]);
+      assert.equal(job.code, 0, job.stderr);
+      assert.match(job.stdout, /^from-source$/m);
+      assert.equal(fake.servers.size, before, "the job's fork is released");
+    });
 
     await t.step("list shows the checkpoint, its size and a fresh last_used_at", async () => {
       const list = await box.crabbox(["checkpoint", "list", "--json"]);

@@ -46,7 +46,15 @@ export async function warmup(ctx: CommandContext, flags: WarmupFlags): Promise<v
     if (count > 1 && flags.pool === undefined) {
       throw usageError("--count needs --pool", "e.g. crabbox warmup --pool --count 3");
     }
-    if (flags.fromCheckpoint !== undefined) checkpointRef(flags.fromCheckpoint);
+    if (flags.fromCheckpoint !== undefined) {
+      checkpointRef(flags.fromCheckpoint);
+      if (flags.image !== undefined) {
+        throw usageError(
+          "--image cannot be combined with a checkpoint: the box boots the checkpoint's snapshot",
+          "drop --image",
+        );
+      }
+    }
     const wait = flags.wait !== false;
     const settings = await loadRunSettings(ctx, flags);
     const pool = flags.pool === undefined

@@ -75,6 +75,11 @@ Deno.test("checkpoint mistakes: one line naming the flag, exit 2, no API call", 
       ],
       [["checkpoint", "prune", "--unused-for", "soon"], /--unused-for soon: must be a duration/],
       [["warmup", "--from-checkpoint", "x!"], /"x!" is not a checkpoint id or name/],
+      [
+        ["checkpoint", "fork", "deps", "--image", "debian-12"],
+        /--image cannot be combined with a checkpoint/,
+      ],
+      [["warmup", "--from-checkpoint", "deps", "--image", "debian-12"], /--image cannot be combined/],
     ];
     for (const [argv, stderr] of rows) {
       const result = await cli.run(...argv);

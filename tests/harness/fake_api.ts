@@ -10,7 +10,6 @@ import {
   datacenterJson,
   datacenterLocationIndex,
   imageIndex,
-  imageJson,
   IMAGES,
   locationIndex,
   locationJson,
@@ -368,14 +367,6 @@ export class FakeHetzner {
       return list.page("datacenters", named(LOCATIONS.map((_, i) => datacenterJson(i))), {
         recommendation: 1,
       });
-    }
-    if (path === "/images") {
-      const arch = url.searchParams.get("architecture");
-      const types = url.searchParams.getAll("type");
-      const images = named(IMAGES.map((_, i) => imageJson(i))).filter((image) =>
-        (arch === null || image.architecture === arch) && (types.length === 0 || types.includes(image.type))
-      );
-      return list.page("images", images);
     }
     return null;
   }

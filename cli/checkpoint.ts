@@ -67,6 +67,12 @@ function createCommand(ctx: CommandContext) {
           repo: settings.repo,
           shape: settings.shape,
           lockTimeoutMs: (lockTimeout ?? settings.config.config.run.lockTimeout) * 1000,
+          onImage: (image) => {
+            ctx.onSecondInterrupt = image && (() =>
+              ctx.out.notice(
+                `snapshot image ${image.id} (checkpoint ${image.labels.checkpoint}) may remain: crabbox checkpoint delete ${image.labels.checkpoint}`,
+              ));
+          },
         },
       );
       if (ctx.globals.json) return ctx.out.json(view);

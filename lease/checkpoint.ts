@@ -73,6 +73,8 @@ export interface CreateCheckpointRequest {
   shape: LeaseShape;
   lockTimeoutMs: number;
   waitTimeoutMs?: number;
+  /** Called once the image exists (null again when it is finished or deleted): a second Ctrl-C names it. */
+  onImage?: (image: Image | null) => void;
 }
 
 /**
@@ -141,6 +143,7 @@ export async function createCheckpoint(
     const description = `crabbox checkpoint ${id}${request.name ? ` (${request.name})` : ""} of ${leaseId}`;
     const created = await postSnapshot(api, server.id, { description, labels }, id, signal);
     image = created.image;
+    request.onImage?.(image);
     out.progress(`snapshot image ${image.id} for checkpoint ${id}; Hetzner is copying the disk`);
     image = await waitAvailable(ctx, image, created.actionId, request.waitTimeoutMs ?? SNAPSHOT_WAIT_MS);
     return checkpointView(image);
@@ -148,6 +151,7 @@ export async function createCheckpoint(
     if (image) await deleteHalfMade(ctx, image);
     throw error;
   } finally {
+    request.onImage?.(null);
     await lock.release();
     await box.closeMaster();
   }

@@ -81,6 +81,26 @@ Deno.test("checkpoint create, fork, list, prune, sweep, delete", async (t) => {
     });
 
     await t.step(
+      "Ctrl-C while Hetzner copies exits 130 and leaves no image, and the box lock free",
+      async () => {
+        fake.images.snapshotMs = 60_000;
+        try {
+          const running = box.spawn(["checkpoint", "create", source, "--name", "interrupted"]);
+          await running.waitForStderr("Hetzner is copying the disk");
+          running.child.kill("SIGINT");
+          const result = await running.done;
+          assert.equal(result.code, 130, result.stderr);
+          assert.match(result.stderr, /deleted the unfinished snapshot image \d+/);
+        } finally {
+          fake.images.snapshotMs = 1500;
+        }
+        assert.equal(fake.images.images.size, 1, "only the finished checkpoint");
+        const lock = await box.crabbox(["run", "--id", source, "--no-sync", "--", "true"]);
+        assert.equal(lock.code, 0, lock.stderr);
+      },
+    );
+
+    await t.step(
       "checkpoint fork boots a new lease with the workdir, the cache and its own host key",
       async () => {
         const forked = await box.crabbox(["checkpoint", "fork", "deps", "--class", "tiny", "--json"]);

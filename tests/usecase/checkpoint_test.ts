@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createCheckpoint } from "../../lease/checkpoint.ts";
 import { CrabboxError } from "../../core/errors.ts";
-import { existingLease, leaseShape, type World, world } from "./_world.ts";
+import { apiError, existingLease, leaseShape, type World, world } from "./_world.ts";
 
 const LEASE = "cbx_0000000000ee";
 
@@ -111,6 +111,25 @@ Deno.test("checkpoint create: a box busy past the lock timeout is not snapshotte
     await assert.rejects(request(w), (error) => error instanceof CrabboxError && error.exitCode === 5);
     assert.equal(w.api.calls.includes("createSnapshot"), false);
     assert.deepEqual(w.box.calls("checkpoint_flush"), []);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("checkpoint create: a snapshot whose answer was lost is found by its label, not made twice", async () => {
+  const w = await world();
+  try {
+    await existingLease(w, LEASE);
+    w.box.answers.checkpoint_flush = () => ({ code: 0, stdout: "FLUSHED\n" });
+    const create = w.api.createSnapshot.bind(w.api);
+    w.api.createSnapshot = async (serverId, body) => {
+      await create(serverId, body);
+      throw apiError("POST", `/servers/${serverId}/actions/create_image`, 503, "unavailable");
+    };
+    const view = await request(w);
+    assert.equal(w.api.images.size, 1);
+    assert.equal([...w.api.images.values()][0].labels.checkpoint, view.id);
+    assert.equal(w.api.calls.filter((call) => call === "createSnapshot").length, 1, "sent once");
   } finally {
     await w.cleanup();
   }

@@ -38,6 +38,7 @@ export type WarmupFlags = LeaseCreateFlags & {
 
 /** warmup's action, also `checkpoint fork <id>` (flags.fromCheckpoint set). */
 export async function warmup(ctx: CommandContext, flags: WarmupFlags): Promise<void> {
+  // One block, as the action's body was: the lines inside keep their place for other branches' merges.
   {
     const count = flags.count === undefined ? 1 : Number(flags.count);
     if (!Number.isInteger(count) || count < 1 || count > 10) {

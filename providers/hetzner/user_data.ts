@@ -64,7 +64,7 @@ touch /var/lib/crabbox/bootstrapped
 const FORK_SCRIPT = `set -u
 root=$1 src=$2 new=$3 user=$4
 rm -f /var/lib/crabbox/bootstrapped "/home/$user/.ssh/authorized_keys"
-if [ -d "$root/$src" ] && [ ! -e "$root/$new" ]; then mv -- "$root/$src" "$root/$new"; fi
+if [ -n "$src" ] && [ -d "$root/$src" ] && [ ! -e "$root/$new" ]; then mv -- "$root/$src" "$root/$new"; fi
 for dir in "$root"/cbx_*; do
   [ "$dir" = "$root/$new" ] || rm -rf -- "$dir"
 done

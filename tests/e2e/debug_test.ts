@@ -71,7 +71,8 @@ Deno.test("--debug run shows every API call with status, duration and correlatio
     harness.fake.log.length = 0;
     const listed = await box.crabbox(["list"], { env: { CRABBOX_DEBUG: "1" } });
     assert.equal(listed.code, 0, listed.stderr);
-    const [get] = harness.fake.log;
+    // list also looks up checkpoints beside the servers: match the GET /servers line by its own id.
+    const get = harness.fake.log.find((request) => request.path === "/servers")!;
     assert.match(
       listed.stderr,
       new RegExp(

@@ -6,10 +6,12 @@ import type { Clock } from "../../core/deps.ts";
 import type {
   Action,
   CallOptions,
+  CreateNetworkRequest,
   CreateServerRequest,
   HetznerApi,
   Labels,
   Location,
+  Network,
   Server,
   ServerCount,
   ServerType,
@@ -19,7 +21,14 @@ import type {
 import type { paths } from "./schema.d.ts";
 import { HetznerApiError } from "./errors.ts";
 import { HetznerHttp, type HttpResponse } from "./http.ts";
-import { decodeAction, decodeLocation, decodeServer, decodeServerType, decodeSshKey } from "./decode.ts";
+import {
+  decodeAction,
+  decodeLocation,
+  decodeNetwork,
+  decodeServer,
+  decodeServerType,
+  decodeSshKey,
+} from "./decode.ts";
 import { nextPage, pageProblem, pageUrl } from "./pagination.ts";
 import { createServerSafely } from "./create_server.ts";
 
@@ -27,6 +36,7 @@ export { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.ts";
 
 type CreateSshKeyBody = paths["/ssh_keys"]["post"]["requestBody"]["content"]["application/json"];
 type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
+type CreateNetworkBody = paths["/networks"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -165,6 +175,40 @@ class HetznerClient implements HetznerApi {
 
   async deleteSshKey(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
     return await this.#delete(`/ssh_keys/${id}`, options);
+  }
+
+  async listNetworks(
+    query: { labelSelector?: string; name?: string },
+    options: CallOptions = {},
+  ): Promise<Network[]> {
+    const params = { label_selector: query.labelSelector, name: query.name };
+    return await this.#list("/networks", "networks", decodeNetwork, params, options);
+  }
+
+  async getNetwork(id: number, options: CallOptions = {}): Promise<Network | null> {
+    const response = await this.#getOrNull(`/networks/${id}`, options);
+    return response && this.#decodeOne(response, "GET", `/networks/${id}`, "network", decodeNetwork);
+  }
+
+  /** Sent once: a pond resolves an ambiguous create by listing its networks by label (lease/pond_network.ts). */
+  async createNetwork(request: CreateNetworkRequest, options: CallOptions = {}): Promise<Network> {
+    const body: CreateNetworkBody = {
+      name: request.name,
+      ip_range: request.ipRange,
+      labels: request.labels,
+      subnets: [{ type: "cloud", ip_range: request.ipRange, network_zone: request.networkZone }],
+    };
+    const response = await this.#http.once({
+      method: "POST",
+      path: "/networks",
+      body,
+      signal: options.signal,
+    });
+    return this.#decodeOne(response, "POST", "/networks", "network", decodeNetwork);
+  }
+
+  async deleteNetwork(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
+    return await this.#delete(`/networks/${id}`, options);
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {

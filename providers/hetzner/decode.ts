@@ -3,7 +3,17 @@
  * ignored and null IPs tolerated. Only what crabbox cannot work without (id, name, a valid `created`
  * for servers and keys) makes an item undecodable: null, which a list skips with a warning.
  */
-import type { Action, Location, Money, Server, ServerType, ServerTypePrice, SshKey } from "./port.ts";
+import type {
+  Action,
+  Location,
+  Money,
+  Network,
+  PrivateNet,
+  Server,
+  ServerType,
+  ServerTypePrice,
+  SshKey,
+} from "./port.ts";
 import type { paths } from "./schema.d.ts";
 
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
@@ -11,6 +21,7 @@ type ApiSshKey = paths["/ssh_keys/{id}"]["get"]["responses"][200]["content"]["ap
 type ApiAction = paths["/actions/{id}"]["get"]["responses"][200]["content"]["application/json"]["action"];
 type ApiServerType =
   paths["/server_types"]["get"]["responses"][200]["content"]["application/json"]["server_types"][number];
+type ApiNetwork = paths["/networks/{id}"]["get"]["responses"][200]["content"]["application/json"]["network"];
 type ApiLocation =
   paths["/locations"]["get"]["responses"][200]["content"]["application/json"]["locations"][number];
 
@@ -58,6 +69,36 @@ export function decodeServer(raw: unknown): Server | null {
     labels: labelsOf(server.labels),
     serverType: nameOf(server.server_type) ?? "unknown",
     location,
+    privateNet: decodePrivateNet(server.private_net),
+  };
+}
+
+function decodePrivateNet(raw: unknown): PrivateNet[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((item) => {
+    const entry = record(item);
+    return entry && isId(entry.network) ? [{ network: entry.network, ip: text(entry.ip) }] : [];
+  });
+}
+
+export function decodeNetwork(raw: unknown): Network | null {
+  const network = record(raw) as Wire<ApiNetwork> | null;
+  if (!network || !isId(network.id) || text(network.name) === null) return null;
+  const createdMs = timestamp(network.created);
+  if (createdMs === null) return null;
+  const subnets = Array.isArray(network.subnets) ? network.subnets : [];
+  return {
+    id: network.id,
+    name: network.name as string,
+    ipRange: text(network.ip_range) ?? "",
+    subnets: subnets.flatMap((item) => {
+      const subnet = record(item);
+      const zone = text(subnet?.network_zone);
+      return zone === null ? [] : [{ ipRange: text(subnet?.ip_range), networkZone: zone }];
+    }),
+    serverIds: Array.isArray(network.servers) ? network.servers.filter(isId) : [],
+    labels: labelsOf(network.labels),
+    createdMs,
   };
 }
 

@@ -65,6 +65,7 @@ export async function runJob(
       idleSecs: job.idleSecs,
       keep: job.keep,
       profile: job.profile,
+      pond: settings.shape.pond ?? job.pond ?? undefined,
     },
     sync,
     repo: settings.repo,

@@ -10,7 +10,9 @@ import { loadBaseSettings } from "./settings.ts";
 export function sweepCommand(ctx: CommandContext) {
   return new Command("sweep")
     .alias("cleanup")
-    .description("delete expired crabbox servers and SSH keys, judged by labels alone (for cron)")
+    .description(
+      "delete expired crabbox servers, SSH keys and empty pond networks, judged by labels alone (for cron)",
+    )
     .option("--dry-run", "report what would be deleted; delete nothing")
     .option("--grace <duration>", "extra time for running/provisioning boxes past expiry (default 1h)")
     .option("--verbose", "also print every skipped server and why")
@@ -75,11 +77,29 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
           }`,
         );
       }
+      for (const network of report.networks) {
+        if (network.result === "skipped" && !flags.verbose) continue;
+        const verb = network.result === "would_delete"
+          ? "would delete"
+          : network.result === "failed"
+          ? "failed to delete"
+          : network.result;
+        ctx.out.result(
+          `${verb} network ${network.id} ${network.name} pond=${
+            network.pond ?? "-"
+          } reason=${network.reason}${network.error ? ` error=${network.error}` : ""}`,
+        );
+      }
       const keysDeleted = report.sshKeys.filter((k) =>
         k.result === "deleted" || k.result === "would_delete"
       ).length;
+      const networksDeleted = report.networks.filter((n) =>
+        n.result === "deleted" || n.result === "would_delete"
+      );
+      // Only when there are pond networks at all: the line cron logs keep their shape otherwise.
+      const networksPart = report.networks.length ? `; networks deleted=${networksDeleted.length}` : "";
       ctx.out.result(
-        `sweep: servers deleted=${report.summary.deleted} skipped=${report.summary.skipped} failed=${report.summary.failed}; ssh keys deleted=${keysDeleted}; local lease dirs pruned=${report.local.pruned.length}`,
+        `sweep: servers deleted=${report.summary.deleted} skipped=${report.summary.skipped} failed=${report.summary.failed}; ssh keys deleted=${keysDeleted}${networksPart}; local lease dirs pruned=${report.local.pruned.length}`,
       );
     });
 }

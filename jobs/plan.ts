@@ -39,6 +39,8 @@ export interface JobSpec {
   idleSecs: number;
   keep: boolean;
   pool: string | null;
+  /** A normalized pond name (the job's `pond:` key). */
+  pond: string | null;
   envAllow: string[];
   envSet: Record<string, string>;
   junit: string[];

@@ -11,6 +11,7 @@ import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { listLeaseDirs, removeLeaseDir } from "./store.ts";
+import { type NetworkItem, sweepPondNetworks } from "./pond_sweep.ts";
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -55,6 +56,8 @@ export interface SweepReport {
   graceSecs: number;
   servers: ServerItem[];
   sshKeys: KeyItem[];
+  /** Pond networks judged (docs/ponds.md). */
+  networks: NetworkItem[];
   local: { pruned: string[] };
   summary: { deleted: number; skipped: number; failed: number };
 }
@@ -127,6 +130,8 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     }
   }
 
+  const networks = await sweepPondNetworks(api, servers, deletedLeases, options);
+
   const pruned: string[] = [];
   if (options.local && !options.dryRun) {
     const alive = new Set(servers.map((s) => s.labels.lease).filter((l) => l && !deletedLeases.has(l)));
@@ -146,11 +151,13 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     graceSecs: options.graceSecs,
     servers: items,
     sshKeys,
+    networks,
     local: { pruned },
     summary: {
       deleted: count("deleted") + count("would_delete"),
       skipped: count("skipped"),
-      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length,
+      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length +
+        networks.filter((n) => n.result === "failed").length,
     },
   };
 }

@@ -73,7 +73,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const leaks = async (): Promise<LeakReport> => ({
     servers: fake.servers.size,
     sshKeys: fake.keys.size,
-    netns: [...await leftoverNetworkObjects(runId), ...await processesInNamespaces(fake.namespaces)],
+    netns: [
+      ...await leftoverNetworkObjects(runId),
+      ...await processesInNamespaces(fake.namespaces),
+      ...fake.networks.leftovers(),
+    ],
   });
   const admin = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -154,6 +158,7 @@ function removeExitHooks(): void {
 function destroyAllSync(): void {
   for (const { fake, prism } of live) {
     for (const server of fake.servers.values()) server.box?.destroySync();
+    fake.networks.destroySync();
     prism?.killSync();
   }
   live.clear();

@@ -60,6 +60,7 @@ export function decodeServer(raw: unknown): Server | null {
   if (createdMs === null) return null;
   const ipv4 = text(record(record(server.public_net)?.ipv4)?.ip);
   const location = nameOf(server.location) ?? nameOf(record(server.datacenter)?.location);
+  const privateNet = decodePrivateNet(server.private_net);
   return {
     id: server.id,
     name: server.name as string,
@@ -69,7 +70,8 @@ export function decodeServer(raw: unknown): Server | null {
     labels: labelsOf(server.labels),
     serverType: nameOf(server.server_type) ?? "unknown",
     location,
-    privateNet: decodePrivateNet(server.private_net),
+    // Absent when empty: most boxes are in no pond.
+    ...(privateNet.length > 0 ? { privateNet } : {}),
   };
 }
 

@@ -164,3 +164,36 @@ Deno.test("pond release: dry run changes nothing; the real one stops members and
     await cli.cleanup();
   }
 });
+
+Deno.test("config: a job's pond: key and pond.ipRange are checked with file:line, exit 2, no API call", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-pond-" });
+  await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  try {
+    const rows: [string, string[], RegExp][] = [
+      [
+        "jobs:\n  e2e:\n    command: make e2e\n    pond: '!!!'\n",
+        ["job", "run", "e2e"],
+        /^crabbox: error: .*\.crabbox\.yaml:4:11: jobs\.e2e\.pond .*must contain at least one letter or digit/m,
+      ],
+      [
+        "pond:\n  ipRange: 8.8.8.0/24\n",
+        ["warmup", "--pond", "pr-42"],
+        /^crabbox: error: .*\.crabbox\.yaml:2:12: pond\.ipRange .*"8\.8\.8\.0\/24" is not a private \(RFC 1918\) range/m,
+      ],
+    ];
+    for (const [yaml, argv, message] of rows) {
+      await Deno.writeTextFile(`${repo}/.crabbox.yaml`, yaml);
+      const cli = await fakeCli({ cwd: repo });
+      try {
+        const result = await cli.run(...argv);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, message);
+        assert.deepEqual(cli.hetzner.calls, []);
+      } finally {
+        await cli.cleanup();
+      }
+    }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -170,6 +170,26 @@ Deno.test("ponds: private network, <slug>.cbx, peers, release, sweep", async (t)
       assert.match(peers.stderr, /^crabbox: error: pond pr-42 not found$/m);
     });
 
+    await t.step(
+      "a job's pond: key joins its box; its release leaves the empty network to pond release",
+      async () => {
+        await Deno.writeTextFile(
+          `${box.repo}/.crabbox.yaml`,
+          "jobs:\n  hosts:\n    command: cat /etc/hosts\n    class: tiny\n    pond: PR_44\n",
+        );
+        const r = await box.crabbox(["job", "run", "hosts"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^10\.90\.\d+\.2\t[a-z]+-[a-z]+\.cbx\t# pond=pr-44$/m);
+        assert.equal(fake.servers.size, 0, "the job's box went by its stop policy");
+        assert.deepEqual([...fake.networks.networks.values()].map((n) => n.labels.pond), ["pr-44"]);
+        const release = await box.crabbox(["pond", "release", "pr-44"]);
+        assert.equal(release.code, 0, release.stderr);
+        assert.match(release.stdout, /^deleted network=\d+ 10\.90\.\d+\.0\/24$/m);
+        assert.equal(fake.networks.size, 0);
+        await Deno.remove(`${box.repo}/.crabbox.yaml`);
+      },
+    );
+
     await t.step("a first member killed mid-create leaves only what the sweep removes", async () => {
       // The server's POST hangs, so the kill lands after the network and the key exist.
       fake.faults.push({ method: "POST", path: "/servers", delayMs: 8_000, remaining: 1 });

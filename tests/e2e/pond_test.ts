@@ -224,6 +224,23 @@ Deno.test("ponds: private network, <slug>.cbx, peers, release, sweep", async (t)
       });
     });
 
+    await t.step("two CLIs racing for a pond's first member end with one network", async () => {
+      fake.skewMs = 0;
+      const [x, y] = await Promise.all(
+        ["a", "b"].map((slug) =>
+          box.crabbox(["warmup", "--class", "tiny", "--pond", "pr-45", "--slug", slug])
+        ),
+      );
+      assert.equal(x.code, 0, x.stderr);
+      assert.equal(y.code, 0, y.stderr);
+      const networks = [...fake.networks.networks.values()];
+      assert.equal(networks.length, 1, "one network");
+      assert.equal(networks[0].servers.size, 2, "both members on it");
+      const release = await box.crabbox(["pond", "release", "pr-45", "--json"]);
+      assert.equal(release.code, 0, release.stderr);
+      assert.deepEqual([fake.servers.size, fake.keys.size, fake.networks.size], [0, 0, 0]);
+    });
+
     assert.deepEqual(harness.violations(), []);
   } finally {
     await box.cleanup();

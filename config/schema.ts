@@ -6,7 +6,7 @@ import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint
 import { globProblem } from "../sync/rules.ts";
 import { classProblem } from "../lease/classes.ts";
 import { MAX_WAIT_SECS } from "../core/duration.ts";
-import { MAX_POND, normalizePondName, pondRangeProblem } from "../labels/pond.ts";
+import { DEFAULT_POND_RANGE, MAX_POND, normalizePondName, pondRangeProblem } from "../labels/pond.ts";
 
 export type ValueType =
   | "string"
@@ -422,7 +422,7 @@ export const KEYS: Record<string, KeySpec> = {
     doc:
       "Private range (RFC 1918, at least a /24) whose /24s pond networks take, one per pond. A crabbox extension (docs/ponds.md).",
     type: "string",
-    default: "10.90.0.0/16",
+    default: DEFAULT_POND_RANGE,
     env: "CRABBOX_POND_IP_RANGE",
     check: pondRange,
   },

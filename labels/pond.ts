@@ -9,6 +9,8 @@ import { fnv1a32 } from "./ids.ts";
 
 export const MAX_POND = 41;
 export const HOSTS_SUFFIX = ".cbx";
+/** Config pond.ipRange's default. */
+export const DEFAULT_POND_RANGE = "10.90.0.0/16";
 
 /** The Go CLI's normalizePondName: lower-case, runs outside [a-z0-9] become one "-", trimmed. */
 export function normalizePondName(value: string): string {

@@ -33,7 +33,7 @@ import { formatMoney, priceOf, type PriceTable } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
 import { ensurePondNetwork, locationsInZone } from "./pond_network.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
-import { privateIpOf } from "../labels/pond.ts";
+import { DEFAULT_POND_RANGE, privateIpOf } from "../labels/pond.ts";
 
 export interface LeaseShape {
   className: string;
@@ -146,14 +146,19 @@ async function acquireOnce(
   const name = serverName(slug, leaseId);
   const keyName = sshKeyName(leaseId);
   // Adopted or made before anything of the lease exists; an empty one is the sweep's after the grace.
+  const notify = (message: string) => out.progress(message);
   const network = shape.pond
-    ? await ensurePondNetwork(api, {
-      pond: shape.pond,
-      owner: shape.owner,
-      ipRange: shape.pondIpRange ?? "10.90.0.0/16",
-      locations: shape.locations,
-    }, (message) =>
-      out.progress(message), signal)
+    ? await ensurePondNetwork(
+      api,
+      {
+        pond: shape.pond,
+        owner: shape.owner,
+        ipRange: shape.pondIpRange ?? DEFAULT_POND_RANGE,
+        locations: shape.locations,
+      },
+      notify,
+      signal,
+    )
     : null;
   const locations = network ? locationsInZone(network, shape.locations) : shape.locations;
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
@@ -309,7 +314,7 @@ function takenSlugs(existing: Server[], pond: string | undefined, wanted: string
   return new Set();
 }
 
-/** The new member's line, then every reachable member's /etc/hosts (its own included). */
+/** The new member's line, then every reachable member's /etc/hosts (its own included); never throws. */
 async function joinPond(
   ctx: AcquireContext,
   shape: LeaseShape,
@@ -319,7 +324,7 @@ async function joinPond(
 ): Promise<void> {
   const fresh = privateIpOf(server, networkId)
     ? server
-    : await ctx.api.getServer(server.id, { signal: ctx.signal });
+    : await ctx.api.getServer(server.id, { signal: ctx.signal }).catch(() => null);
   const ip = fresh ? privateIpOf(fresh, networkId) : null;
   ctx.out.progress(`pond ${shape.pond}: ${slug}.cbx = ${ip ?? "pending"} on network ${networkId}`);
   await refreshPondHosts(ctx, shape.pond!, shape, { ready: server.id });

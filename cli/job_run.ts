@@ -57,6 +57,7 @@ export async function runJob(
     idleSecs: job.idleSecs,
     keep: job.keep,
     profile: job.profile,
+    pond: settings.shape.pond ?? job.pond ?? undefined,
   };
   // `checkpoint:` shapes a fresh box only: --id and a pool box already have their disk.
   const fork = job.checkpoint && !options.id && !pool

@@ -12,6 +12,7 @@ export interface LeaseCreateFlags {
   keep?: boolean;
   bootstrapTimeout?: string;
   arch?: string;
+  pond?: string;
 }
 
 export function addLeaseCreateOptions<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
@@ -28,7 +29,11 @@ export function addLeaseCreateOptions<T extends Command<unknown[], Record<string
     .option("--slug <slug>", "friendly name for a new lease (normalized, ≤ 41 chars)")
     .option("--keep", "keep the box after the run; exempt from idle expiry, not from the ttl")
     .option("--bootstrap-timeout <duration>", "SSH readiness deadline (default 20m)")
-    .option("--arch <arch>", "amd64 (default) or arm64: classes map to Hetzner's Ampere CAX types");
+    .option("--arch <arch>", "amd64 (default) or arm64: classes map to Hetzner's Ampere CAX types")
+    .option(
+      "--pond <name>",
+      "lease the box into a pond: a private network with its peers, reachable as <slug>.cbx (docs/ponds.md)",
+    );
   return command;
 }
 
@@ -45,6 +50,7 @@ export function givenLeaseCreateFlags(flags: LeaseCreateFlags): string[] {
     ["keep", "--keep"],
     ["bootstrapTimeout", "--bootstrap-timeout"],
     ["arch", "--arch"],
+    ["pond", "--pond"],
   ];
   return names.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
 }

@@ -13,6 +13,7 @@ import { versionCommand } from "./version_command.ts";
 import { sweepCommand } from "./sweep.ts";
 import { heartbeatCommand } from "./heartbeat.ts";
 import { poolCommand } from "./pool.ts";
+import { pondCommand } from "./pond.ts";
 import { syncPlanCommand } from "./sync_plan.ts";
 import { jobCommand } from "./job.ts";
 import { sshCommand } from "./ssh.ts";
@@ -91,6 +92,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
   program.addCommand(heartbeatCommand(ctx));
   program.addCommand(poolCommand(ctx));
   program.addCommand(checkpointCommand(ctx));
+  program.addCommand(pondCommand(ctx));
   program.addCommand(sweepCommand(ctx));
   program.addCommand(syncPlanCommand(ctx));
   program.addCommand(jobCommand(ctx));

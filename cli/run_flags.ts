@@ -49,6 +49,12 @@ export function checkRunFlags(argv: string[], flags: RunFlags): void {
   if (flags.id && flags.pool) {
     throw usageError("--pool cannot be used with --id", "pick one: a pool or a lease");
   }
+  if (flags.pool !== undefined && flags.pond !== undefined) {
+    throw usageError(
+      "--pond cannot be used with --pool",
+      "a pool box is claimed as it is; warm pond members with warmup --pond",
+    );
+  }
   if (flags.id && createFlags.length > 0) {
     throw usageError(
       `${createFlags.join(", ")} cannot be used with --id`,

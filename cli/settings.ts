@@ -84,6 +84,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     repo,
     keep: !!flags.keep,
     slug: flags.slug,
+    pond: flags.pond,
     sshPorts: base.status.sshPorts,
   });
   return { ...base, repo, shape };

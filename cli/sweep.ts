@@ -11,7 +11,7 @@ export function sweepCommand(ctx: CommandContext) {
   return new Command("sweep")
     .alias("cleanup")
     .description(
-      "delete expired crabbox servers, SSH keys and checkpoints, judged by labels alone (for cron)",
+      "delete expired crabbox servers, SSH keys, checkpoints and empty pond networks, judged by labels (for cron)",
     )
     .option("--dry-run", "report what would be deleted; delete nothing")
     .option("--grace <duration>", "extra time for running/provisioning boxes past expiry (default 1h)")
@@ -96,11 +96,29 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
           `sweep: checkpoints deleted=${gone.length} kept=${report.checkpoints.length - gone.length}`,
         );
       }
+      for (const network of report.networks) {
+        if (network.result === "skipped" && !flags.verbose) continue;
+        const verb = network.result === "would_delete"
+          ? "would delete"
+          : network.result === "failed"
+          ? "failed to delete"
+          : network.result;
+        ctx.out.result(
+          `${verb} network ${network.id} ${network.name} pond=${
+            network.pond ?? "-"
+          } reason=${network.reason}${network.error ? ` error=${network.error}` : ""}`,
+        );
+      }
       const keysDeleted = report.sshKeys.filter((k) =>
         k.result === "deleted" || k.result === "would_delete"
       ).length;
+      const networksDeleted = report.networks.filter((n) =>
+        n.result === "deleted" || n.result === "would_delete"
+      );
+      // Only when there are pond networks at all: the line cron logs keep their shape otherwise.
+      const networksPart = report.networks.length ? `; networks deleted=${networksDeleted.length}` : "";
       ctx.out.result(
-        `sweep: servers deleted=${report.summary.deleted} skipped=${report.summary.skipped} failed=${report.summary.failed}; ssh keys deleted=${keysDeleted}; local lease dirs pruned=${report.local.pruned.length}`,
+        `sweep: servers deleted=${report.summary.deleted} skipped=${report.summary.skipped} failed=${report.summary.failed}; ssh keys deleted=${keysDeleted}${networksPart}; local lease dirs pruned=${report.local.pruned.length}`,
       );
     });
 }

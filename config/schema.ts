@@ -6,6 +6,7 @@ import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint
 import { globProblem } from "../sync/rules.ts";
 import { classProblem } from "../lease/classes.ts";
 import { MAX_WAIT_SECS } from "../core/duration.ts";
+import { DEFAULT_POND_RANGE, MAX_POND, normalizePondName, pondRangeProblem } from "../labels/pond.ts";
 
 export type ValueType =
   | "string"
@@ -54,6 +55,13 @@ const checkpointRefValue = (v: unknown) =>
     /^(chk_[0-9a-f]{12}|(?!chk_)[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)$/.test(v)
     ? null
     : "must be a checkpoint id (chk_ and 12 hex digits) or a checkpoint name";
+const pondRange = (v: unknown) => pondRangeProblem(String(v));
+/** The Go CLI's --pond rules, as a job key. */
+const pondValue = (v: unknown) => {
+  const name = normalizePondName(String(v));
+  if (name === "") return "must contain at least one letter or digit";
+  return name.length > MAX_POND ? `must be ${MAX_POND} characters or fewer after normalization` : null;
+};
 const classValue = (v: unknown) => nonEmptyString(v) ?? classProblem(v as string);
 const absolutePath = (v: unknown) =>
   typeof v === "string" && v.startsWith("/") && !v.split("/").includes("..")
@@ -415,6 +423,14 @@ export const KEYS: Record<string, KeySpec> = {
     env: "CRABBOX_POOL",
     check: nonEmptyString,
   },
+  "pond.ipRange": {
+    doc:
+      "Private range (RFC 1918, at least a /24) whose /24s pond networks take, one per pond. A crabbox extension (docs/ponds.md).",
+    type: "string",
+    default: DEFAULT_POND_RANGE,
+    env: "CRABBOX_POND_IP_RANGE",
+    check: pondRange,
+  },
   "policy.jobsOnly": { doc: "Only named jobs run (repo config only).", type: "bool", default: false },
   "budget.maxActive": {
     doc:
@@ -526,6 +542,7 @@ export const JOB_KEYS: Record<string, KeySpec> = {
     ...jobString,
     check: checkpointRefValue,
   },
+  pond: { doc: "Lease the box into this pond (docs/ponds.md).", ...jobString, check: pondValue },
   "env.allow": { doc: "Appended to the allowlist.", type: "stringList", default: [] },
   "env.set": { doc: "Constants for this job.", type: "stringMap", default: {} },
   junit: { doc: "JUnit globs, relative to the workdir.", ...jobGlobs },
@@ -609,6 +626,7 @@ export interface CrabboxConfig {
   sweep: { auto: boolean; grace: number; budget: number; minInterval: number };
   results: { dir: string; maxArtifactBytes: number };
   pool: { name: string };
+  pond: { ipRange: string };
   policy: { jobsOnly: boolean };
   budget: { maxActive: number; maxHourly: number; scope: typeof BUDGET_SCOPES[number] };
 }
@@ -641,6 +659,7 @@ export interface JobConfig {
   keep: boolean;
   pool?: string;
   checkpoint?: string;
+  pond?: string;
   env: { allow: string[]; set: Record<string, string> };
   junit: string[];
   artifacts: string[];

@@ -41,6 +41,8 @@ export interface JobSpec {
   pool: string | null;
   /** A fresh box is forked from this checkpoint (id or name). */
   checkpoint: string | null;
+  /** A normalized pond name (the job's `pond:` key). */
+  pond: string | null;
   envAllow: string[];
   envSet: Record<string, string>;
   junit: string[];

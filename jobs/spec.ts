@@ -2,6 +2,7 @@
 import type { LoadedConfig } from "../config/load.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { jobCommandMode, type JobSpec } from "./plan.ts";
+import { normalizePondName } from "../labels/pond.ts";
 
 /** The job named `name` with the config's defaults filled in, or null when no such job is configured. */
 export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
@@ -36,6 +37,7 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     keep: def.keep,
     pool: def.pool ?? null,
     checkpoint: def.checkpoint ?? null,
+    pond: def.pond === undefined ? null : normalizePondName(def.pond) || null,
     envAllow: def.env.allow,
     // The config's env.set (a selected profile's included), then the job's own.
     envSet: { ...c.env.set, ...def.env.set },

@@ -29,6 +29,7 @@ export const CRABBOX_KEYS = [
   "owner",
   "repo",
   "pool",
+  "pond",
   "run",
 ] as const;
 
@@ -43,6 +44,8 @@ export interface CreateLabelsInput {
   owner: string;
   repo: string;
   pool?: string;
+  /** A normalized pond name (labels/pond.ts). */
+  pond?: string;
   nowSecs: number;
   ttlSecs: number;
   idleSecs: number;
@@ -74,6 +77,7 @@ export function encodeCreateLabels(input: CreateLabelsInput): Labels {
     expires_at: String(input.nowSecs + Math.min(input.createDeadlineSecs, input.ttlSecs)),
   };
   if (input.pool) labels.pool = sanitizeLabelValue(input.pool);
+  if (input.pond) labels.pond = input.pond;
   return labels;
 }
 

@@ -31,6 +31,9 @@ import type { LeaseResources } from "./leftovers.ts";
 import { type BudgetPolicy, enforceBudget } from "./budget.ts";
 import { formatMoney, priceOf, type PriceTable } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
+import { ensurePondNetwork, locationsInZone } from "./pond_network.ts";
+import { refreshPondHosts } from "./pond_hosts.ts";
+import { DEFAULT_POND_RANGE, privateIpOf } from "../labels/pond.ts";
 
 export interface LeaseShape {
   className: string;
@@ -43,6 +46,10 @@ export interface LeaseShape {
   idleSecs: number;
   keep: boolean;
   slug?: string;
+  /** A normalized pond name (labels/pond.ts): the box joins the pond's private network. */
+  pond?: string;
+  /** Config pond.ipRange: where a new pond network takes its /24. */
+  pondIpRange?: string;
   profile: string;
   owner: string;
   repo: string;
@@ -129,15 +136,35 @@ async function acquireOnce(
     plan: { count: 1, serverTypes, locations: shape.locations },
     warn: (message) => out.warn(message),
   });
-  const taken = new Set(existing.map((s) => s.labels.slug).filter((s): s is string => !!s));
-  const slug = allocateSlug(requestedSlug(shape.slug) ?? slugFromLeaseId(leaseId), leaseId, taken);
+  const wanted = requestedSlug(shape.slug);
+  const slug = allocateSlug(
+    wanted ?? slugFromLeaseId(leaseId),
+    leaseId,
+    takenSlugs(existing, shape.pond, wanted),
+  );
   if (!slug) {
     throw usageError("could not allocate a unique slug", "pass another --slug, or stop unused boxes");
   }
   const name = serverName(slug, leaseId);
   const keyName = sshKeyName(leaseId);
+  // Adopted or made before anything of the lease exists; an empty one is the sweep's after the grace.
+  const notify = (message: string) => out.progress(message);
+  const network = shape.pond
+    ? await ensurePondNetwork(
+      api,
+      {
+        pond: shape.pond,
+        owner: shape.owner,
+        ipRange: shape.pondIpRange ?? DEFAULT_POND_RANGE,
+        locations: shape.locations,
+      },
+      notify,
+      signal,
+    )
+    : null;
+  const locations = network ? locationsInZone(network, shape.locations) : shape.locations;
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
-  out.progress(leasingLine(table, serverTypes[0], shape.locations[0] ?? null));
+  out.progress(leasingLine(table, serverTypes[0], locations[0] ?? null));
   out.phase("create", `creating ${name} (${shape.className})`);
 
   const paths = await createLeaseDir(deps, leaseId);
@@ -178,6 +205,7 @@ async function acquireOnce(
       owner: shape.owner,
       repo: shape.repo,
       pool: shape.pool,
+      pond: shape.pond,
       nowSecs: Math.floor(api.now() / 1000),
       ttlSecs: shape.ttlSecs,
       idleSecs: shape.idleSecs,
@@ -188,9 +216,16 @@ async function acquireOnce(
     const created = await createWithFallback(
       api,
       {
-        request: { name, image: shape.image, sshKeys: [keyName], userData, labels },
+        request: {
+          name,
+          image: shape.image,
+          sshKeys: [keyName],
+          userData,
+          labels,
+          ...(network ? { networks: [network.id] } : {}),
+        },
         serverTypes,
-        locations: shape.locations,
+        locations,
       },
       (message) => out.progress(message),
       signal,
@@ -250,6 +285,7 @@ async function acquireOnce(
     out.progress(
       `ready ssh=${shape.sshUser}@${server.ipv4}:${port} bootstrap=${formatDurationMs(bootstrapMs)}`,
     );
+    if (shape.pond && network) await joinPond(ctx, shape, network.id, server, slug);
     return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs };
   } catch (error) {
     await rollback({ deps, api, out }, {
@@ -262,6 +298,40 @@ async function acquireOnce(
     });
     throw error;
   }
+}
+
+/**
+ * Slugs a new lease must not take. In a pond a requested slug is the member's role: only the pond's
+ * members count, and a clash is the user's mistake (exit 2, before anything exists), never suffixed.
+ */
+function takenSlugs(existing: Server[], pond: string | undefined, wanted: string | null): Set<string> {
+  const slugsOf = (servers: Server[]) =>
+    new Set(servers.map((s) => s.labels.slug).filter((s): s is string => !!s));
+  if (!pond || wanted === null) return slugsOf(existing);
+  const clash = existing.find((s) => s.labels.pond === pond && s.labels.slug === wanted);
+  if (clash) {
+    throw usageError(
+      `--slug ${wanted} is already taken in pond ${pond} (lease ${clash.labels.lease ?? clash.id})`,
+      `pick another role name, or stop that member first: crabbox stop ${clash.labels.lease ?? clash.id}`,
+    );
+  }
+  return new Set();
+}
+
+/** The new member's line, then every reachable member's /etc/hosts (its own included); never throws. */
+async function joinPond(
+  ctx: AcquireContext,
+  shape: LeaseShape,
+  networkId: number,
+  server: Server,
+  slug: string,
+): Promise<void> {
+  const fresh = privateIpOf(server, networkId)
+    ? server
+    : await ctx.api.getServer(server.id, { signal: ctx.signal }).catch(() => null);
+  const ip = fresh ? privateIpOf(fresh, networkId) : null;
+  ctx.out.progress(`pond ${shape.pond}: ${slug}.cbx = ${ip ?? "pending"} on network ${networkId}`);
+  await refreshPondHosts(ctx, shape.pond!, shape, { ready: server.id });
 }
 
 /** The types a create tries, in order (an exact --type alone). */

@@ -11,6 +11,8 @@ import type { PriceSource } from "./prices.ts";
 export interface ListFilter {
   mine?: string;
   pool?: string;
+  /** A normalized pond name. */
+  pond?: string;
   all?: boolean;
 }
 
@@ -47,6 +49,7 @@ export async function listLeases(
     if (!owned && !filter.all) continue;
     if (filter.mine && server.labels.owner !== filter.mine) continue;
     if (filter.pool && server.labels.pool !== filter.pool) continue;
+    if (filter.pond && server.labels.pond !== filter.pond) continue;
     rows.push({ lease: await leaseView(deps, server, pricing), foreign: !owned });
   }
   return rows.sort((a, b) => a.lease.createdAt.localeCompare(b.lease.createdAt));

@@ -35,6 +35,7 @@ import {
 import { formatMoney, runCost } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
 import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
+import { refreshPondHosts } from "./pond_hosts.ts";
 
 import type { StopPolicy } from "../config/schema.ts";
 
@@ -286,6 +287,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       });
       released = true;
       out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
+      // A pond member leaving: the others' /etc/hosts drop its line.
+      if (server.labels.pond) {
+        await refreshPondHosts({ deps, api, out }, server.labels.pond, request.shape, { leaving: server.id });
+      }
     } catch (error) {
       releaseError = (error as Error).message;
       out.warn(`release of ${leaseId} failed: ${releaseError}; run: crabbox stop ${leaseId}`);

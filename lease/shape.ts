@@ -4,6 +4,7 @@ import { formatDuration } from "../core/duration.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { type LeaseShape, requestedSlug } from "./acquire.ts";
 import { architectureProblem, serverTypesFor } from "./classes.ts";
+import { requestedPond } from "../labels/pond.ts";
 
 interface LeaseShapeRequest {
   config: LoadedConfig;
@@ -11,6 +12,7 @@ interface LeaseShapeRequest {
   repo: string;
   keep: boolean;
   slug: string | undefined;
+  pond?: string;
   sshPorts: number[];
 }
 
@@ -51,6 +53,8 @@ export function leaseShapeFor(request: LeaseShapeRequest): LeaseShape {
     idleSecs: c.idleTimeout,
     keep: request.keep,
     slug: requestedSlug(request.slug) ?? undefined,
+    pond: requestedPond(request.pond),
+    pondIpRange: c.pond.ipRange,
     profile: c.profile,
     owner: request.owner,
     repo: request.repo,

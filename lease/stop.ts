@@ -9,6 +9,7 @@ import { removeLeaseDir } from "./store.ts";
 import { sshKeyName } from "../labels/ids.ts";
 import type { StatusSettings } from "./status.ts";
 import { probeBoxLock } from "./box_lock_probe.ts";
+import { refreshPondHosts } from "./pond_hosts.ts";
 
 export interface StopResult {
   id: string;
@@ -59,6 +60,10 @@ export async function stopLease(
   }
   ctx.out.phase("release", `deleting server ${server.id}`);
   const released = await releaseServer(deps, api, server, ctx.signal);
+  // A pond member leaving: the others' /etc/hosts drop its line.
+  if (server.labels.pond) {
+    await refreshPondHosts(ctx, server.labels.pond, request.box, { leaving: server.id });
+  }
   return {
     id: server.labels.lease,
     result: released.serverDeleted === "gone" ? "already_gone" : "released",

@@ -12,6 +12,7 @@ import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { listLeaseDirs, removeLeaseDir } from "./store.ts";
 import { type CheckpointSweepItem, sweepCheckpoints } from "./checkpoint_sweep.ts";
+import { type NetworkItem, sweepPondNetworks } from "./pond_sweep.ts";
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -58,6 +59,8 @@ export interface SweepReport {
   graceSecs: number;
   servers: ServerItem[];
   sshKeys: KeyItem[];
+  /** Pond networks judged (docs/ponds.md). */
+  networks: NetworkItem[];
   local: { pruned: string[] };
   /** Every crabbox checkpoint and its verdict (empty with checkpoints: false). */
   checkpoints: CheckpointSweepItem[];
@@ -132,6 +135,8 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     }
   }
 
+  const networks = await sweepPondNetworks(api, servers, deletedLeases, options);
+
   const pruned: string[] = [];
   if (options.local && !options.dryRun) {
     const alive = new Set(servers.map((s) => s.labels.lease).filter((l) => l && !deletedLeases.has(l)));
@@ -157,13 +162,15 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     graceSecs: options.graceSecs,
     servers: items,
     sshKeys,
+    networks,
     local: { pruned },
     checkpoints,
     summary: {
       deleted: count("deleted") + count("would_delete"),
       skipped: count("skipped"),
       failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length +
-        checkpoints.filter((c) => c.result === "failed").length,
+        checkpoints.filter((c) => c.result === "failed").length +
+        networks.filter((n) => n.result === "failed").length,
     },
   };
 }

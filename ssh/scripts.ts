@@ -17,6 +17,7 @@ import kill from "./scripts/kill.sh" with { type: "text" };
 import listGlobs from "./scripts/list_globs.sh" with { type: "text" };
 import lock from "./scripts/lock.sh" with { type: "text" };
 import makeWorkdir from "./scripts/make_workdir.sh" with { type: "text" };
+import pondHosts from "./scripts/pond_hosts.sh" with { type: "text" };
 import preflight from "./scripts/preflight.sh" with { type: "text" };
 import prune from "./scripts/prune.sh" with { type: "text" };
 import readExit from "./scripts/read_exit.sh" with { type: "text" };
@@ -35,6 +36,7 @@ const SCRIPTS = {
   list_globs: listGlobs,
   lock,
   make_workdir: makeWorkdir,
+  pond_hosts: pondHosts,
   preflight,
   prune,
   read_exit: readExit,
@@ -214,4 +216,9 @@ export function makeWorkdirScript(input: { workdir: string }): RemoteScript {
 /** `crabbox doctor`'s look at the box: `key=value` lines (lease/doctor_checks.ts parses them). */
 export function doctorProbeScript(input: { workRoot: string }): RemoteScript {
   return remote("doctor_probe", [input.workRoot]);
+}
+
+/** A pond member's /etc/hosts block, replaced in place; idempotent (the block from labels/pond.ts). */
+export function pondHostsScript(input: { block: string; file?: string }): RemoteScript {
+  return remote("pond_hosts", [input.file ?? "/etc/hosts", input.block]);
 }

@@ -6,11 +6,13 @@ import type { Clock } from "../../core/deps.ts";
 import type {
   Action,
   CallOptions,
+  CreateNetworkRequest,
   CreateServerRequest,
   HetznerApi,
   Image,
   Labels,
   Location,
+  Network,
   Server,
   ServerCount,
   ServerType,
@@ -24,6 +26,7 @@ import {
   decodeAction,
   decodeImage,
   decodeLocation,
+  decodeNetwork,
   decodeServer,
   decodeServerType,
   decodeSshKey,
@@ -38,6 +41,7 @@ type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["app
 type CreateImageBody =
   paths["/servers/{id}/actions/create_image"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateImageBody = paths["/images/{id}"]["put"]["requestBody"]["content"]["application/json"];
+type CreateNetworkBody = paths["/networks"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -218,6 +222,40 @@ class HetznerClient implements HetznerApi {
 
   async deleteImage(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
     return await this.#delete(`/images/${id}`, options);
+  }
+
+  async listNetworks(
+    query: { labelSelector?: string; name?: string },
+    options: CallOptions = {},
+  ): Promise<Network[]> {
+    const params = { label_selector: query.labelSelector, name: query.name };
+    return await this.#list("/networks", "networks", decodeNetwork, params, options);
+  }
+
+  async getNetwork(id: number, options: CallOptions = {}): Promise<Network | null> {
+    const response = await this.#getOrNull(`/networks/${id}`, options);
+    return response && this.#decodeOne(response, "GET", `/networks/${id}`, "network", decodeNetwork);
+  }
+
+  /** Sent once: a pond resolves an ambiguous create by listing its networks by label (lease/pond_network.ts). */
+  async createNetwork(request: CreateNetworkRequest, options: CallOptions = {}): Promise<Network> {
+    const body: CreateNetworkBody = {
+      name: request.name,
+      ip_range: request.ipRange,
+      labels: request.labels,
+      subnets: [{ type: "cloud", ip_range: request.ipRange, network_zone: request.networkZone }],
+    };
+    const response = await this.#http.once({
+      method: "POST",
+      path: "/networks",
+      body,
+      signal: options.signal,
+    });
+    return this.#decodeOne(response, "POST", "/networks", "network", decodeNetwork);
+  }
+
+  async deleteNetwork(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
+    return await this.#delete(`/networks/${id}`, options);
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {

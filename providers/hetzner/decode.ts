@@ -3,7 +3,18 @@
  * ignored and null IPs tolerated. Only what crabbox cannot work without (id, name, a valid `created`
  * for servers and keys) makes an item undecodable: null, which a list skips with a warning.
  */
-import type { Action, Image, Location, Money, Server, ServerType, ServerTypePrice, SshKey } from "./port.ts";
+import type {
+  Action,
+  Image,
+  Location,
+  Money,
+  Network,
+  PrivateNet,
+  Server,
+  ServerType,
+  ServerTypePrice,
+  SshKey,
+} from "./port.ts";
 import type { paths } from "./schema.d.ts";
 
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
@@ -12,6 +23,7 @@ type ApiImage = paths["/images/{id}"]["get"]["responses"][200]["content"]["appli
 type ApiAction = paths["/actions/{id}"]["get"]["responses"][200]["content"]["application/json"]["action"];
 type ApiServerType =
   paths["/server_types"]["get"]["responses"][200]["content"]["application/json"]["server_types"][number];
+type ApiNetwork = paths["/networks/{id}"]["get"]["responses"][200]["content"]["application/json"]["network"];
 type ApiLocation =
   paths["/locations"]["get"]["responses"][200]["content"]["application/json"]["locations"][number];
 
@@ -50,6 +62,7 @@ export function decodeServer(raw: unknown): Server | null {
   if (createdMs === null) return null;
   const ipv4 = text(record(record(server.public_net)?.ipv4)?.ip);
   const location = nameOf(server.location) ?? nameOf(record(server.datacenter)?.location);
+  const privateNet = decodePrivateNet(server.private_net);
   return {
     id: server.id,
     name: server.name as string,
@@ -59,6 +72,37 @@ export function decodeServer(raw: unknown): Server | null {
     labels: labelsOf(server.labels),
     serverType: nameOf(server.server_type) ?? "unknown",
     location,
+    // Absent when empty: most boxes are in no pond.
+    ...(privateNet.length > 0 ? { privateNet } : {}),
+  };
+}
+
+function decodePrivateNet(raw: unknown): PrivateNet[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((item) => {
+    const entry = record(item);
+    return entry && isId(entry.network) ? [{ network: entry.network, ip: text(entry.ip) }] : [];
+  });
+}
+
+export function decodeNetwork(raw: unknown): Network | null {
+  const network = record(raw) as Wire<ApiNetwork> | null;
+  if (!network || !isId(network.id) || text(network.name) === null) return null;
+  const createdMs = timestamp(network.created);
+  if (createdMs === null) return null;
+  const subnets = Array.isArray(network.subnets) ? network.subnets : [];
+  return {
+    id: network.id,
+    name: network.name as string,
+    ipRange: text(network.ip_range) ?? "",
+    subnets: subnets.flatMap((item) => {
+      const subnet = record(item);
+      const zone = text(subnet?.network_zone);
+      return zone === null ? [] : [{ ipRange: text(subnet?.ip_range), networkZone: zone }];
+    }),
+    serverIds: Array.isArray(network.servers) ? network.servers.filter(isId) : [],
+    labels: labelsOf(network.labels),
+    createdMs,
   };
 }
 

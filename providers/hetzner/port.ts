@@ -16,6 +16,33 @@ export interface Server {
   labels: Labels;
   serverType: string;
   location: string | null;
+  /** Attached private networks (`private_net`); absent where a fake builds a server without them. */
+  privateNet?: PrivateNet[];
+}
+
+export interface PrivateNet {
+  network: number;
+  ip: string | null;
+}
+
+/** A Hetzner private Network (a pond's; docs/ponds.md). */
+export interface Network {
+  id: number;
+  name: string;
+  ipRange: string;
+  subnets: { ipRange: string | null; networkZone: string }[];
+  /** Ids of the attached servers. */
+  serverIds: number[];
+  labels: Labels;
+  createdMs: number;
+}
+
+export interface CreateNetworkRequest {
+  name: string;
+  ipRange: string;
+  /** One `cloud` subnet spanning ipRange in this zone (servers attach to subnets, not networks). */
+  networkZone: string;
+  labels: Labels;
 }
 
 export interface SshKey {
@@ -35,6 +62,8 @@ export interface CreateServerRequest {
   sshKeys: string[];
   userData: string;
   labels: Labels;
+  /** Network ids attached at create time (a pond member's network). */
+  networks?: number[];
 }
 
 /** A Hetzner image; crabbox makes and reads only `snapshot` ones (checkpoints, labels/checkpoint.ts). */
@@ -145,6 +174,14 @@ export interface HetznerApi {
   replaceImageLabels(id: number, labels: Labels, options?: CallOptions): Promise<Image>;
   /** "gone" when Hetzner answered 404. */
   deleteImage(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  /** Every page. labelSelector uses Hetzner's selector grammar, unencoded. */
+  listNetworks(query: { labelSelector?: string; name?: string }, options?: CallOptions): Promise<Network[]>;
+  /** null on 404. */
+  getNetwork(id: number, options?: CallOptions): Promise<Network | null>;
+  /** Sent once (never retried blindly): the caller resolves ambiguity by listing by label. */
+  createNetwork(request: CreateNetworkRequest, options?: CallOptions): Promise<Network>;
+  /** "gone" when Hetzner answered 404. */
+  deleteNetwork(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
   listServerTypes(options?: CallOptions): Promise<ServerType[]>;
   listLocations(options?: CallOptions): Promise<Location[]>;
   /** One GET /servers?per_page=1 (never paginated): how many match, and the rate-limit headers. */

@@ -8,11 +8,13 @@ import { Redactor } from "../../core/redact.ts";
 import { main } from "../../main.ts";
 import type {
   Action,
+  CreateNetworkRequest,
   CreateServerRequest,
   HetznerApi,
   Image,
   Labels,
   Location,
+  Network,
   Server,
   ServerCount,
   ServerType,
@@ -140,12 +142,25 @@ export function pricedType(name: string, hourly: number, monthly: number): Serve
   };
 }
 
+/** `k=v` and bare `k` (present) terms joined by commas, and an exact name. */
+function selected<T extends { name: string; labels: Labels }>(
+  items: T[],
+  query: { labelSelector?: string; name?: string },
+): T[] {
+  const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+  return items.filter((item) =>
+    (query.name === undefined || item.name === query.name) &&
+    terms.every(([k, v]) => v === undefined ? k in item.labels : item.labels[k] === v)
+  ).map((item) => structuredClone(item));
+}
+
 /** A small in-memory Hetzner for command tests; the e2e lane uses the real harness instead. */
 export class MemoryHetzner implements HetznerApi {
   servers = new Map<number, Server>();
   keys = new Map<number, SshKey>();
   /** Snapshot images; createSnapshot makes them `available` at once (the harness has real timing). */
   images = new Map<number, Image>();
+  networks = new Map<number, Network>();
   calls: string[] = [];
   nextId = 1000;
   /** What listServerTypes answers: beast's and tiny's first types, priced. */
@@ -175,6 +190,7 @@ export class MemoryHetzner implements HetznerApi {
       labels: partial.labels,
       serverType: partial.serverType ?? "ccx63",
       location: partial.location ?? "fsn1",
+      ...(partial.privateNet ? { privateNet: partial.privateNet } : {}),
     };
     this.servers.set(server.id, server);
     return server;
@@ -182,12 +198,7 @@ export class MemoryHetzner implements HetznerApi {
 
   listServers(query: { labelSelector?: string; name?: string }): Promise<Server[]> {
     this.#call("listServers");
-    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
-    return Promise.resolve(
-      [...this.servers.values()].filter((s) =>
-        (query.name === undefined || s.name === query.name) && terms.every(([k, v]) => s.labels[k] === v)
-      ).map((s) => structuredClone(s)),
-    );
+    return Promise.resolve(selected([...this.servers.values()], query));
   }
   getServer(id: number): Promise<Server | null> {
     this.#call("getServer");
@@ -196,11 +207,19 @@ export class MemoryHetzner implements HetznerApi {
   }
   createServer(request: CreateServerRequest): Promise<{ server: Server; actionId: number | null }> {
     this.#call("createServer");
+    const privateNet = (request.networks ?? []).map((id) => {
+      const network = this.networks.get(id);
+      if (!network) throw new Error(`no network ${id}`);
+      const ip = network.ipRange.replace(/\.0\/24$/, `.${network.serverIds.length + 2}`);
+      return { network: id, ip };
+    });
     const server = this.addServer({
       name: request.name,
       labels: request.labels,
       serverType: request.serverType,
+      privateNet,
     });
+    for (const { network } of privateNet) this.networks.get(network)!.serverIds.push(server.id);
     return Promise.resolve({ server: structuredClone(server), actionId: 1 });
   }
   replaceServerLabels(id: number, labels: Labels): Promise<Server> {
@@ -212,7 +231,47 @@ export class MemoryHetzner implements HetznerApi {
   }
   deleteServer(id: number): Promise<"deleted" | "gone"> {
     this.#call("deleteServer");
+    for (const n of this.networks.values()) n.serverIds = n.serverIds.filter((s) => s !== id);
     return Promise.resolve(this.servers.delete(id) ? "deleted" : "gone");
+  }
+  listNetworks(query: { labelSelector?: string; name?: string }): Promise<Network[]> {
+    this.#call("listNetworks");
+    return Promise.resolve(selected([...this.networks.values()], query));
+  }
+  getNetwork(id: number): Promise<Network | null> {
+    this.#call("getNetwork");
+    const n = this.networks.get(id);
+    return Promise.resolve(n ? structuredClone(n) : null);
+  }
+  createNetwork(request: CreateNetworkRequest): Promise<Network> {
+    this.#call("createNetwork");
+    if ([...this.networks.values()].some((n) => n.name === request.name)) {
+      throw new HetznerApiError({
+        method: "POST",
+        path: "/networks",
+        status: 409,
+        code: "uniqueness_error",
+        message: "network name is already used",
+        details: null,
+        correlationId: null,
+        retryAfterMs: null,
+      });
+    }
+    const network: Network = {
+      id: this.nextId++,
+      name: request.name,
+      ipRange: request.ipRange,
+      subnets: [{ ipRange: request.ipRange, networkZone: request.networkZone }],
+      serverIds: [],
+      labels: { ...request.labels },
+      createdMs: this.clock.nowMs,
+    };
+    this.networks.set(network.id, network);
+    return Promise.resolve(structuredClone(network));
+  }
+  deleteNetwork(id: number): Promise<"deleted" | "gone"> {
+    this.#call("deleteNetwork");
+    return Promise.resolve(this.networks.delete(id) ? "deleted" : "gone");
   }
   getAction(id: number): Promise<Action | null> {
     this.#call("getAction");

@@ -86,6 +86,8 @@ export class Box {
     }
     await Deno.copyFile("/etc/passwd", `${d}/etc/passwd`);
     await Deno.copyFile("/etc/group", `${d}/etc/group`);
+    // The box's own /etc/hosts (pond members' <slug>.cbx lines go here, never into the host's).
+    await Deno.writeTextFile(`${d}/etc/hosts`, `127.0.0.1\tlocalhost\n127.0.1.1\t${this.name}\n`);
     await Deno.writeTextFile(`${d}/root/.ssh/authorized_keys`, rootKeys.join("\n") + "\n", { mode: 0o600 });
     await Deno.chmod(`${d}/root`, 0o700);
     if (pinnedHostKey) {
@@ -115,6 +117,7 @@ mount --make-rprivate /
 hostname "$SERVER_NAME"
 mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/sshd
 mount --bind "$D/etc/passwd" /etc/passwd; mount --bind "$D/etc/group" /etc/group
+mount --bind "$D/etc/hosts" /etc/hosts
 mount --bind "$D/home" /home; mount --bind "$D/root" /root
 mount --bind "$D/usr/local/bin" /usr/local/bin
 mount -t tmpfs -o mode=755 tmpfs /var/lib && mkdir /var/lib/crabbox && mount --bind "$D/var/lib/crabbox" /var/lib/crabbox
@@ -236,6 +239,9 @@ exec /usr/sbin/sshd -D -e -f "$D/etc/sshd_config"
       for (const path of ["home/crabbox", "home/crabbox/.ssh", "home/crabbox/.ssh/authorized_keys"]) {
         await Deno.chown(`${d}/${path}`, 1500, 1500);
       }
+      // `sudo: NOPASSWD` grants root's files; the host has no sudo, so the one root file crabbox
+      // writes (/etc/hosts, for ponds) is handed to the user instead.
+      if (String(user.sudo ?? "").includes("NOPASSWD")) await Deno.chown(`${d}/etc/hosts`, 1500, 1500);
     }
     for (const file of doc.write_files ?? []) {
       const target = mapWritePath(d, String(file.path ?? ""));

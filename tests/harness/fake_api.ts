@@ -28,6 +28,7 @@ import {
   sortBy,
 } from "./fake_json.ts";
 import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
+import { FakeNetworks } from "./networks.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
 import { peakRate, TokenBucket } from "./rate_limit.ts";
 import { FakeImages } from "./images.ts";
@@ -174,10 +175,14 @@ export class FakeHetzner {
   #runId: string;
   #root: string;
 
+  /** Private networks and servers' private_net (networks.ts). */
+  readonly networks: FakeNetworks;
+
   constructor(readonly token: string, root: string, runId: string) {
     this.#root = root;
     this.#runId = runId;
     this.images = new FakeImages(root);
+    this.networks = new FakeNetworks(runId, () => this.#nextId++, () => this.now());
   }
 
   /** The fake's own (skewable) clock: `Date`, `created`, action times. */
@@ -344,6 +349,18 @@ export class FakeHetzner {
         return reply.empty(204);
       }
     }
+    const networks = await this.networks.route(method, path, url, body, list, reply);
+    if (networks) return networks;
+    if ((m = path.match(/^\/servers\/(\d+)\/actions\/attach_to_network$/)) && method === "POST") {
+      const server = this.servers.get(Number(m[1]));
+      if (!server) return reply.error(404, "not_found", "server not found");
+      if (typeof body.network !== "number") return reply.error(422, "invalid_input", "network is required");
+      const ip = typeof body.ip === "string" ? body.ip : undefined;
+      const problem = await this.networks.attach(server, body.network, zoneOf(server.location), ip);
+      if (problem) return reply.error(problem.status, problem.code, problem.message);
+      const action = this.#newAction("attach_to_network", server.id, now, 0);
+      return reply.json(201, { action: this.#actionJson(action, now) });
+    }
     if (method === "GET") {
       const catalog = this.#catalog(path, url, list);
       if (catalog) return catalog;
@@ -480,6 +497,10 @@ export class FakeHetzner {
       if (!key) return invalid(`ssh key ${ref} not found`);
       rootKeys.push(key.public_key);
     }
+    const networkIds = body.networks ?? [];
+    if (!Array.isArray(networkIds) || networkIds.some((id) => !this.networks.networks.has(id))) {
+      return invalid("network not found");
+    }
     const rule = this.capacity.find((c) =>
       c.serverType === serverType && (!c.location || c.location === location)
     );
@@ -525,6 +546,15 @@ export class FakeHetzner {
       this.#usedIndexes.delete(index);
       throw error;
     }
+    const attaches = [];
+    for (const id of networkIds as number[]) {
+      const problem = await this.networks.attach(server, id, zoneOf(location));
+      if (problem) {
+        await this.#deleteServer(server, reply, Date.now());
+        return reply.error(problem.status, problem.code, problem.message);
+      }
+      attaches.push(this.#newAction("attach_to_network", server.id, bootedAt, knobs.tRunning));
+    }
     const error = knobs.createActionError;
     const create = this.#newAction("create_server", server.id, bootedAt, knobs.tRunning, error);
     const start = this.#newAction("start_server", server.id, bootedAt, knobs.tRunning, error);
@@ -533,7 +563,7 @@ export class FakeHetzner {
     return reply.json(201, {
       server: this.#serverJson(server),
       action: this.#actionJson(create, bootedAt),
-      next_actions: [this.#actionJson(start, bootedAt)],
+      next_actions: [start, ...attaches].map((a) => this.#actionJson(a, bootedAt)),
       root_password: rootKeys.length === 0 ? randomPassword() : null,
     });
   }
@@ -639,6 +669,7 @@ export class FakeHetzner {
     server.timers.forEach(clearTimeout);
     server.status = "deleting";
     const action = this.#newAction("delete_server", server.id, now, 0);
+    await this.networks.detachAll(server.id);
     await server.box?.destroy();
     if (server.index !== null) this.#usedIndexes.delete(server.index);
     return reply.json(200, { action: this.#actionJson(action, now) });
@@ -679,7 +710,7 @@ export class FakeHetzner {
   }
 
   #serverJson(s: FakeServer) {
-    return serverJson(s);
+    return { ...serverJson(s), private_net: this.networks.privateNetOf(s.id) };
   }
 
   #actionJson(a: FakeAction, now: number) {
@@ -691,7 +722,13 @@ export class FakeHetzner {
       server.timers.forEach(clearTimeout);
       await server.box?.destroy();
     }
+    await this.networks.shutdown();
   }
+}
+
+/** The network zone of a location (catalog.ts). */
+function zoneOf(location: string): string {
+  return LOCATIONS.find((l) => l[0] === location)?.[6] ?? "eu-central";
 }
 
 /** A booted server's status and IP at real time `now`: the same comparisons as its actions' status. */

@@ -75,7 +75,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     servers: fake.servers.size,
     sshKeys: fake.keys.size,
     ...imageCount(),
-    netns: [...await leftoverNetworkObjects(runId), ...await processesInNamespaces(fake.namespaces)],
+    netns: [
+      ...await leftoverNetworkObjects(runId),
+      ...await processesInNamespaces(fake.namespaces),
+      ...fake.networks.leftovers(),
+    ],
   });
   const admin = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -156,6 +160,7 @@ function removeExitHooks(): void {
 function destroyAllSync(): void {
   for (const { fake, prism } of live) {
     for (const server of fake.servers.values()) server.box?.destroySync();
+    fake.networks.destroySync();
     prism?.killSync();
   }
   live.clear();

@@ -146,7 +146,8 @@ export async function syncTree(
       repo: input.repo,
       head: local.head!,
     });
-  if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
+  const unchanged = remoteFingerprint === local.value && remoteSource === input.source;
+  if (unchanged && input.skipUnchanged && !input.checksum) {
     out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
     // The files are there, but a hydration that failed last time is retried.
     if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());

@@ -11,6 +11,8 @@ export interface SyncOptions {
   /** The local fingerprint, when already started (it then overlaps the lease); else computed here. */
   fingerprint?: Promise<LocalFingerprint>;
   checksum: boolean;
+  /** sync.fingerprint: false never skips a sync on a matching fingerprint (it is still written). */
+  skipUnchanged: boolean;
   fullResync: boolean;
   prune: boolean;
   massDeleteLimit: number;

@@ -108,6 +108,7 @@ export async function prepareSync(
     manifest,
     fingerprint,
     checksum,
+    skipUnchanged: sync.fingerprint,
     fullResync: request.fullResync,
     prune,
     massDeleteLimit: sync.massDeleteLimit,

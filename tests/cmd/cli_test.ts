@@ -1,23 +1,7 @@
 /** The whole CLI in process with fake Deps: exact stdout/stderr and exit codes. */
 import assert from "node:assert/strict";
 import { CANARY_TOKEN, fakeCli } from "./_fakes.ts";
-
-const leaseLabels = (lease: string, slug: string, extra: Record<string, string> = {}) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug,
-  keep: "false",
-  state: "ready",
-  owner: "alice_laptop",
-  created_at: "1777636800",
-  last_touched_at: "1777636800",
-  idle_timeout_secs: "1800",
-  ttl_secs: "5400",
-  expires_at: "1777638600",
-  ...extra,
-});
+import { leaseLabels } from "./_setup.ts";
 
 Deno.test("no arguments prints help to stderr and exits 2; --help goes to stdout", async () => {
   const cli = await fakeCli();

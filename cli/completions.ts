@@ -1,7 +1,8 @@
 /** `crabbox completions <bash|zsh|fish>`: a static script on stdout, generated from the command tree. */
 import { Argument, Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
-import { completionScript, describeCommand, type Shell, SHELLS } from "./completion_scripts.ts";
+import { completionScript, type Shell, SHELLS } from "./completion_scripts.ts";
+import { describeCommand } from "./completion_spec.ts";
 
 export function completionsCommand(ctx: CommandContext) {
   return new Command("completions")

@@ -109,7 +109,8 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
       .argument("[topic...]", "a command name (and subcommand names), or exit-codes")
       .action((topic) => {
         const name = topic.join(" ");
-        if (name === "" || name === "crabbox") return void ctx.deps.io.writeStdout(program.helpInformation());
+        // outputHelp, not helpInformation: the examples and notes (addHelpText) are part of the help.
+        if (name === "" || name === "crabbox") return void program.outputHelp();
         if (name === "exit-codes") return void ctx.deps.io.writeStdout(EXIT_CODES_HELP);
         const { command, known } = findCommand(program as unknown as Command, topic);
         if (known.length < topic.length) {
@@ -118,7 +119,7 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
             : "crabbox help' for the list of commands";
           throw usageError(`no help topic "${name}"`, `run '${where}`);
         }
-        ctx.deps.io.writeStdout(command.helpInformation());
+        command.outputHelp();
       }),
   );
   // Every command's help lists the globals: commander reads this per command, and addCommand copies nothing.

@@ -12,7 +12,7 @@ import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
-import { checkLeaseShape, leaseShapeFor } from "../lease/shape.ts";
+import { checkLeaseShape, leaseShapeFor, sshConfigFileFor } from "../lease/shape.ts";
 
 export interface BaseSettings {
   config: LoadedConfig;
@@ -58,6 +58,7 @@ export async function loadBaseSettings(
       sshPorts: [...new Set(ports)],
       workRoot: config.config.workRoot,
       connectTimeoutSecs: config.config.ssh.connectTimeout,
+      sshConfigFile: await sshConfigFileFor(ctx.deps, config.config.ssh.configFile),
     },
   };
 }
@@ -86,6 +87,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     slug: flags.slug,
     pond: flags.pond,
     sshPorts: base.status.sshPorts,
+    sshConfigFile: base.status.sshConfigFile,
   });
   return { ...base, repo, shape };
 }

@@ -1,9 +1,7 @@
 /** `crabbox sweep` (alias cleanup): delete expired crabbox servers and keys by their labels alone. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
-import { usageError } from "../core/errors.ts";
-import { parseDuration } from "../core/duration.ts";
-import { formatDurationMs } from "../core/duration.ts";
+import { formatDurationMs, parseDurationFlag } from "../core/duration.ts";
 import { sweep } from "../lease/sweep.ts";
 import { loadBaseSettings } from "./settings.ts";
 
@@ -26,17 +24,7 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
     )
     .action(async (flags) => {
       const settings = await loadBaseSettings(ctx);
-      let graceSecs = settings.config.config.sweep.grace;
-      if (flags.grace !== undefined) {
-        try {
-          graceSecs = parseDuration(flags.grace);
-        } catch (error) {
-          throw usageError(
-            `--grace ${flags.grace}: ${(error as Error).message}`,
-            "pass a duration like 1h or 30m",
-          );
-        }
-      }
+      const graceSecs = parseDurationFlag("--grace", flags.grace, 0) ?? settings.config.config.sweep.grace;
       const report = await sweep(ctx.deps, ctx.hetzner(settings.endpoint), {
         dryRun: !!flags.dryRun,
         graceSecs,

@@ -58,128 +58,24 @@ const BROKER_HINT = "remove it: there is no broker or coordinator here; crabbox 
   "with HCLOUD_TOKEN (keep the Go CLI's broker settings in the config that CLI reads)";
 
 /** The Go CLI's provider names (its routing list); all but hetzner are other providers here. */
-const GO_PROVIDERS = [
-  "hetzner",
-  "aws",
-  "azure",
-  "azure-dynamic-sessions",
-  "gcp",
-  "blacksmith-testbox",
-  "blacksmith",
-  "ssh",
-  "static",
-  "exe-dev",
-  "daytona",
-  "apple-vm",
-  "apple-container",
-  "local-container",
-  "islo",
-  "digitalocean",
-  "vultr",
-  "linode",
-  "lambda",
-  "nebius",
-  "ovh",
-  "scaleway",
-  "tencentcloud",
-  "github-codespaces",
-  "incus",
-  "proxmox",
-  "firecracker",
-  "parallels",
-  "kubevirt",
-  "external",
-  "namespace",
-  "morph",
-  "e2b",
-  "modal",
-  "tart",
-  "multipass",
-  "hyperv",
-];
+const GO_PROVIDERS = `
+  hetzner aws azure azure-dynamic-sessions gcp blacksmith-testbox blacksmith ssh static exe-dev daytona
+  apple-vm apple-container local-container islo digitalocean vultr linode lambda nebius ovh scaleway
+  tencentcloud github-codespaces incus proxmox firecracker parallels kubevirt external namespace morph e2b
+  modal tart multipass hyperv
+`.trim().split(/\s+/);
 
 /** Sections configuring one other provider each (GO-CONFIG.md); not applicable when leasing on Hetzner. */
-const PROVIDER_SECTIONS = [
-  "aws",
-  "azure",
-  "gcp",
-  "digitalocean",
-  "vultr",
-  "linode",
-  "lambda",
-  "nebius",
-  "ovh",
-  "scaleway",
-  "tencentcloud",
-  "githubCodespaces",
-  "awsLambdaMicroVM",
-  "azureDynamicSessions",
-  "incus",
-  "proxmox",
-  "firecracker",
-  "xcpNg",
-  "parallels",
-  "kubevirt",
-  "sealosDevbox",
-  "agentSandbox",
-  "external",
-  "namespace",
-  "namespaceInstance",
-  "phala",
-  "coder",
-  "morph",
-  "daytona",
-  "e2b",
-  "cubeSandbox",
-  "exeDev",
-  "railway",
-  "fastapiCloud",
-  "unikraftCloud",
-  "runpod",
-  "vast",
-  "nvidiaBrev",
-  "hostinger",
-  "wandb",
-  "orgo",
-  "islo",
-  "freestyle",
-  "tenki",
-  "tensorlake",
-  "cua",
-  "openComputer",
-  "codeSandbox",
-  "openSandbox",
-  "nomad",
-  "blaxel",
-  "vercelSandbox",
-  "cloudflareSandbox",
-  "superserve",
-  "crownest",
-  "dockerSandbox",
-  "anthropicSandboxRuntime",
-  "cloudRunSandbox",
-  "modal",
-  "upstashBox",
-  "smolvm",
-  "asciiBox",
-  "cloudflare",
-  "cloudflareDynamicWorkers",
-  "semaphore",
-  "sprites",
-  "localContainer",
-  "appleContainer",
-  "appleVM",
-  "appleVZ",
-  "mxc",
-  "multipass",
-  "machine0",
-  "tart",
-  "lume",
-  "hyperv",
-  "windowsSandbox",
-  "static",
-  "blacksmith",
-];
+const PROVIDER_SECTIONS = `
+  aws azure gcp digitalocean vultr linode lambda nebius ovh scaleway tencentcloud githubCodespaces
+  awsLambdaMicroVM azureDynamicSessions incus proxmox firecracker xcpNg parallels kubevirt sealosDevbox
+  agentSandbox external namespace namespaceInstance phala coder morph daytona e2b cubeSandbox exeDev
+  railway fastapiCloud unikraftCloud runpod vast nvidiaBrev hostinger wandb orgo islo freestyle tenki
+  tensorlake cua openComputer codeSandbox openSandbox nomad blaxel vercelSandbox cloudflareSandbox
+  superserve crownest dockerSandbox anthropicSandboxRuntime cloudRunSandbox modal upstashBox smolvm
+  asciiBox cloudflare cloudflareDynamicWorkers semaphore sprites localContainer appleContainer appleVM
+  appleVZ mxc multipass machine0 tart lume hyperv windowsSandbox static blacksmith
+`.trim().split(/\s+/);
 
 const same = (note: string, extra: Partial<GoKey> = {}): GoKey => ({ fate: "same", note, ...extra });
 const alias = (to: string, note: string, extra: Partial<GoKey> = {}): GoKey => ({
@@ -256,6 +152,43 @@ const CAPACITY_WHY = "capacity markets, strategies and regions are AWS/Azure fea
   "market, and locations come from hetzner.locations";
 
 /** The top level of a config file. */
+/** Go keys of other providers' features, the same at the top level and in a job. */
+const NOT_DIRECT: CompatTable = {
+  capacity: section(CAPACITY_WHY),
+  market: ignored(CAPACITY_WHY),
+  actions: section(ACTIONS_WHY),
+  windows: section("Windows targets only"),
+  desktopEnv: ignored("desktop leases are not available here"),
+};
+
+/** The Go CLI's run tooling, the same at the top level and in a profile. */
+const TOOLING: CompatTable = {
+  doctor: section("crabbox doctor checks this machine and the API; use run.preflightTools for the box"),
+  presets: section("run --preset is not implemented here; use jobs"),
+  proofTemplates: section("--emit-proof is not implemented here"),
+};
+
+/** Lease kinds this crabbox cannot serve: key, what the docs call it, the value it accepts, its check, why. */
+const UNSERVABLE: [string, string, string, (v: unknown) => boolean, (v: unknown) => void, string][] = [
+  ["desktop", "desktop", "false", isFalse, boolCheck, DESKTOP_WHY],
+  ["browser", "browser", "false", isFalse, boolCheck, DESKTOP_WHY],
+  ["code", "code-server", "false", isFalse, boolCheck, DESKTOP_WHY],
+  ["network", "tailscale", "auto or public", networkOk, networkCheck, NETWORK_WHY],
+];
+
+/** In the file's defaults such a value is refused; in a job it makes only that job unavailable. */
+function unservable(where: "file" | "job"): CompatTable {
+  return Object.fromEntries(UNSERVABLE.map(([key, what, accepted, ok, check, why]) => [
+    key,
+    same(
+      where === "file"
+        ? `${accepted === "false" ? "false only" : accepted}; ${what} leases are refused`
+        : `${accepted}; a ${what} job is listed but not runnable here`,
+      { convert: checked(check, servable(key, ok, why, where)) },
+    ),
+  ]));
+}
+
 export const GO_TOP_KEYS: CompatTable = {
   profile: same(
     "a profile name; with no profiles.<name> entry it is a plain label (a warning), as in Go",
@@ -317,28 +250,11 @@ export const GO_TOP_KEYS: CompatTable = {
   ),
   "results.failOnFailures": ignored("the exit code is the command's own; JUnit failures do not change it"),
   shard: section("sharding is not implemented here"),
-  capacity: section(CAPACITY_WHY),
-  market: ignored(CAPACITY_WHY),
-  actions: section(ACTIONS_WHY),
+  ...NOT_DIRECT,
   cache: section("provider-backed caches and cache volumes are not available on Hetzner here"),
-  doctor: section("crabbox doctor checks this machine and the API; use run.preflightTools for the box"),
-  presets: section("run --preset is not implemented here; use jobs"),
-  proofTemplates: section("--emit-proof is not implemented here"),
+  ...TOOLING,
   warmup: section("warmup keeps a box only with --keep here (unused warm boxes expire)"),
-  windows: section("Windows targets only"),
-  desktop: same("false only; desktop leases are refused", {
-    convert: checked(boolCheck, servable("desktop", isFalse, DESKTOP_WHY, "file")),
-  }),
-  browser: same("false only; browser leases are refused", {
-    convert: checked(boolCheck, servable("browser", isFalse, DESKTOP_WHY, "file")),
-  }),
-  code: same("false only; code-server leases are refused", {
-    convert: checked(boolCheck, servable("code", isFalse, DESKTOP_WHY, "file")),
-  }),
-  desktopEnv: ignored("desktop leases are not available here"),
-  network: same("auto or public (the box's public IPv4); tailscale is refused", {
-    convert: checked(networkCheck, servable("network", networkOk, NETWORK_WHY, "file")),
-  }),
+  ...unservable("file"),
   tailscale: section("Tailscale is not available here; boxes are reached over their public IPv4", {
     refuseIf: (value) =>
       typeof value === "object" && value !== null && (value as Record<string, unknown>).enabled === true
@@ -373,9 +289,7 @@ export const GO_PROFILE_KEYS: CompatTable = {
   artifactGlobs: ignored(
     "a profile's artifact globs are not collected by run; list artifacts: in a job, or pass run --artifact",
   ),
-  doctor: section("crabbox doctor checks this machine and the API; use run.preflightTools for the box"),
-  presets: section("run --preset is not implemented here; use jobs"),
-  proofTemplates: section("--emit-proof is not implemented here"),
+  ...TOOLING,
 };
 
 /** Keys of one `jobs.<name>` entry. */
@@ -405,24 +319,9 @@ export const GO_JOB_KEYS: CompatTable = {
   requiredArtifacts: same("globs that must match after the command (exit 7 when missing)"),
   downloads: same("remote=local pairs pulled back after the run (local paths inside the repo)"),
   stop: same("auto, always, success, failure, never"),
-  market: ignored(CAPACITY_WHY),
-  capacity: section(CAPACITY_WHY),
   hydrate: section(ACTIONS_WHY),
-  actions: section(ACTIONS_WHY),
-  windows: section("Windows targets only"),
-  network: same("auto or public; a tailscale job is listed but not runnable here", {
-    convert: checked(networkCheck, servable("network", networkOk, NETWORK_WHY, "job")),
-  }),
-  desktop: same("false; a desktop job is listed but not runnable here", {
-    convert: checked(boolCheck, servable("desktop", isFalse, DESKTOP_WHY, "job")),
-  }),
-  browser: same("false; a browser job is listed but not runnable here", {
-    convert: checked(boolCheck, servable("browser", isFalse, DESKTOP_WHY, "job")),
-  }),
-  code: same("false; a code-server job is listed but not runnable here", {
-    convert: checked(boolCheck, servable("code", isFalse, DESKTOP_WHY, "job")),
-  }),
-  desktopEnv: ignored("desktop leases are not available here"),
+  ...NOT_DIRECT,
+  ...unservable("job"),
 };
 
 /** The entry covering a dotted key: exact, a `group.*` wildcard (one level), or a section above it. */

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { Env, FileSystem, SystemInfo } from "../core/deps.ts";
 import { configError } from "../core/errors.ts";
+import { configDir } from "../core/xdg.ts";
 import { type CrabboxConfig, type JobConfig, KEYS, toCrabboxConfig, toJobConfig } from "./schema.ts";
 import {
   type CompatWarning,
@@ -77,9 +78,7 @@ export interface LoadedConfig {
 export function userConfigPath(deps: { env: Env; system: SystemInfo }): string {
   const explicit = deps.env.get("CRABBOX_CONFIG");
   if (explicit) return explicit;
-  const xdg = deps.env.get("XDG_CONFIG_HOME");
-  const base = xdg && xdg.startsWith("/") ? xdg : join(deps.system.homeDir(), ".config");
-  return join(base, "crabbox", "config.yaml");
+  return join(configDir(deps), "config.yaml");
 }
 
 /** The repo config at the git root (`.crabbox.yaml` or `crabbox.yaml`; both is an error), or null. */

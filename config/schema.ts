@@ -292,13 +292,15 @@ export const KEYS: Record<string, KeySpec> = {
   },
   "ssh.connectTimeout": { doc: "ssh ConnectTimeout.", type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": {
-    doc: "ControlMaster persistence; `0` turns multiplexing off.",
+    doc:
+      "How long an idle ControlMaster lingers after the last channel (ssh `ControlPersist`); `0` turns multiplexing off.",
     type: "duration",
     default: 10 * 60,
     min: 0,
   },
   "ssh.configFile": {
-    doc: "An ssh config file instead of `-F none` (proxies).",
+    doc:
+      "An ssh config file read with `-F` instead of `-F none` (proxies, jump hosts); `~/` is expanded and the file must exist. crabbox's own options still win.",
     type: "string",
     default: "none",
     userOnly: true,

@@ -7,7 +7,7 @@ import type { Deps } from "../core/deps.ts";
 import { Redactor } from "../core/redact.ts";
 import { CommandContext } from "../cli/context.ts";
 import { buildProgram } from "../cli/program.ts";
-import { renderCommandPages } from "../cli/command_pages.ts";
+import { renderCommandPages } from "./command_pages.ts";
 import { renderExitCodesPage } from "../cli/exit_codes.ts";
 import { renderJsonSchema, renderReference } from "../config/reference.ts";
 

@@ -4,6 +4,7 @@
  * Parsing is lenient so labels written by the Go crabbox CLI and older versions still read.
  */
 import type { Labels } from "../providers/hetzner/port.ts";
+import { parseDuration } from "../core/duration.ts";
 import { sanitizeLabelValue } from "./sanitize.ts";
 
 /** Keys crabbox owns; a merge never touches any other label. */
@@ -100,15 +101,15 @@ export function parseTimeSecs(value: string | undefined): number | null {
   return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 
-/** Integer seconds; Go-style 30m0s / 1h0m0s tolerated. */
+/** Integer seconds; Go-style 30m0s / 1h0m0s tolerated (the config's duration syntax). null when neither. */
 export function parseDurationSecs(value: string | undefined): number | null {
   if (value === undefined || value === "") return null;
   if (/^\d+$/.test(value)) return Number(value);
-  const match = value.match(/^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/);
-  if (!match || value === "") return null;
-  const [, h, m, s] = match;
-  if (h === undefined && m === undefined && s === undefined) return null;
-  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+  try {
+    return parseDuration(value);
+  } catch {
+    return null;
+  }
 }
 
 export function decodeLeaseLabels(labels: Labels): LeaseLabels {

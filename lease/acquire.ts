@@ -60,7 +60,10 @@ export interface LeaseShape {
   sshPorts: number[];
   workRoot: string;
   connectTimeoutSecs: number;
-  controlPersist: boolean;
+  /** Seconds an idle ControlMaster lingers; 0 turns multiplexing off. */
+  controlPersist: number;
+  /** ssh -F: "none", or the user's ssh.configFile. */
+  sshConfigFile: string;
   /** Whole acquires tried when the bootstrap times out (config lease.createAttempts, default 2). */
   createAttempts: number;
   /** budget.* (docs/cost.md): checked against the listing before anything is created. */
@@ -265,6 +268,7 @@ async function acquireOnce(
       workRoot: shape.workRoot,
       connectTimeoutSecs: shape.connectTimeoutSecs,
       controlPersist: shape.controlPersist,
+      sshConfigFile: shape.sshConfigFile,
       debug: (line) => out.debug(line),
     });
     if (!waitForSsh) {

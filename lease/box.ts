@@ -5,6 +5,7 @@
 import type { ChildHandle, Deps, FileInfo, RunResult } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
+import { runtimeDir } from "../core/xdg.ts";
 import { controlSocketDir, controlSocketPath, sshBaseArgs } from "../ssh/args.ts";
 import type { RemoteScript } from "../ssh/scripts.ts";
 import type { LeasePaths } from "./store.ts";
@@ -20,7 +21,10 @@ export interface BoxOptions {
   ports: number[];
   workRoot: string;
   connectTimeoutSecs: number;
-  controlPersist: boolean;
+  /** Seconds an idle ControlMaster lingers (ssh.controlPersist); 0 turns multiplexing off. */
+  controlPersist: number;
+  /** ssh -F: "none", or the user's ssh.configFile. */
+  sshConfigFile: string;
   debug: (line: string) => void;
 }
 
@@ -63,7 +67,7 @@ export class Box {
   #controlPath(port: number): string | null {
     if (!this.#options.controlPersist) return null;
     return controlSocketPath({
-      runtimeDir: this.#deps.env.get("XDG_RUNTIME_DIR") ?? null,
+      runtimeDir: runtimeDir(this.#deps),
       tmpDir: this.#deps.system.tmpDir(),
       uid: this.#deps.system.uid(),
       leaseId: this.leaseId,
@@ -83,7 +87,8 @@ export class Box {
       port,
       controlPath: options.multiplex === false ? null : this.#controlPath(port),
       connectTimeoutSecs: options.connectTimeoutSecs ?? this.#options.connectTimeoutSecs,
-      configFile: "none",
+      controlPersistSecs: this.#options.controlPersist,
+      configFile: this.#options.sshConfigFile,
     });
   }
 
@@ -189,7 +194,7 @@ export async function prepareControlSocketDir(deps: Pick<Deps, "env" | "fs" | "s
 /** Where this user's ControlMaster sockets live ($XDG_RUNTIME_DIR/crabbox, else /tmp/crabbox-<uid>). */
 export function controlSocketDirOf(deps: Pick<Deps, "env" | "system">): string {
   return controlSocketDir({
-    runtimeDir: deps.env.get("XDG_RUNTIME_DIR") ?? null,
+    runtimeDir: runtimeDir(deps),
     tmpDir: deps.system.tmpDir(),
     uid: deps.system.uid(),
   });

@@ -36,7 +36,7 @@ export async function probeBoxLock(
   }
   await pinHostKey(deps, leaseId);
   const record = await readLeaseRecord(deps, leaseId);
-  const box = boxFor(deps, ctx.out, server, { ...settings, controlPersist: false }, record?.sshPort ?? null);
+  const box = boxFor(deps, ctx.out, server, { ...settings, controlPersist: 0 }, record?.sshPort ?? null);
   const me: LockOwner = {
     runId: "stop-probe",
     owner: "crabbox stop",

@@ -75,6 +75,24 @@ export function runCost(
   return price && roundMoney(billedBetween(price, server.createdMs, fromMs, toMs));
 }
 
+/**
+ * The run summary's cost fields. A run on a box it created: `cost=` its whole bill (`?` when the price is
+ * unknown). A warm run (--id, a pool box): `cost=` only when it started a billed hour (a run inside an hour
+ * already paid adds nothing, and `cost=€0.0000` read like a missing price), then `box_cost=`, the lease's
+ * bill so far, which is what keeping the box costs.
+ */
+export function runCostFields(
+  table: PriceTable | null,
+  server: Pick<Server, "serverType" | "location" | "createdMs">,
+  fromMs: number,
+  toMs: number,
+): string[] {
+  const cost = runCost(table, server, fromMs, toMs);
+  if (fromMs === -Infinity) return [`cost=${formatMoney(cost)}`];
+  const added = cost !== null && cost > 0 ? [`cost=${formatMoney(cost)}`] : [];
+  return [...added, `box_cost=${formatMoney(serverCost(table, server, toMs).costSoFar)}`];
+}
+
 export const UNPRICED: LeaseCostFields = { priceHourly: null, costSoFar: null, currency: null };
 
 /** The cost fields of a lease object: a server's price in its location and its bill at `nowMs`. */

@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
+import { runtimeDir } from "../core/xdg.ts";
+import { sshConfigFileFor } from "./shape.ts";
 import type { HetznerApi, ServerType } from "../providers/hetzner/port.ts";
 import { ownerLabel } from "../labels/ownership.ts";
 import { priceTableFrom } from "./cost.ts";
@@ -347,7 +349,7 @@ async function observeControlDir(deps: Deps, controlPersistSecs: number): Promis
   const info = await deps.fs.lstat(dir).catch(() => null);
   const uid = deps.system.uid();
   const socket = controlSocketPath({
-    runtimeDir: deps.env.get("XDG_RUNTIME_DIR") ?? null,
+    runtimeDir: runtimeDir(deps),
     tmpDir: deps.system.tmpDir(),
     uid,
     leaseId: "cbx_000000000000",
@@ -416,7 +418,8 @@ async function observeRemote(
     ports,
     workRoot,
     connectTimeoutSecs: 5,
-    controlPersist: false,
+    controlPersist: 0,
+    sshConfigFile: await sshConfigFileFor({ system: deps.system }, values.ssh.configFile),
     debug,
   });
   let last = "closed";

@@ -32,7 +32,7 @@ import {
   OutputTail,
   type RunPhase,
 } from "./failure_bundle.ts";
-import { formatMoney, runCost } from "./cost.ts";
+import { runCostFields } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
 import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
@@ -316,10 +316,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
   const totalMs = clock.stop();
-  const cost = runCost((await ctx.prices?.table()) ?? null, server, billedFrom, api.now());
+  const cost = runCostFields((await ctx.prices?.table()) ?? null, server, billedFrom, api.now());
   out.progress(
     summaryLine(leaseId, clock.phases, totalMs, [
-      `cost=${formatMoney(cost)}`,
+      ...cost,
       out.paint("stderr", exitCode === 0 ? "ok" : "error", `exit=${exitCode}`),
     ]),
   );

@@ -1,4 +1,5 @@
 /** The shape of a new lease from the effective config; its mistakes (idle > ttl, a type the arch lacks) surface here. */
+import type { Deps } from "../core/deps.ts";
 import { configError, usageError } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -14,6 +15,28 @@ interface LeaseShapeRequest {
   slug: string | undefined;
   pond?: string;
   sshPorts: number[];
+  /** From sshConfigFileFor. */
+  sshConfigFile: string;
+}
+
+/**
+ * ssh.configFile as ssh's -F takes it: "none", else the path with a leading ~/ expanded (ssh does not
+ * expand -F). With `fs`, a missing file is a config error before anything is leased: every ssh would
+ * fail on it and readiness would wait out its timeout on a paid box.
+ */
+export async function sshConfigFileFor(
+  deps: Pick<Deps, "system"> & Partial<Pick<Deps, "fs">>,
+  value: string,
+): Promise<string> {
+  if (value === "none") return value;
+  const path = value.startsWith("~/") ? `${deps.system.homeDir()}/${value.slice(2)}` : value;
+  if (deps.fs && !(await deps.fs.lstat(path))) {
+    throw configError(
+      `ssh.configFile ${value}: no such file`,
+      "create it, fix the path in the user config, or remove ssh.configFile",
+    );
+  }
+  return path;
 }
 
 /** Idle timeout within the ttl, and a server type the architecture has (exit 2 / exit 3). */
@@ -64,7 +87,8 @@ export function leaseShapeFor(request: LeaseShapeRequest): LeaseShape {
     sshPorts: request.sshPorts,
     workRoot: c.workRoot,
     connectTimeoutSecs: c.ssh.connectTimeout,
-    controlPersist: c.ssh.controlPersist > 0,
+    controlPersist: c.ssh.controlPersist,
+    sshConfigFile: request.sshConfigFile,
     createAttempts: c.lease.createAttempts,
     budget: { ...c.budget, graceSecs: c.sweep.grace },
   };

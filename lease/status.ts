@@ -24,6 +24,7 @@ export interface StatusSettings {
   sshPorts: number[];
   workRoot: string;
   connectTimeoutSecs: number;
+  sshConfigFile: string;
 }
 
 interface StatusContext {
@@ -109,7 +110,8 @@ async function observe(
     ports: lease.sshPort ? [lease.sshPort] : settings.sshPorts,
     workRoot: settings.workRoot,
     connectTimeoutSecs: 5,
-    controlPersist: false,
+    controlPersist: 0,
+    sshConfigFile: settings.sshConfigFile,
     debug: (line) => ctx.out.debug(line),
   });
   let check = "closed";

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
+import { configDir, stateDir } from "../core/xdg.ts";
 
 export interface LeaseRecord {
   id: string;
@@ -19,15 +20,7 @@ export interface LeaseRecord {
 
 type StoreDeps = Pick<Deps, "fs" | "env" | "system">;
 
-export function configDir(deps: Pick<Deps, "env" | "system">): string {
-  const xdg = deps.env.get("XDG_CONFIG_HOME");
-  return join(xdg && xdg.startsWith("/") ? xdg : join(deps.system.homeDir(), ".config"), "crabbox");
-}
-
-export function stateDir(deps: Pick<Deps, "env" | "system">): string {
-  const xdg = deps.env.get("XDG_STATE_HOME");
-  return join(xdg && xdg.startsWith("/") ? xdg : join(deps.system.homeDir(), ".local", "state"), "crabbox");
-}
+export { configDir, stateDir };
 
 export function leasesDir(deps: Pick<Deps, "env" | "system">): string {
   return join(configDir(deps), "leases");

@@ -9,8 +9,8 @@ import { syncError } from "../core/errors.ts";
 import { formatBytes, formatCount, shellJoin } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
-import { type Manifest, pruneList } from "../sync/manifest.ts";
-import { type LocalFingerprint, localFingerprint } from "../sync/fingerprint.ts";
+import { pruneList } from "../sync/manifest.ts";
+import { localFingerprint } from "../sync/fingerprint.ts";
 import { idRecords } from "../sync/content_ids.ts";
 import {
   changedFilesScript,
@@ -21,28 +21,9 @@ import {
 } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
 import { hydrate } from "./hydrate_step.ts";
+import type { SyncOptions } from "../sync/options.ts";
 
-export interface SyncOptions {
-  gitRoot: string;
-  manifest: Manifest;
-  /** The local fingerprint, when already started (it then overlaps the lease); else computed here. */
-  fingerprint?: Promise<LocalFingerprint>;
-  checksum: boolean;
-  fullResync: boolean;
-  prune: boolean;
-  massDeleteLimit: number;
-  allowMassDelete: boolean;
-  /** The effective rule list, for the fingerprint. */
-  rules: string[];
-  /** null disables hydration. `branch` is the local branch ("" when HEAD is detached). */
-  hydrate: { origin: string | null; base: string; branch: string } | null;
-  /** Identifies this checkout: only the checkout that synced last may skip by fingerprint. */
-  source: string;
-  /** Overall limit for the transfer (sync.timeout). */
-  timeoutSecs: number;
-  /** Time spent before the lease on the manifest and its checks: the summary counts it as sync. */
-  manifestMs?: number;
-}
+export type { SyncOptions };
 
 const QUIET_MS = 15_000;
 
@@ -165,7 +146,8 @@ export async function syncTree(
       repo: input.repo,
       head: local.head!,
     });
-  if (remoteFingerprint === local.value && remoteSource === input.source && !input.checksum) {
+  const unchanged = remoteFingerprint === local.value && remoteSource === input.source;
+  if (unchanged && input.skipUnchanged && !input.checksum) {
     out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
     // The files are there, but a hydration that failed last time is retried.
     if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());

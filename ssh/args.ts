@@ -10,6 +10,8 @@ export interface SshArgsInput {
   port: number;
   /** null turns multiplexing off. */
   controlPath: string | null;
+  /** How long an idle master lingers (ssh.controlPersist); only used with a controlPath. */
+  controlPersistSecs: number;
   connectTimeoutSecs: number;
   /** "none", or the user's ssh.configFile. */
   configFile: string;
@@ -41,7 +43,11 @@ export function sshBaseArgs(input: SshArgsInput): string[] {
     ...o("ServerAliveInterval=15"),
     ...o("ServerAliveCountMax=4"),
     ...(input.controlPath
-      ? [...o("ControlMaster=auto"), ...o(`ControlPath=${input.controlPath}`), ...o("ControlPersist=10m")]
+      ? [
+        ...o("ControlMaster=auto"),
+        ...o(`ControlPath=${input.controlPath}`),
+        ...o(`ControlPersist=${input.controlPersistSecs}s`),
+      ]
       : o("ControlMaster=no")),
     ...o("LogLevel=ERROR"),
     "-p",

@@ -9,7 +9,7 @@ import { configError, CrabboxError } from "../core/errors.ts";
 import { formatBytes, formatCount } from "../core/format.ts";
 import type { CrabboxConfig } from "../config/schema.ts";
 import { MAX_CONFIG_BYTES } from "../config/load.ts";
-import type { SyncOptions } from "../lease/sync_step.ts";
+import type { SyncOptions } from "./options.ts";
 import { buildManifest, findGitRoot, type Manifest } from "./manifest.ts";
 import { localFingerprint } from "./fingerprint.ts";
 import { boxOrigin } from "./origin.ts";
@@ -108,6 +108,7 @@ export async function prepareSync(
     manifest,
     fingerprint,
     checksum,
+    skipUnchanged: sync.fingerprint,
     fullResync: request.fullResync,
     prune,
     massDeleteLimit: sync.massDeleteLimit,

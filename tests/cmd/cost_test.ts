@@ -3,37 +3,11 @@
  * JSON fields, `usage`, budget refusals (exit 8, nothing created), and prices that cannot be fetched.
  */
 import assert from "node:assert/strict";
-import { apiError, fakeCli, type Harnessed } from "./_fakes.ts";
+import { apiError, type Harnessed } from "./_fakes.ts";
+import { leaseLabels, quietCli } from "./_setup.ts";
 
-const T0 = Date.parse("2026-05-01T12:00:00Z") / 1000;
-
-const labels = (lease: string, slug: string, extra: Record<string, string> = {}) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug,
-  keep: "false",
-  state: "ready",
-  owner: "alice_laptop",
-  created_at: String(T0),
-  last_touched_at: String(T0),
-  idle_timeout_secs: "1800",
-  ttl_secs: "5400",
-  expires_at: String(T0 + 1800),
-  ...extra,
-});
-
-/** A CLI whose user config turns ssh multiplexing off (no control dir) and sets these budget lines. */
-async function cliWith(budget = ""): Promise<Harnessed> {
-  const cli = await fakeCli();
-  await Deno.mkdir(`${cli.home}/.config/crabbox`, { recursive: true });
-  await Deno.writeTextFile(
-    `${cli.home}/.config/crabbox/config.yaml`,
-    `ssh:\n  controlPersist: 0\n${budget ? `budget:\n${budget}` : ""}`,
-  );
-  return cli;
-}
+/** A CLI without ssh multiplexing and with these budget lines. */
+const cliWith = (budget = ""): Promise<Harnessed> => quietCli({ config: budget ? `budget:\n${budget}` : "" });
 
 const created = (cli: Harnessed) =>
   cli.hetzner.calls.filter((c) => c === "createServer" || c === "createSshKey");
@@ -80,7 +54,10 @@ Deno.test("warmup prints the price before it creates; maxActive 1 refuses the se
 Deno.test("maxHourly: the dearest type a create may fall back to counts; unknown prices only warn", async () => {
   const cli = await cliWith("  maxHourly: 0.5\n  scope: project\n");
   try {
-    cli.hetzner.addServer({ id: 7, labels: labels("cbx_000000000007", "bobs-crab", { owner: "bob_ci" }) });
+    cli.hetzner.addServer({
+      id: 7,
+      labels: leaseLabels("cbx_000000000007", "bobs-crab", { owner: "bob_ci" }),
+    });
     const refused = await cli.run("warmup", "--no-wait");
     assert.equal(refused.code, 8, refused.stderr);
     assert.match(
@@ -108,9 +85,16 @@ Deno.test("maxHourly: the dearest type a create may fall back to counts; unknown
 Deno.test("usage: mine by default, --all the project; the JSON adds up; the human table names why", async () => {
   const cli = await cliWith();
   try {
-    cli.hetzner.addServer({ id: 1, labels: labels("cbx_000000000001", "big-crab", { keep: "true" }) });
-    cli.hetzner.addServer({ id: 2, serverType: "ccx13", labels: labels("cbx_000000000002", "small-crab") });
-    cli.hetzner.addServer({ id: 3, labels: labels("cbx_000000000003", "bobs-crab", { owner: "bob_ci" }) });
+    cli.hetzner.addServer({ id: 1, labels: leaseLabels("cbx_000000000001", "big-crab", { keep: "true" }) });
+    cli.hetzner.addServer({
+      id: 2,
+      serverType: "ccx13",
+      labels: leaseLabels("cbx_000000000002", "small-crab"),
+    });
+    cli.hetzner.addServer({
+      id: 3,
+      labels: leaseLabels("cbx_000000000003", "bobs-crab", { owner: "bob_ci" }),
+    });
     cli.clock.nowMs += 61 * 60_000;
     const mine = await cli.run("usage", "--json");
     assert.equal(mine.code, 0, mine.stderr);
@@ -147,7 +131,7 @@ Deno.test("usage: mine by default, --all the project; the JSON adds up; the huma
 Deno.test("prices that cannot be fetched: list, status and usage still work and show ?", async () => {
   const cli = await cliWith();
   try {
-    cli.hetzner.addServer({ id: 9, labels: labels("cbx_000000000009", "some-crab") });
+    cli.hetzner.addServer({ id: 9, labels: leaseLabels("cbx_000000000009", "some-crab") });
     cli.hetzner.failures.set("listServerTypes", apiError("GET", "/server_types", 503, "unavailable"));
     const list = await cli.run("list");
     assert.equal(list.code, 0, list.stderr);

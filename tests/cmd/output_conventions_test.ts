@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ProcessRunner } from "../../core/deps.ts";
 import { realClock, realProcess } from "../../core/runtime.ts";
 import { fakeCli } from "./_fakes.ts";
+import { leaseLabels, quietCli } from "./_setup.ts";
 
 const usage = (message: string, hint: string) => ({
   stderr: `crabbox: error: ${message}\ncrabbox: hint: ${hint}\n`,
@@ -167,30 +168,15 @@ const localSsh: ProcessRunner = {
 Deno.test("the running line is shell-quoted: pasted into a shell it is the same argv", async () => {
   const work = await Deno.makeTempDir({ prefix: "crabbox-work-" });
   const canary = "canary-forwarded-value-3b9d";
-  const cli = await fakeCli({ proc: localSsh, env: { CRABBOX_WORK_ROOT: work, CI: canary } });
+  const cli = await quietCli({ proc: localSsh, env: { CRABBOX_WORK_ROOT: work, CI: canary } });
   try {
     const lease = "cbx_0123456789ab";
     const dir = join(cli.home, ".config/crabbox/leases", lease);
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await Deno.writeTextFile(join(dir, "id_ed25519"), "not a key: ssh is a stand-in\n", { mode: 0o600 });
-    await Deno.writeTextFile(join(cli.home, ".config/crabbox/config.yaml"), "ssh:\n  controlPersist: 0\n");
     const server = cli.hetzner.addServer({
       id: 7,
-      labels: {
-        crabbox: "true",
-        created_by: "crabbox",
-        provider: "hetzner",
-        lease,
-        slug: "blue-crab",
-        keep: "false",
-        state: "ready",
-        owner: "alice_laptop",
-        created_at: "1777636800",
-        last_touched_at: "1777636800",
-        idle_timeout_secs: "1800",
-        ttl_secs: "5400",
-        expires_at: "1777638600",
-      },
+      labels: leaseLabels(lease, "blue-crab"),
     });
     const record = {
       id: lease,

@@ -5,7 +5,8 @@
  * second signal). Colour follows NO_COLOR, --no-color and FORCE_COLOR.
  */
 import assert from "node:assert/strict";
-import { fakeCli, type Harnessed } from "./_fakes.ts";
+import type { Harnessed } from "./_fakes.ts";
+import { leaseLabels, quietCli } from "./_setup.ts";
 import { screen, stripColor } from "./_screen.ts";
 import { CLEAR_LINE } from "../../core/spinner.ts";
 
@@ -30,12 +31,7 @@ const PIPED_STDERR = [
 const WARMUP = ["warmup", "--class", "tiny", "--bootstrap-timeout", "15s"];
 
 /** No ssh multiplexing: an in-process run must not create a control-socket dir under the real /tmp. */
-async function cli(env: Record<string, string> = {}): Promise<Harnessed> {
-  const harnessed = await fakeCli({ env });
-  await Deno.mkdir(`${harnessed.home}/.config/crabbox`, { recursive: true });
-  await Deno.writeTextFile(`${harnessed.home}/.config/crabbox/config.yaml`, "ssh:\n  controlPersist: 0\n");
-  return harnessed;
-}
+const cli = (env: Record<string, string> = {}): Promise<Harnessed> => quietCli({ env });
 
 /** stderr a terminal; each sleep lets time pass for the frame timer too (then `during` may act). */
 function onTerminal(harnessed: Harnessed, during: (sleeps: number) => void = () => {}): void {
@@ -154,22 +150,6 @@ Deno.test("TTY: a second signal clears the spinner before the leftovers note and
   }
 });
 
-const leaseLabels = (lease: string, slug: string, state: string) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug,
-  keep: "false",
-  state,
-  owner: "alice_laptop",
-  created_at: "1777636800",
-  last_touched_at: "1777636800",
-  idle_timeout_secs: "1800",
-  ttl_secs: "5400",
-  expires_at: "1777638600",
-});
-
 /** Runs each argv on a CLI with two leases and this environment. */
 async function withLeases(env: Record<string, string>, ...runs: string[][]) {
   const harnessed = await cli(env);
@@ -177,12 +157,12 @@ async function withLeases(env: Record<string, string>, ...runs: string[][]) {
     harnessed.hetzner.addServer({
       id: 1,
       name: "a",
-      labels: leaseLabels("cbx_0123456789ab", "violet-prawn", "ready"),
+      labels: leaseLabels("cbx_0123456789ab", "violet-prawn"),
     });
     harnessed.hetzner.addServer({
       id: 2,
       name: "b",
-      labels: leaseLabels("cbx_0123456789ac", "pearl-shrimp", "running"),
+      labels: leaseLabels("cbx_0123456789ac", "pearl-shrimp", { state: "running" }),
     });
     const results = [];
     for (const argv of runs) results.push(await harnessed.run(...argv));

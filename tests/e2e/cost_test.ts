@@ -1,7 +1,7 @@
 /**
  * Cost and budget against the harness (behind Prism, which holds GET /server_types to Hetzner's schema):
  * prices match the fake's catalogue, are fetched once and then cached, the run summary says what a run
- * cost, `usage --json` adds up, and `budget.maxActive: 1` refuses a second warmup with nothing created.
+ * cost (a warm run: what the box has cost), `usage --json` adds up, and `budget.maxActive: 1` refuses a second warmup with nothing created.
  */
 import assert from "node:assert/strict";
 import { startHarness } from "../harness/harness.ts";
@@ -42,6 +42,15 @@ Deno.test("prices, run cost, usage and a maxActive budget on the harness", async
       assert.match(table.stdout, /^LEASE +SLUG .* AGE +WHY +PRICE\/H +COST$/m);
       assert.match(table.stdout, / €0\.0200 +€0\.0200$/m);
     });
+
+    await t.step(
+      "a warm run inside the paid hour: no cost=€0.0000, the box's bill so far instead",
+      async () => {
+        const run = await box.crabbox(["run", "--id", slug, "--no-sync", "--", "true"]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, /^crabbox: summary lease=cbx_\S+ .* total=\S+ box_cost=€0\.0200 exit=0$/m);
+      },
+    );
 
     await t.step("usage --json adds up", async () => {
       const usage = await box.crabbox(["usage", "--all", "--json"]);

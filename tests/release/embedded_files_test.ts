@@ -11,11 +11,12 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**
- * Where product modules live (SPEC §15.2), plus the remote scripts ssh/scripts.ts imports as text;
- * anything else reachable from main.ts is a leak.
+ * Where product modules live (SPEC §15.2), plus the shell files imported as text (the remote scripts of
+ * ssh/scripts.ts, the completion parts of cli/completion_scripts.ts); anything else reachable from main.ts
+ * is a leak.
  */
 const PRODUCT =
-  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|ssh\/scripts\/\w+\.sh)$/;
+  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|ssh\/scripts\/\w+\.sh|cli\/completion\/\w+\.(sh|zsh|fish))$/;
 /** What main.ts may pull from npm: the imports of deno.json that are not test-only, and theirs. */
 const PRODUCT_NPM = new Set([
   "@clack/core",
@@ -45,6 +46,7 @@ Deno.test("module graph of main.ts: product modules only, no test or toolchain f
   assert.ok(local.length > 50, `only ${local.length} local modules: is main.ts the entry?`);
   assert.deepEqual(local.filter((path) => !PRODUCT.test(path) || /_test\.ts$/.test(path)), []);
   assert.ok(local.includes("ssh/scripts/exec.sh"), "the remote scripts are in the graph compile embeds");
+  assert.ok(local.includes("cli/completion/helpers.fish"), "so are the completion scripts' static parts");
   const npm = info.modules.filter((m) => m.kind === "npm")
     .map((m) => m.specifier.replace(/^npm:\/?/, "").match(/^(@[^/]+\/[^@/]+|[^@/]+)/)![1]);
   assert.deepEqual(npm.filter((name) => !PRODUCT_NPM.has(name)), []);

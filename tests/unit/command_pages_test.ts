@@ -1,7 +1,7 @@
 /** The command pages are a pure function of a commander tree: what each page holds, and what it leaves out. */
 import assert from "node:assert/strict";
 import { Argument, Command, Option } from "@commander-js/extra-typings";
-import { pageFile, renderCommandPages } from "../../cli/command_pages.ts";
+import { pageFile, renderCommandPages } from "../../docs/command_pages.ts";
 
 function tree(): Command {
   const root = new Command("tool").description("does things").option("--json", "print JSON")

@@ -8,6 +8,7 @@ import {
   priceTableFrom,
   roundMoney,
   runCost,
+  runCostFields,
   serverCost,
   startedHours,
 } from "../../lease/cost.ts";
@@ -52,6 +53,22 @@ Deno.test("a run's cost: a fresh box's whole bill; on a warm box only the hours 
   }
   assert.equal(runCost(null, server, -Infinity, CREATED), null, "no prices: unknown, not 0");
   assert.equal(runCost(table, { ...server, location: "ash" }, -Infinity, CREATED), null);
+});
+
+Deno.test("the summary's cost fields: a fresh box its bill; a warm box what the run added (if any) and its bill", () => {
+  const table: PriceTable = { ccx13: { fsn1: CCX13 } };
+  const server = { serverType: "ccx13", location: "fsn1", createdMs: CREATED };
+  const rows: [string, PriceTable | null, number, number, string[]][] = [
+    ["fresh", table, -Infinity, 5, ["cost=€0.0200"]],
+    ["fresh, unknown price", null, -Infinity, 5, ["cost=?"]],
+    ["warm, within the started hour: no cost=€0.0000", table, 10, 50, ["box_cost=€0.0200"]],
+    ["warm, across an hour boundary", table, 50, 70, ["cost=€0.0200", "box_cost=€0.0400"]],
+    ["warm, unknown price", null, 10, 50, ["box_cost=?"]],
+  ];
+  for (const [label, prices, from, to, fields] of rows) {
+    const fromMs = from === -Infinity ? from : CREATED + from * MINUTE;
+    assert.deepEqual(runCostFields(prices, server, fromMs, CREATED + to * MINUTE), fields, label);
+  }
 });
 
 Deno.test("the price table: net prices by type and location; anything missing or malformed is unknown", () => {

@@ -9,6 +9,7 @@ const input = {
   port: 2222,
   controlPath: "/run/user/1000/crabbox/3fa1b2c4d5e6",
   connectTimeoutSecs: 10,
+  controlPersistSecs: 600,
   configFile: "none",
 };
 
@@ -21,7 +22,7 @@ Deno.test("the pinned option set (SPEC §9.1), golden", () => {
       "-o GlobalKnownHostsFile=/dev/null -o HostKeyAlias=cbx_0123456789ab -o HostKeyAlgorithms=ssh-ed25519 " +
       "-o CheckHostIP=no -o ForwardAgent=no -o ForwardX11=no -o ClearAllForwardings=yes -o PermitLocalCommand=no " +
       "-o ConnectTimeout=10 -o ConnectionAttempts=1 -o ServerAliveInterval=15 -o ServerAliveCountMax=4 " +
-      "-o ControlMaster=auto -o ControlPath=/run/user/1000/crabbox/3fa1b2c4d5e6 -o ControlPersist=10m " +
+      "-o ControlMaster=auto -o ControlPath=/run/user/1000/crabbox/3fa1b2c4d5e6 -o ControlPersist=600s " +
       "-o LogLevel=ERROR -p 2222 crabbox@203.0.113.7",
   );
 });

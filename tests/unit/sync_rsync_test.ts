@@ -71,6 +71,7 @@ exec bash -c "$*"
     port: 2222,
     controlPath: null,
     connectTimeoutSecs: 10,
+    controlPersistSecs: 600,
     configFile: "none",
   });
   const workdir = `${tmp}/work/cbx_0123456789ab/repo`; // missing levels: --mkpath creates them

@@ -106,6 +106,7 @@ exec bash -c "$*"
         gitRoot: repo,
         manifest,
         checksum: false,
+        skipUnchanged: true,
         fullResync: false,
         prune: true,
         massDeleteLimit: 200,
@@ -287,6 +288,18 @@ Deno.test("sync step: an interrupt stops a running rsync at once and is the fail
     assert.ok(realSystem.processAlive(sshPid), "the sync ended only because its ssh did");
   } finally {
     if (sshPid && realSystem.processAlive(sshPid)) Deno.kill(sshPid, "SIGKILL");
+    await f.cleanup();
+  }
+});
+
+Deno.test("sync step: sync.fingerprint false syncs an unchanged tree again instead of skipping it", async () => {
+  const f = await fixture();
+  try {
+    assert.equal((await f.sync()).skipped, false);
+    assert.equal((await f.sync()).skipped, true, "the fingerprint matches");
+    assert.equal((await f.sync({ skipUnchanged: false })).skipped, false);
+    assert.doesNotMatch(f.stderr(), /sync skipped/);
+  } finally {
     await f.cleanup();
   }
 });

@@ -55,7 +55,7 @@ export async function refreshPondHosts(
       }
       await pinHostKey(deps, leaseId);
       const record = await readLeaseRecord(deps, leaseId);
-      const box = boxFor(deps, out, member, { ...shape, controlPersist: false }, record?.sshPort ?? null);
+      const box = boxFor(deps, out, member, { ...shape, controlPersist: 0 }, record?.sshPort ?? null);
       const result = await box.run(pondHostsScript({ block }));
       if (result.code === 0) refreshed.push(slug);
       else {

@@ -20,7 +20,14 @@ import { encodeCreateLabels } from "../labels/codec.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
 import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
-import { createLeaseDir, type LeasePaths, type LeaseRecord, pinHostKey, writeLeaseRecord } from "./store.ts";
+import {
+  adoptBoxKeys,
+  createLeaseDir,
+  type LeasePaths,
+  type LeaseRecord,
+  pinHostKey,
+  writeLeaseRecord,
+} from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
@@ -54,6 +61,8 @@ export interface LeaseShape {
   workRoot: string;
   connectTimeoutSecs: number;
   controlPersist: boolean;
+  /** The remote command whose exit 0 says the box is ready (default `crabbox-ready`, from user data). */
+  readyCommand?: string;
   /** Whole acquires tried when the bootstrap times out (config lease.createAttempts, default 2). */
   createAttempts: number;
   /** budget.* (docs/cost.md): checked against the listing before anything is created. */
@@ -192,6 +201,7 @@ async function acquireOnce(
       signal,
     );
     server = created.server;
+    await adoptBoxKeys(deps, leaseId, (await api.boxKeys?.(server, { signal })) ?? null);
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
     const record: LeaseRecord = {
       id: leaseId,
@@ -226,6 +236,7 @@ async function acquireOnce(
       workRoot: shape.workRoot,
       connectTimeoutSecs: shape.connectTimeoutSecs,
       controlPersist: shape.controlPersist,
+      readyCommand: shape.readyCommand,
       debug: (line) => out.debug(line),
     });
     if (!waitForSsh) {

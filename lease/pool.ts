@@ -30,7 +30,7 @@ export interface ClaimedBox {
 /** What opening a box over ssh needs from the lease shape (or from status settings). */
 export type BoxShape = Pick<
   LeaseShape,
-  "sshUser" | "sshPorts" | "workRoot" | "connectTimeoutSecs" | "controlPersist"
+  "sshUser" | "sshPorts" | "workRoot" | "connectTimeoutSecs" | "controlPersist" | "readyCommand"
 >;
 
 export function boxFor(
@@ -50,6 +50,7 @@ export function boxFor(
     workRoot: shape.workRoot,
     connectTimeoutSecs: shape.connectTimeoutSecs,
     controlPersist: shape.controlPersist,
+    readyCommand: shape.readyCommand,
     debug: (line) => out.debug(line),
   });
 }

@@ -24,6 +24,7 @@ export interface StatusSettings {
   sshPorts: number[];
   workRoot: string;
   connectTimeoutSecs: number;
+  readyCommand?: string;
 }
 
 interface StatusContext {
@@ -110,6 +111,7 @@ async function observe(
     workRoot: settings.workRoot,
     connectTimeoutSecs: 5,
     controlPersist: false,
+    readyCommand: settings.readyCommand,
     debug: (line) => ctx.out.debug(line),
   });
   let check = "closed";

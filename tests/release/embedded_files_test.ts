@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * anything else reachable from main.ts is a leak.
  */
 const PRODUCT =
-  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|ssh\/scripts\/\w+\.sh)$/;
+  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|(ssh|providers\/\w+)\/scripts\/\w+\.sh)$/;
 /** What main.ts may pull from npm: the imports of deno.json that are not test-only, and theirs. */
 const PRODUCT_NPM = new Set([
   "@clack/core",

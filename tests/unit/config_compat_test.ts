@@ -77,7 +77,7 @@ Deno.test("accepted but not applicable: one warning per key, saying why; the val
     ["shard:\n  maxCount: 4\n", /shard is not applicable here/],
     ["aws:\n  region: eu-west-1\n", /aws is not applicable here: settings of another provider \(aws\)/],
     ["blacksmith:\n  org: x\n", /blacksmith is not applicable here/],
-    ["static:\n  host: h\n", /static is not applicable here/],
+    ["static:\n  id: h\n", /static\.id is not applicable here: the lease id of a static host/],
     ["tailscale:\n  enabled: false\n", /tailscale is not applicable here: Tailscale is not available/],
     [
       "hetzner:\n  sshKey: mine\n",

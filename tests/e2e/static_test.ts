@@ -24,6 +24,8 @@ static:
   workRoot: ${WORK_ROOT}
 ssh:
   key: ${host.keyFile}
+sweep:
+  minInterval: 0s
 `,
   );
   if (options.knownHost) {
@@ -162,6 +164,30 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
       const gone = await box.crabbox(["status", lease]);
       assert.equal(gone.code, 4, gone.stderr);
     });
+
+    await t.step(
+      "an expired lease is freed by the next invocation's sweep, which deletes only crabbox's files",
+      async () => {
+        const warmup = await box.crabbox(["warmup"]);
+        assert.equal(warmup.code, 0, warmup.stderr);
+        const expired = leaseIdOf(warmup.stdout);
+        await Deno.mkdir(`${hostRoot}/${expired}/webapp`, { recursive: true });
+        // Time passes on the host's record: created and idle-expired long ago.
+        const recordPath = `${hostRoot}/.crabbox/lease.json`;
+        const record = JSON.parse(await Deno.readTextFile(recordPath));
+        record.createdMs = 0;
+        record.labels = { ...record.labels, expires_at: "1000000000", state: "ready" };
+        await Deno.writeTextFile(recordPath, JSON.stringify(record));
+        const list = await box.crabbox(["list"], { env: { CRABBOX_NO_SWEEP: "" } });
+        assert.equal(list.code, 0, list.stderr);
+        assert.match(list.stderr, /^crabbox: sweep deleted 1 expired server \(crabbox-\S+\)$/m);
+        assert.equal(await exists(recordPath), false, "the lease record is freed");
+        assert.equal(await exists(`${hostRoot}/${expired}`), false, "its workdir is gone");
+        assert.equal(await Deno.readTextFile(`${hostRoot}/notes.txt`), "also the owner's\n");
+        assert.equal(await Deno.readTextFile(`${host.workDir}/mine.txt`), "the owner's\n");
+        assert.equal(await host.reachable(), true);
+      },
+    );
   } finally {
     await box.cleanup();
     await host.stop();

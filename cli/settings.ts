@@ -89,7 +89,9 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
   });
   // How the box is reached is the provider's (static hosts: static.*), not the lease's.
   const { sshUser, workRoot, readyCommand } = base.status;
-  const onStatic = readyCommand !== undefined ? { className: "static", serverType: "static" } : {};
+  const onStatic = readyCommand !== undefined
+    ? { className: "static", serverType: "static", locations: [] as string[] }
+    : {};
   return { ...base, repo, shape: { ...shape, sshUser, workRoot, readyCommand, ...onStatic } };
 }
 

@@ -210,6 +210,8 @@ async function acquireOnce(
       serverName: server.name,
       ipv4: server.ipv4,
       sshPort: null,
+      sshUser: shape.sshUser,
+      sshPorts: shape.sshPorts,
       createdAt: formatIso(server.createdMs || api.now()),
       repoRoot: ctx.repoRoot,
     };

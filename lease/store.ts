@@ -14,6 +14,9 @@ export interface LeaseRecord {
   serverName: string;
   ipv4: string | null;
   sshPort: number | null;
+  /** How the box is reached (login user, candidate ports); absent in records written before they were kept. */
+  sshUser?: string;
+  sshPorts?: number[];
   createdAt: string;
   repoRoot: string | null;
 }

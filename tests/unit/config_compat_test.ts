@@ -83,7 +83,7 @@ Deno.test("accepted but not applicable: one warning per key, saying why; the val
       "hetzner:\n  sshKey: mine\n",
       /hetzner\.sshKey is not applicable here: crabbox always creates a labelled per-lease/,
     ],
-    ["ssh:\n  key: ~/.ssh/id\n", /ssh\.key is not applicable here/],
+    ["static:\n  name: x\n", /static\.name is not applicable here: the slug of a static host/],
     ["windows:\n  mode: wsl2\n", /windows is not applicable here: Windows targets only/],
     ["desktopEnv: xfce\n", /desktopEnv is not applicable here/],
     ["presets:\n  a: {command: x}\n", /presets is not applicable here/],

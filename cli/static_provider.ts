@@ -1,7 +1,8 @@
 /**
  * `provider: ssh` wiring (the composition root's part): static.* and ssh.key → the static hosts' port on
- * the context, and the box access every lease on them shares. Config mistakes surface here, exit 2,
- * before any connection.
+ * the context, and the box access every lease on them shares. Config mistakes (no host, no key) surface
+ * when the port is first needed, exit 2, before any connection; offline commands (`config show`, `job
+ * list`) never meet them.
  */
 import { join } from "node:path";
 import type { CommandContext } from "./context.ts";
@@ -15,33 +16,25 @@ import { createStaticApi } from "../providers/static/api.ts";
 import { STATIC_READY_COMMAND } from "../providers/static/ssh.ts";
 
 /** The box access of static hosts, with the port registered on ctx; null for Hetzner. */
-export async function useStaticProvider(
-  ctx: CommandContext,
-  loaded: LoadedConfig,
-): Promise<StatusSettings | null> {
+export function useStaticProvider(ctx: CommandContext, loaded: LoadedConfig): StatusSettings | null {
   const c = loaded.config;
   if (!isStaticProvider(c.provider)) return null;
-  const hosts = staticHosts({
-    host: c.static.host,
-    hosts: c.static.hosts,
+  const access = {
     user: c.static.user || c.ssh.user,
     port: c.static.port,
     workRoot: c.static.workRoot || c.workRoot,
-    sources: loaded.sources,
-  });
+  };
   const home = ctx.deps.system.homeDir();
   const keyFile = expandHome(c.ssh.key || "~/.ssh/id_ed25519", home);
-  if (!(await ctx.deps.fs.lstat(keyFile))) {
-    throw configError(
-      `ssh.key: ${keyFile} does not exist (${loaded.sources["ssh.key"] ?? "default"})`,
-      "set ssh.key (or pass --ssh-key) to the private key the static host trusts",
-    );
-  }
-  const [first] = hosts;
   ctx.useProvider("ssh", () =>
     createStaticApi(ctx.deps, {
-      hosts,
+      hosts: staticHosts({ host: c.static.host, hosts: c.static.hosts, ...access, sources: loaded.sources }),
       keyFile,
+      keyMissing: () =>
+        configError(
+          `ssh.key: ${keyFile} does not exist (${loaded.sources["ssh.key"] ?? "default"})`,
+          "set ssh.key (or pass --ssh-key) to the private key the static host trusts",
+        ),
       pinFile: join(configDir(ctx.deps), "static", "known_hosts"),
       configFile: "none",
       connectTimeoutSecs: c.ssh.connectTimeout,
@@ -51,9 +44,9 @@ export async function useStaticProvider(
       debug: (message) => ctx.out.debug(message),
     }));
   return {
-    sshUser: first.user,
-    sshPorts: [first.port],
-    workRoot: first.workRoot,
+    sshUser: access.user,
+    sshPorts: [access.port],
+    workRoot: access.workRoot,
     connectTimeoutSecs: c.ssh.connectTimeout,
     readyCommand: STATIC_READY_COMMAND,
   };

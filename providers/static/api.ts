@@ -29,6 +29,8 @@ import { matchesSelector } from "./selector.ts";
 
 export interface StaticApiOptions extends StaticSshOptions, Omit<HostKeyOptions, "pinFile" | "notify"> {
   hosts: StaticHost[];
+  /** The error when keyFile does not exist (checked before the first connection). */
+  keyMissing: () => CrabboxError;
   notify: (message: string) => void;
   debug?: (message: string) => void;
 }
@@ -52,6 +54,7 @@ class StaticHostsApi implements HetznerApi {
   readonly #deps: StaticDeps;
   readonly #options: StaticApiOptions;
   readonly #pins = new Map<number, Promise<string>>();
+  #keyChecked: Promise<void> | null = null;
   /** The latest record read or written per host id: writes and deletes name the lease they act on. */
   readonly #known = new Map<number, LeaseFile>();
 
@@ -238,8 +241,18 @@ class StaticHostsApi implements HetznerApi {
     return pin;
   }
 
+  #checkKey(): Promise<void> {
+    return this.#keyChecked ??= this.#deps.fs.lstat(this.#options.keyFile).then((info) => {
+      if (!info) {
+        this.#keyChecked = null;
+        throw this.#options.keyMissing();
+      }
+    });
+  }
+
   /** Runs one lease.sh op on the host; its trimmed stdout. */
   async #run(host: StaticHost, args: string[], stdin?: string, options?: CallOptions): Promise<string> {
+    await this.#checkKey();
     await this.#pin(host);
     options?.signal?.throwIfAborted();
     const argv = [...staticSshArgs(host, this.#options), remoteBash(leaseScript, args)];

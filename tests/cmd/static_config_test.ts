@@ -41,7 +41,7 @@ Deno.test("provider ssh config errors: missing static.host, a bad port, a missin
         'crabbox: error: --static-port must be a whole number, got "ssh"\ncrabbox: hint: pass a valid --static-port\n',
       ],
       [
-        ["--provider", "ssh", "--static-host", "box.example", "run", "--", "true"],
+        ["--provider", "ssh", "--static-host", "box.example", "status", "cbx_000000000001"],
         `crabbox: error: ssh.key: ${cli.home}/.ssh/id_ed25519 does not exist (default)\n` +
         "crabbox: hint: set ssh.key (or pass --ssh-key) to the private key the static host trusts\n",
       ],
@@ -53,6 +53,8 @@ Deno.test("provider ssh config errors: missing static.host, a bad port, a missin
       assert.equal(result.stdout, "");
     }
     assert.deepEqual(calls, [], "no ssh, no keyscan: nothing contacted");
+    const offline = await cli.run("--provider", "ssh", "config", "show");
+    assert.equal(offline.code, 0, "offline commands never need the host or the key");
 
     const unknown = await cli.run(
       "--provider",

@@ -53,6 +53,7 @@ async function setup(hostCount: number, change: Partial<StaticApiOptions> = {}) 
   const options: StaticApiOptions = {
     hosts,
     keyFile: `${dir}/id_ed25519`,
+    keyMissing: () => new CrabboxError("config", "ssh.key missing"),
     pinFile: `${dir}/pins/known_hosts`,
     configFile: "none",
     connectTimeoutSecs: 5,

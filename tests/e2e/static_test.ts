@@ -80,6 +80,23 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
       assert.deepEqual(leftovers, [".crabbox", "notes.txt"], "the lease workdir is gone");
     });
 
+    await t.step(
+      "Ctrl-C mid-command: exit 130, and the one-shot lease is freed",
+      async () => {
+        const running = box.spawn(["run", "--", "sh", "-c", "echo started; sleep 60; echo never"]);
+        await running.waitForStdout("started");
+        running.child.kill("SIGINT");
+        const done = await running.done;
+        assert.equal(done.code, 130, done.stderr);
+        assert.doesNotMatch(done.stdout, /never/);
+        assert.equal(
+          await exists(`${hostRoot}/.crabbox/lease.json`),
+          false,
+          "nothing the sweep would have to free",
+        );
+      },
+    );
+
     const warm = await box.crabbox(["warmup"]);
     assert.equal(warm.code, 0, warm.stderr);
     const lease = leaseIdOf(warm.stdout);

@@ -20,14 +20,8 @@ import { encodeCreateLabels } from "../labels/codec.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
 import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
-import {
-  adoptBoxKeys,
-  createLeaseDir,
-  type LeasePaths,
-  type LeaseRecord,
-  pinHostKey,
-  writeLeaseRecord,
-} from "./store.ts";
+import { createLeaseDir, type LeasePaths, type LeaseRecord, pinHostKey, writeLeaseRecord } from "./store.ts";
+import { adoptBoxKeys } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";

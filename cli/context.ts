@@ -15,6 +15,9 @@ interface GlobalFlags {
   sweep?: boolean;
   profile?: string;
   provider?: string;
+  /** provider ssh flags by config key (`static.host`, `ssh.key`, …); unset ones are undefined. */
+  static?: Record<string, unknown>;
+  acceptHostKey?: boolean;
 }
 
 export class CommandContext {
@@ -29,6 +32,8 @@ export class CommandContext {
   #output: Output | null = null;
   #globals: GlobalFlags = {};
   #hetzner: HetznerApi | null = null;
+  /** Set by the settings when the config names another provider (static hosts): builds its port. */
+  #provider: { key: string; build: () => HetznerApi } | null = null;
   #prices: PriceSource | null = null;
   #background: (() => Promise<void>)[] = [];
 
@@ -62,8 +67,14 @@ export class CommandContext {
     return this.#globals;
   }
 
-  /** The Hetzner client, built on first use (offline commands never read the token). */
+  /** Serve the provider port with another implementation (provider ssh) instead of the Hetzner client. */
+  useProvider(key: string, build: () => HetznerApi): void {
+    this.#provider = { key, build };
+  }
+
+  /** The provider port (the Hetzner client unless useProvider chose another), built on first use. */
   hetzner(endpointFromConfig?: string): HetznerApi {
+    if (this.#provider) return this.#hetzner ??= this.#provider.build();
     this.#hetzner ??= this.deps.hetzner({
       endpoint: endpointFromConfig,
       notify: (message) => this.out.progress(message),
@@ -75,6 +86,7 @@ export class CommandContext {
 
   /** What per-endpoint state on this machine is keyed by (sweep throttle, price cache). */
   endpointKey(endpointFromConfig?: string): string {
+    if (this.#provider) return this.#provider.key;
     return this.deps.env.get("HCLOUD_ENDPOINT") ?? endpointFromConfig ?? "default";
   }
 

@@ -23,6 +23,7 @@ import { completionsCommand } from "./completions.ts";
 import { initCommand } from "./init.ts";
 import { checkpointCommand } from "./checkpoint.ts";
 import { usageError } from "../core/errors.ts";
+import { isStaticProvider } from "../config/compat.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command()
@@ -49,7 +50,16 @@ export function buildProgram(ctx: CommandContext): Command {
     .option("--profile <name>", "config profile to apply")
     .option(
       "--provider <name>",
-      "hetzner, the only provider; overrides a config file's provider: (scripts written for the Go crabbox CLI)",
+      "hetzner (default), or ssh: your own hosts (static.*); --provider hetzner overrides a Go config file's provider:",
+    )
+    .option("--static-host <host>", "provider ssh: the host to lease (static.host)")
+    .option("--static-user <user>", "provider ssh: login user on the host (static.user)")
+    .option("--static-port <port>", "provider ssh: ssh port of the host (static.port)")
+    .option("--static-work-root <path>", "provider ssh: crabbox's directory on the host (static.workRoot)")
+    .option("--ssh-key <path>", "provider ssh: the private key the host trusts (ssh.key)")
+    .option(
+      "--accept-host-key",
+      "provider ssh: pin an unknown host key from ssh-keyscan (never done silently; check the fingerprint)",
     )
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -75,10 +85,21 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
       sweep: globals.sweep as boolean | undefined,
       profile: globals.profile as string | undefined,
       provider: globals.provider as string | undefined,
+      static: {
+        "static.host": globals.staticHost,
+        "static.user": globals.staticUser,
+        "static.port": globals.staticPort,
+        "static.workRoot": globals.staticWorkRoot,
+        "ssh.key": globals.sshKey,
+      },
+      acceptHostKey: globals.acceptHostKey === true,
     });
     const provider = (globals.provider as string | undefined) ?? ctx.deps.env.get("CRABBOX_PROVIDER");
-    if (provider !== undefined && provider !== "hetzner") {
-      throw usageError(`unknown provider "${provider}"`, "hetzner is the only provider; drop --provider");
+    if (provider !== undefined && provider !== "hetzner" && !isStaticProvider(provider)) {
+      throw usageError(
+        `unknown provider "${provider}"`,
+        "use hetzner (Hetzner Cloud) or ssh (your own hosts), or drop --provider",
+      );
     }
   });
 

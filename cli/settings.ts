@@ -13,6 +13,7 @@ import type { StatusSettings } from "../lease/status.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import { repoNameFrom } from "../sync/repo_name.ts";
 import { checkLeaseShape, leaseShapeFor, sshConfigFileFor } from "../lease/shape.ts";
+import { useStaticProvider } from "./static_provider.ts";
 
 export interface BaseSettings {
   config: LoadedConfig;
@@ -43,7 +44,7 @@ export async function loadBaseSettings(
   const config = await loadConfig(ctx.deps, {
     gitRoot,
     profile: ctx.globals.profile,
-    flags: { provider: ctx.globals.provider, ...flags },
+    flags: { provider: ctx.globals.provider, ...ctx.globals.static, ...flags },
   });
   for (const warning of config.warnings) ctx.out.warn(warning);
   const owner = ownerLabel(config.config.owner, ctx.deps.system);
@@ -53,7 +54,7 @@ export async function loadBaseSettings(
     endpoint: config.config.hetzner.endpoint || undefined,
     owner,
     gitRoot,
-    status: {
+    status: useStaticProvider(ctx, config) ?? {
       sshUser: config.config.ssh.user,
       sshPorts: [...new Set(ports)],
       workRoot: config.config.workRoot,
@@ -89,7 +90,12 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     sshPorts: base.status.sshPorts,
     sshConfigFile: base.status.sshConfigFile,
   });
-  return { ...base, repo, shape };
+  // How the box is reached is the provider's (static hosts: static.*), not the lease's.
+  const { sshUser, workRoot, readyCommand } = base.status;
+  const onStatic = readyCommand !== undefined
+    ? { className: "static", serverType: "static", locations: [] as string[] }
+    : {};
+  return { ...base, repo, shape: { ...shape, sshUser, workRoot, readyCommand, ...onStatic } };
 }
 
 /**

@@ -74,7 +74,7 @@ const PROVIDER_SECTIONS = `
   tensorlake cua openComputer codeSandbox openSandbox nomad blaxel vercelSandbox cloudflareSandbox
   superserve crownest dockerSandbox anthropicSandboxRuntime cloudRunSandbox modal upstashBox smolvm
   asciiBox cloudflare cloudflareDynamicWorkers semaphore sprites localContainer appleContainer appleVM
-  appleVZ mxc multipass machine0 tart lume hyperv windowsSandbox static blacksmith
+  appleVZ mxc multipass machine0 tart lume hyperv windowsSandbox blacksmith
 `.trim().split(/\s+/);
 
 const same = (note: string, extra: Partial<GoKey> = {}): GoKey => ({ fate: "same", note, ...extra });
@@ -194,7 +194,7 @@ export const GO_TOP_KEYS: CompatTable = {
     "a profile name; with no profiles.<name> entry it is a plain label (a warning), as in Go",
   ),
   provider: same(
-    `hetzner; any other provider is refused (${DIRECT}) unless --provider hetzner or ` +
+    `hetzner, or ssh (static hosts, static.*); any other provider is refused (${DIRECT}) unless --provider hetzner or ` +
       "CRABBOX_PROVIDER=hetzner overrides it",
   ),
   target: same("linux; macos and windows are refused (Linux servers only)"),
@@ -219,7 +219,15 @@ export const GO_TOP_KEYS: CompatTable = {
   "ssh.user": same("box login user"),
   "ssh.port": same('primary port; a digit string ("2222") is the same number'),
   "ssh.fallbackPorts": same('fallback ports; digit strings (["22"]) are numbers'),
-  "ssh.key": ignored("crabbox generates a key pair per lease; ssh.key is for the Go CLI's static hosts"),
+  "ssh.key": same(
+    "provider ssh: the private key the static hosts trust (Hetzner leases get a generated pair)",
+  ),
+  "static.host": same("provider ssh: the host leased (bring your own machine)"),
+  "static.user": same("provider ssh: login user on the host"),
+  "static.port": same('provider ssh: ssh port of the host; a digit string ("22") is the same number'),
+  "static.workRoot": same("provider ssh: crabbox's own directory on the host"),
+  "static.id": ignored("the lease id of a static host is a fresh cbx_ id per lease here"),
+  "static.name": ignored("the slug of a static host's lease comes from the lease id or --slug here"),
   "sync.exclude": same("exclude rules (appended across files)"),
   "sync.excludes": alias("sync.exclude", "the Go CLI's other spelling", { combine: "append" }),
   "sync.include": same("include filters"),
@@ -342,7 +350,7 @@ export function lookupGoKey(table: CompatTable, key: string): { id: string; spec
 
 /** Why a provider or target cannot be served here, or null. */
 export function providerProblem(provider: string): string | null {
-  if (provider === "hetzner") return null;
+  if (provider === "hetzner" || isStaticProvider(provider)) return null;
   if (!GO_PROVIDERS.includes(provider)) {
     // Not a Go crabbox provider either: most likely a typo.
     return `provider ${JSON.stringify(provider)} is not a crabbox provider${
@@ -351,6 +359,11 @@ export function providerProblem(provider: string): string | null {
       DIRECT;
   }
   return `provider ${JSON.stringify(provider)} is not supported: ${DIRECT}`;
+}
+
+/** `ssh` (the Go CLI's name for bring-your-own hosts, also spelled `static`): leases on static.* hosts. */
+export function isStaticProvider(provider: string): boolean {
+  return provider === "ssh" || provider === "static";
 }
 
 export function targetProblem(target: string): string | null {

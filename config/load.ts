@@ -131,9 +131,10 @@ async function load(input: LoadInput): Promise<LoadedConfig> {
   }
   const flagProvider = input.flagOverrides?.provider as string | undefined;
   const envProvider = input.env.get("CRABBOX_PROVIDER") || undefined;
-  const override = flagProvider !== undefined
+  // Only hetzner overrides a Go file's provider; --provider ssh is a choice like any other value.
+  const override = flagProvider === "hetzner"
     ? "--provider hetzner"
-    : envProvider !== undefined
+    : flagProvider === undefined && envProvider === "hetzner"
     ? "CRABBOX_PROVIDER=hetzner"
     : null;
   const warnings = routing(layers, override, problems);

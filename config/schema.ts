@@ -145,7 +145,7 @@ export const KEYS: Record<string, KeySpec> = {
   },
   provider: {
     doc:
-      "`hetzner`, the only provider. A file written for the Go crabbox CLI may name another; it is refused unless `--provider hetzner` or `CRABBOX_PROVIDER=hetzner` overrides it.",
+      "`hetzner` (Hetzner Cloud), or `ssh` (your own hosts, `static.*`). A file written for the Go crabbox CLI may name another; it is refused unless `--provider hetzner` or `CRABBOX_PROVIDER=hetzner` overrides it.",
     type: "string",
     default: "hetzner",
     env: "CRABBOX_PROVIDER",
@@ -305,6 +305,54 @@ export const KEYS: Record<string, KeySpec> = {
     default: "none",
     userOnly: true,
     check: nonEmptyString,
+  },
+  "ssh.key": {
+    doc:
+      "provider ssh: the private key the static hosts trust (default `~/.ssh/id_ed25519`); unencrypted, as ssh runs in batch mode without an agent.",
+    type: "string",
+    default: "",
+    env: "CRABBOX_SSH_KEY",
+    flag: "--ssh-key",
+  },
+  "static.host": {
+    doc:
+      "provider ssh: the host (name or address) crabbox leases; it must already run sshd with bash, flock, rsync and git.",
+    type: "string",
+    default: "",
+    env: "CRABBOX_STATIC_HOST",
+    flag: "--static-host",
+  },
+  "static.hosts": {
+    doc:
+      "provider ssh: more hosts (same user, port and work root); a lease takes the first free one. A crabbox extension.",
+    type: "stringList",
+    default: [],
+  },
+  "static.user": {
+    doc: "provider ssh: login user on the hosts (default `ssh.user`).",
+    type: "string",
+    default: "",
+    env: "CRABBOX_STATIC_USER",
+    flag: "--static-user",
+  },
+  "static.port": {
+    doc: 'provider ssh: ssh port of the hosts (a digit string such as `"22"` is the same number).',
+    type: "int",
+    default: 22,
+    env: "CRABBOX_STATIC_PORT",
+    flag: "--static-port",
+    min: 1,
+    max: 65535,
+    digits: true,
+  },
+  "static.workRoot": {
+    doc:
+      "provider ssh: crabbox's own directory on the hosts (default `workRoot`): lease record, lock, lease workdirs. Nothing outside it is touched.",
+    type: "string",
+    default: "",
+    env: "CRABBOX_STATIC_WORK_ROOT",
+    flag: "--static-work-root",
+    check: (v) => v === "" ? null : absolutePath(v),
   },
   "sync.exclude": {
     doc: "Exclude rules, appended across user, repo and profile (`!pat` re-includes).",
@@ -606,7 +654,9 @@ export interface CrabboxConfig {
     connectTimeout: number;
     controlPersist: number;
     configFile: string;
+    key: string;
   };
+  static: { host: string; hosts: string[]; user: string; port: number; workRoot: string };
   sync: {
     exclude: string[];
     include: string[];

@@ -21,6 +21,7 @@ import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
 import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
 import { createLeaseDir, type LeasePaths, type LeaseRecord, pinHostKey, writeLeaseRecord } from "./store.ts";
+import { adoptBoxKeys } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
@@ -64,6 +65,8 @@ export interface LeaseShape {
   controlPersist: number;
   /** ssh -F: "none", or the user's ssh.configFile. */
   sshConfigFile: string;
+  /** The remote command whose exit 0 says the box is ready (default `crabbox-ready`, from user data). */
+  readyCommand?: string;
   /** Whole acquires tried when the bootstrap times out (config lease.createAttempts, default 2). */
   createAttempts: number;
   /** budget.* (docs/cost.md): checked against the listing before anything is created. */
@@ -234,6 +237,7 @@ async function acquireOnce(
       signal,
     );
     server = created.server;
+    await adoptBoxKeys(deps, leaseId, (await api.boxKeys?.(server, { signal })) ?? null);
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
     const record: LeaseRecord = {
       id: leaseId,
@@ -242,6 +246,8 @@ async function acquireOnce(
       serverName: server.name,
       ipv4: server.ipv4,
       sshPort: null,
+      sshUser: shape.sshUser,
+      sshPorts: shape.sshPorts,
       createdAt: formatIso(server.createdMs || api.now()),
       repoRoot: ctx.repoRoot,
     };
@@ -269,6 +275,7 @@ async function acquireOnce(
       connectTimeoutSecs: shape.connectTimeoutSecs,
       controlPersist: shape.controlPersist,
       sshConfigFile: shape.sshConfigFile,
+      readyCommand: shape.readyCommand,
       debug: (line) => out.debug(line),
     });
     if (!waitForSsh) {

@@ -25,6 +25,8 @@ export interface BoxOptions {
   controlPersist: number;
   /** ssh -F: "none", or the user's ssh.configFile. */
   sshConfigFile: string;
+  /** What proves the box ready over ssh: exit 0, or `not-ready <check>` (default `crabbox-ready`). */
+  readyCommand?: string;
   debug: (line: string) => void;
 }
 
@@ -99,7 +101,7 @@ export class Box {
    */
   async probe(port: number, options: { multiplex?: boolean } = {}): Promise<ProbeResult> {
     if (!(await this.#deps.net.tcpProbe(this.host, port, 5_000))) return "closed";
-    const result = await this.#ssh(["crabbox-ready"], {
+    const result = await this.#ssh([this.#options.readyCommand ?? "crabbox-ready"], {
       port,
       connectTimeoutSecs: 5,
       multiplex: options.multiplex ?? false,

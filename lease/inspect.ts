@@ -61,6 +61,8 @@ export async function leaseView(deps: Deps, server: Server, pricing?: Pricing): 
   return toLeaseObject(server, {
     localKey: leaseId ? await hasLocalKey(deps, leaseId) : false,
     sshPort: record?.sshPort ?? undefined,
+    sshUser: record?.sshUser,
+    ports: record?.sshPorts,
     cost: pricing && serverCost(pricing.table, server, pricing.nowMs),
   });
 }

@@ -30,7 +30,13 @@ export interface ClaimedBox {
 /** What opening a box over ssh needs from the lease shape (or from status settings). */
 export type BoxShape = Pick<
   LeaseShape,
-  "sshUser" | "sshPorts" | "workRoot" | "connectTimeoutSecs" | "controlPersist" | "sshConfigFile"
+  | "sshUser"
+  | "sshPorts"
+  | "workRoot"
+  | "connectTimeoutSecs"
+  | "controlPersist"
+  | "sshConfigFile"
+  | "readyCommand"
 >;
 
 export function boxFor(
@@ -51,6 +57,7 @@ export function boxFor(
     connectTimeoutSecs: shape.connectTimeoutSecs,
     controlPersist: shape.controlPersist,
     sshConfigFile: shape.sshConfigFile,
+    readyCommand: shape.readyCommand,
     debug: (line) => out.debug(line),
   });
 }

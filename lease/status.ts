@@ -25,6 +25,7 @@ export interface StatusSettings {
   workRoot: string;
   connectTimeoutSecs: number;
   sshConfigFile: string;
+  readyCommand?: string;
 }
 
 interface StatusContext {
@@ -112,6 +113,7 @@ async function observe(
     connectTimeoutSecs: 5,
     controlPersist: 0,
     sshConfigFile: settings.sshConfigFile,
+    readyCommand: settings.readyCommand,
     debug: (line) => ctx.out.debug(line),
   });
   let check = "closed";

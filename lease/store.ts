@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { configDir, stateDir } from "../core/xdg.ts";
+import type { BoxKeys } from "../providers/hetzner/port.ts";
 
 export interface LeaseRecord {
   id: string;
@@ -14,6 +15,9 @@ export interface LeaseRecord {
   serverName: string;
   ipv4: string | null;
   sshPort: number | null;
+  /** How the box is reached (login user, candidate ports); absent in records written before they were kept. */
+  sshUser?: string;
+  sshPorts?: number[];
   createdAt: string;
   repoRoot: string | null;
 }
@@ -101,6 +105,19 @@ export async function pinHostKey(deps: StoreDeps, leaseId: string): Promise<void
   if (!(await deps.fs.lstat(paths.hostPub))?.isFile) return;
   const hostPub = await deps.fs.readTextFile(paths.hostPub);
   await deps.fs.writeTextFile(paths.knownHosts, knownHostsLine(leaseId, hostPub), { mode: 0o600 });
+}
+
+/**
+ * A box that existed before its lease (the provider's boxKeys, e.g. a static host): its trusted key and its
+ * host key replace the generated pair, so the lease's ssh reads the same files as for any other box.
+ */
+export async function adoptBoxKeys(deps: StoreDeps, leaseId: string, keys: BoxKeys | null): Promise<void> {
+  if (!keys) return;
+  const paths = leasePaths(deps, leaseId);
+  await deps.fs.writeTextFile(paths.clientKey, keys.privateKey, { mode: 0o600 });
+  await deps.fs.remove(paths.clientPub).catch(() => {});
+  await deps.fs.writeTextFile(paths.hostPub, `${keys.hostPublicKey}\n`, { mode: 0o600 });
+  await deps.fs.writeTextFile(paths.knownHosts, knownHostsLine(leaseId, keys.hostPublicKey), { mode: 0o600 });
 }
 
 export async function hasLocalKey(deps: StoreDeps, leaseId: string): Promise<boolean> {

@@ -132,6 +132,14 @@ export type WriteAccess =
   | { kind: "read_only"; status: number; code: string }
   | { kind: "created"; serverId: number | null };
 
+/** The ssh identity and host key of a box that existed before its lease (a static host). */
+export interface BoxKeys {
+  /** The private key the box already trusts (the user's ssh.key), copied into the lease directory. */
+  privateKey: string;
+  /** `ssh-ed25519 <base64>`, pinned for the lease as crabbox pins a generated one. */
+  hostPublicKey: string;
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -192,6 +200,11 @@ export interface HetznerApi {
    * failures throw.
    */
   probeWriteAccess(options?: CallOptions): Promise<WriteAccess>;
+  /**
+   * Present on providers whose boxes exist before the lease (`provider: ssh`): the keys the lease uses
+   * instead of the pair crabbox generates and hands over in user data. Absent (Hetzner) or null: those.
+   */
+  boxKeys?(server: Server, options?: CallOptions): Promise<BoxKeys | null>;
   /** Hetzner's clock: local time plus the offset from the latest response's Date header (epoch ms). */
   now(): number;
   /**

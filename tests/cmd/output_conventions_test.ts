@@ -48,7 +48,10 @@ Deno.test("--json: usage errors print the error document on stdout too, wherever
       ],
       [
         ["--json", "list", "--provider", "aws"],
-        usage('unknown provider "aws"', "hetzner is the only provider; drop --provider"),
+        usage(
+          'unknown provider "aws"',
+          "use hetzner (Hetzner Cloud) or ssh (your own hosts), or drop --provider",
+        ),
       ],
     ];
     for (const [argv, expected] of rows) {
@@ -79,6 +82,12 @@ const GLOBAL_FLAGS = [
   "--no-sweep",
   "--profile <name>",
   "--provider <name>",
+  "--static-host <host>",
+  "--static-user <user>",
+  "--static-port <port>",
+  "--static-work-root <path>",
+  "--ssh-key <path>",
+  "--accept-host-key",
 ];
 
 /** The flags listed under "Global Options:" (commander wraps long descriptions onto indented lines). */

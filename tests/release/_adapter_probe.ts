@@ -24,9 +24,9 @@ await probe("homeDir", () => realSystem.homeDir());
 await probe("tmpDir", () => realSystem.tmpDir());
 await probe("liveAlive", () => realSystem.processAlive(Number(livePid)));
 await probe("deadAlive", () => realSystem.processAlive(Number(deadPid)));
-for (const cmd of ["ssh", "ssh-keygen", "rsync", "git"]) {
+for (const cmd of ["ssh", "ssh-keygen", "ssh-keyscan", "rsync", "git"]) {
   await probe(`run:${cmd}`, async () => {
-    const args = cmd === "ssh" ? ["-V"] : cmd === "ssh-keygen" ? ["-?"] : ["--version"];
+    const args = cmd === "ssh" ? ["-V"] : cmd.startsWith("ssh-") ? ["-?"] : ["--version"];
     const result = await realProcess.run(cmd, args);
     return result.signal === null ? "ran" : `signal ${result.signal}`;
   });

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * is a leak.
  */
 const PRODUCT =
-  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|ssh\/scripts\/\w+\.sh|cli\/completion\/\w+\.(sh|zsh|fish))$/;
+  /^(main\.ts|(cli|core|config|jobs|labels|lease|providers|ssh|sync)\/[\w./-]+\.ts|(ssh|providers\/\w+)\/scripts\/\w+\.sh|cli\/completion\/\w+\.(sh|zsh|fish))$/;
 /** What main.ts may pull from npm: the imports of deno.json that are not test-only, and theirs. */
 const PRODUCT_NPM = new Set([
   "@clack/core",

@@ -60,7 +60,7 @@ Deno.test("tools/permissions is enough for every real adapter, with no silent fa
   assert.equal(got.uid, Deno.uid());
   assert.equal(got.liveAlive, true, "a live lock holder must not look dead (the pool would reclaim its box)");
   assert.equal(got.deadAlive, false);
-  for (const cmd of ["ssh", "ssh-keygen", "rsync", "git"]) {
+  for (const cmd of ["ssh", "ssh-keygen", "ssh-keyscan", "rsync", "git"]) {
     assert.equal(got[`run:${cmd}`], "ran", cmd);
     assert.equal(got[`which:${cmd}`], true, cmd);
   }

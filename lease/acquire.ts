@@ -348,9 +348,9 @@ async function waitForIp(
       }
       return fresh.ipv4 ? fresh : null;
     },
-    // Quick polls first (most servers have an IP within seconds), then every 3 s.
-    delayMs: (poll) => poll < 10 ? 1000 : 3000,
-    actionEvery: 2,
+    // At once, then backing off from 100 ms (most servers have an IP within a second), then every 3 s.
+    delayMs: ipPollDelayMs,
+    actionEvery: 3,
     deadlineMs: deps.clock.now() + ipTimeoutSecs * 1000,
     onTimeout: () =>
       timeoutError(
@@ -359,6 +359,11 @@ async function waitForIp(
       ),
     signal,
   });
+}
+
+/** Pause before IP poll n (n ≥ 1): 100, 200, 400, 800 ms, then 1 s up to the tenth poll, then 3 s. */
+export function ipPollDelayMs(poll: number): number {
+  return poll < 10 ? Math.min(1000, 100 * 2 ** (poll - 1)) : 3000;
 }
 
 function createServerAction(id: number): WatchedAction {

@@ -32,8 +32,9 @@ export class BootstrapTimeoutError extends CrabboxError {
   }
 }
 
-/** Rounds: every 1 s for the first 30 s (fake and fast boots), 5 s until 2 min, then 10 s. */
-function roundDelayMs(elapsedMs: number): number {
+/** Rounds: every 250 ms for the first 2 s, 1 s until 30 s (fast boots), 5 s until 2 min, then 10 s. */
+export function roundDelayMs(elapsedMs: number): number {
+  if (elapsedMs < 2_000) return 250;
   if (elapsedMs < 30_000) return 1_000;
   if (elapsedMs < 120_000) return 5_000;
   return 10_000;

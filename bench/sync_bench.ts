@@ -77,18 +77,26 @@ async function watchBoot(known: Set<number>): Promise<number> {
   const started = performance.now();
   const ip = server.box!.ip;
   for (;;) {
-    try {
-      const conn = await Deno.connect({ hostname: ip, port: 2222 });
-      const buf = new Uint8Array(8);
-      const n = await conn.read(buf).catch(() => null);
-      conn.close();
-      if (n && new TextDecoder().decode(buf.subarray(0, n)).startsWith("SSH-")) {
-        return performance.now() - started;
-      }
-    } catch {
-      // not listening yet
-    }
+    if (await sshBanner(ip, 2222)) return performance.now() - started;
     await poll();
+  }
+}
+
+/** One try, bounded to 200 ms: a SYN into a namespace not yet wired waits for the kernel's timeout. */
+async function sshBanner(hostname: string, port: number): Promise<boolean> {
+  const connecting = Deno.connect({ hostname, port });
+  const timeout = () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 200));
+  const conn = await Promise.race([connecting.catch(() => null), timeout()]);
+  if (!conn) {
+    connecting.then((late) => late.close(), () => {});
+    return false;
+  }
+  try {
+    const buf = new Uint8Array(8);
+    const n = await Promise.race([conn.read(buf).catch(() => null), timeout()]);
+    return !!n && new TextDecoder().decode(buf.subarray(0, n)).startsWith("SSH-");
+  } finally {
+    conn.close();
   }
 }
 

@@ -140,6 +140,7 @@ async function acquireOnce(
 
   const paths = await createLeaseDir(deps, leaseId);
   let server: Server | null = null;
+  let box: Box | null = null;
   let keyId: number | null = null;
   let createAttempted = false;
   let keyAttempted = false;
@@ -217,7 +218,7 @@ async function acquireOnce(
     const createAction = created.actionId === null ? null : createServerAction(created.actionId);
     server = await waitForIp(ctx, actions, server, createAction, shape.ipTimeoutSecs);
 
-    const box = new Box(deps, {
+    box = new Box(deps, {
       leaseId,
       paths,
       user: shape.sshUser,
@@ -248,6 +249,8 @@ async function acquireOnce(
     );
     return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs };
   } catch (error) {
+    // A probe that reached a box not yet ready may have started its master.
+    await box?.closeMaster();
     await rollback({ deps, api, out }, {
       leaseId,
       serverId: server?.id ?? null,

@@ -55,7 +55,10 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
   for (let round = 0;; round++) {
     ctx.signal.throwIfAborted();
     for (const port of box.ports) {
-      const state = await box.probe(port, { multiplex: ctx.warm === true && round === 0 });
+      // A warm box's first round rides its master; a new box's primary port (opened by the user-data, so
+      // the box is all but ready) starts the master every later channel reuses: one handshake, not two.
+      const multiplex = ctx.warm === true ? round === 0 : port === box.ports[0];
+      const state = await box.probe(port, { multiplex });
       states.set(port, state);
       if (state === "hostkey") {
         throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {

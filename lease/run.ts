@@ -5,30 +5,18 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
-import { CrabboxError, finalFailure } from "../core/errors.ts";
-import { formatDurationMs } from "../core/duration.ts";
-import { formatClock, shellJoin } from "../core/format.ts";
+import { type CrabboxError, finalFailure } from "../core/errors.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import type { LeaseShape } from "./acquire.ts";
 import { type Box, prepareControlSocketDir } from "./box.ts";
-import { readLeaseRecord } from "./store.ts";
-import {
-  type KnownServer,
-  newest,
-  rememberedCopy,
-  rememberServer,
-  type Touch,
-  touchKnown,
-} from "./labels_write.ts";
-import { releaseServer } from "./release.ts";
+import { rememberServer } from "./labels_write.ts";
 import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
-import { runRemoteCommand } from "./exec.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import type { HeldLock } from "./box_lock.ts";
-import { getLease, type HeldLease, lockLease } from "./run_lease.ts";
-import { makeWorkdirScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
-import { describeForwarded } from "../config/env_allow.ts";
+import { getLease, type HeldLease, LeaseLabels, lockLease, releaseByPolicy } from "./run_lease.ts";
+import { commandStep } from "./run_command.ts";
+import { makeWorkdirScript } from "../ssh/scripts.ts";
 import { leftoversNote } from "./leftovers.ts";
 import { type FailureFacts, leaseFacts, leaveFailureBundle, OutputTail } from "./failure_bundle.ts";
 import { formatMoney, runCost } from "./cost.ts";
@@ -115,8 +103,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let syncResult: SyncResult | null = null;
   let commandRan = false;
   let interrupted = false;
-  let releaseError: string | null = null;
-  let released = false;
   const tail = new OutputTail();
   const bundle = (
     facts: Omit<FailureFacts, "runId" | "job" | "argv" | "startedMs" | "finishedMs" | "tail">,
@@ -156,16 +142,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   const billedFrom = lease.fresh ? -Infinity : api.now();
   clock.enter("bootstrap");
   let server = lease.server;
-  // The latest copy of the server this machine read or wrote: label writes merge onto it (no GET), and
-  // every write is remembered in the lease record for the next run (lease/labels_write.ts).
-  let current: KnownServer = lease.known;
-  const touch = async (change: Touch, signal: AbortSignal) => {
-    const record = await readLeaseRecord(deps, lease.leaseId);
-    current = newest(current, rememberedCopy(deps, record, { anyState: true }));
-    current = await touchKnown(api, current, change, signal);
-    await rememberServer(deps, api, current.server);
-    return current.server;
-  };
+  const labels = new LeaseLabels(deps, api, lease);
   // Only a second signal prints this, so the run ends interrupted: the stop policy for a non-zero code.
   ctx.setSecondInterruptNote(() =>
     out.notice(
@@ -187,9 +164,9 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     clock.enter("lock");
     ({ lease, lock } = await lockLease(ctx, request, lease, runId, clock));
     server = lease.server;
-    current = newest(current, lease.known);
+    labels.learn(lease.known);
     // One label write for the whole hold: running from the lock to the end of the command.
-    server = await touch({ state: "running", run: runId }, ctx.signal);
+    server = await labels.touch({ state: "running", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
       clock: deps.clock,
@@ -218,40 +195,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress("sync only: no command run");
       exitCode = 0;
     } else {
-      out.phase("command", `starting ${shellJoin(request.argv)}`);
-      clock.enter("command");
-      const envFile = renderEnvFile({
-        ...request.env.forward,
-        ...request.envSet,
-        CRABBOX_LEASE_ID: leaseId,
-        CRABBOX_RUN_ID: runId,
-        CRABBOX_SLUG: server.labels.slug ?? "",
-      });
-      out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
-      const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
-      if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
-      out.progress(`running ${shellJoin(request.argv)}`);
-      const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
-        argv: request.argv,
-        shell: request.shell,
-        workdir: commandDir,
-        runId,
-        timeoutSecs: request.timeoutSecs,
-        tail,
-        envFile,
-      });
+      const step = { box, workdir, runId, slug: server.labels.slug ?? "", tail };
+      ({ exitCode, interrupted } = await commandStep(ctx, request, step, clock));
       commandRan = true;
-      interrupted = result.interrupted;
-      out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
-      exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
       if (exitCode !== 0) failedPhase = "command";
-      if (request.collect) {
-        out.phase("collect", "collecting results");
-        clock.enter("collect");
-        await request.collect(box, commandDir).catch((error) =>
-          out.warn(`collection failed: ${(error as Error).message}`)
-        );
-      }
     }
   } catch (error) {
     // Normalised here so the summary's exit= is the code the process ends with.
@@ -259,47 +206,21 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     exitCode = (failure as CrabboxError).exitCode;
     failedPhase = clock.current;
   }
-  const { box, leaseId } = lease;
+  const { leaseId } = lease;
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
   clock.enter("release");
   await heartbeat?.stop();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
-  out.phase("release", deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
-  if (deleteIt) {
-    await lock?.release();
-    await box.closeMaster();
-    try {
-      // A deleted server needs no `released` label: it is written only when the delete fails.
-      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000), {
-        known: current,
-        sshKeyId: lease.sshKeyId,
-        labelOnlyIfDeleteFails: true,
-      });
-      released = true;
-      out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
-    } catch (error) {
-      releaseError = (error as Error).message;
-      out.warn(`release of ${leaseId} failed: ${releaseError}; run: crabbox stop ${leaseId}`);
-    }
-  } else if (lock) {
-    try {
-      server = await touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
-      const labels = decodeLeaseLabels(server.labels);
-      const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
-      const expires = labels.expiresAtSecs ? formatClock(labels.expiresAtSecs * 1000) : "unknown";
-      out.progress(
-        lease.fresh && exitCode !== 0
-          ? `kept ${leaseId} after failure; inspect: crabbox ssh ${leaseId}; stop: crabbox stop ${leaseId}`
-          : `kept ${leaseId} (idle expiry ${expires}, ttl cap ${formatClock(ttlDeadline)})`,
-      );
-    } catch (error) {
-      out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
-    }
-    // Released only after the box is back to ready, so a waiter never sees a half-finished run.
-    await lock?.release();
-  }
+  const { released, releaseError, ...after } = await releaseByPolicy(ctx, {
+    lease,
+    lock,
+    labels,
+    deleteIt,
+    failed: exitCode !== 0,
+  });
+  server = after.server;
   ctx.setSecondInterruptNote(null);
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
@@ -343,22 +264,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   });
   if (failure) throw failure;
   return exitCode;
-}
-
-/** Every tool must be on the box's PATH before the command starts; the missing ones are named (exit 7). */
-async function preflight(box: Box, workdir: string, tools: string[]): Promise<void> {
-  const result = await box.run(preflightScript({ workdir, tools }));
-  if (result.code !== 0) {
-    throw new CrabboxError("remote", `preflight check failed on ${box.leaseId} (${result.code})`, {
-      hint: `check the box with: crabbox ssh ${box.leaseId}`,
-    });
-  }
-  const missing = new TextDecoder().decode(result.stdout).split("\n").filter(Boolean);
-  if (missing.length > 0) {
-    throw new CrabboxError("remote", `preflight: missing on the box: ${missing.join(", ")}`, {
-      hint: "install them on the box (or in the command), or remove them from run.preflightTools",
-    });
-  }
 }
 
 /**

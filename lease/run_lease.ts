@@ -7,13 +7,22 @@
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatClock, formatIso } from "../core/format.ts";
-import type { Server } from "../providers/hetzner/port.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCanonicalLeaseId, normalizeSlug } from "../labels/ids.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
 import type { Box } from "./box.ts";
 import { acquireBoxLock, type HeldLock, LockChannelError } from "./box_lock.ts";
-import { known, type KnownServer, rememberedCopy } from "./labels_write.ts";
+import {
+  known,
+  type KnownServer,
+  newest,
+  rememberedCopy,
+  rememberServer,
+  type Touch,
+  touchKnown,
+} from "./labels_write.ts";
+import { releaseServer } from "./release.ts";
 import { leftoversNote } from "./leftovers.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
 import { waitForReady } from "./readiness.ts";
@@ -183,4 +192,89 @@ async function reuseLease(ctx: RunContext, request: RunRequest, clock: PhaseCloc
   );
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return { leaseId, server, box, fresh: false, known: known(api, server) };
+}
+
+/**
+ * The run's label writes: each merges onto the latest copy this machine read or wrote (no GET while it is
+ * fresh) — the run's own, or a newer one another process here remembered — and is remembered in turn.
+ */
+export class LeaseLabels {
+  #current: KnownServer;
+  readonly #deps: Deps;
+  readonly #api: HetznerApi;
+  readonly #leaseId: string;
+
+  constructor(deps: Deps, api: HetznerApi, lease: HeldLease) {
+    this.#deps = deps;
+    this.#api = api;
+    this.#leaseId = lease.leaseId;
+    this.#current = lease.known;
+  }
+
+  /** The latest copy (release merges its label onto it). */
+  get current(): KnownServer {
+    return this.#current;
+  }
+
+  /** A copy learned elsewhere (the lease was resolved again): kept when newer. */
+  learn(copy: KnownServer): void {
+    this.#current = newest(this.#current, copy);
+  }
+
+  async touch(change: Touch, signal: AbortSignal): Promise<Server> {
+    const record = await readLeaseRecord(this.#deps, this.#leaseId);
+    this.#current = newest(this.#current, rememberedCopy(this.#deps, record, { anyState: true }));
+    this.#current = await touchKnown(this.#api, this.#current, change, signal);
+    await rememberServer(this.#deps, this.#api, this.#current.server);
+    return this.#current.server;
+  }
+}
+
+/**
+ * After the command: delete the box (a deleted server needs no `released` label; it is written only when
+ * the delete fails), or — holding its lock — set it back to ready, and only then let the lock go.
+ */
+export async function releaseByPolicy(
+  ctx: RunContext,
+  input: { lease: HeldLease; lock: HeldLock | null; labels: LeaseLabels; deleteIt: boolean; failed: boolean },
+): Promise<{ server: Server; released: boolean; releaseError: string | null }> {
+  const { deps, api, out } = ctx;
+  const { lease, lock, labels } = input;
+  const { box, leaseId } = lease;
+  let server = labels.current.server;
+  out.phase("release", input.deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
+  if (input.deleteIt) {
+    await lock?.release();
+    await box.closeMaster();
+    try {
+      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000), {
+        known: labels.current,
+        sshKeyId: lease.sshKeyId,
+        labelOnlyIfDeleteFails: true,
+      });
+      out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
+      return { server, released: true, releaseError: null };
+    } catch (error) {
+      const releaseError = (error as Error).message;
+      out.warn(`release of ${leaseId} failed: ${releaseError}; run: crabbox stop ${leaseId}`);
+      return { server, released: false, releaseError };
+    }
+  }
+  if (!lock) return { server, released: false, releaseError: null };
+  try {
+    server = await labels.touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
+    const decoded = decodeLeaseLabels(server.labels);
+    const ttlDeadline = server.createdMs + (decoded.ttlSecs ?? 0) * 1000;
+    const expires = decoded.expiresAtSecs ? formatClock(decoded.expiresAtSecs * 1000) : "unknown";
+    out.progress(
+      lease.fresh && input.failed
+        ? `kept ${leaseId} after failure; inspect: crabbox ssh ${leaseId}; stop: crabbox stop ${leaseId}`
+        : `kept ${leaseId} (idle expiry ${expires}, ttl cap ${formatClock(ttlDeadline)})`,
+    );
+  } catch (error) {
+    out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
+  }
+  // Released only after the box is back to ready, so a waiter never sees a half-finished run.
+  await lock.release();
+  return { server, released: false, releaseError: null };
 }

@@ -6,7 +6,7 @@ import { formatDuration, parseDurationFlag } from "../core/duration.ts";
 import { formatIso } from "../core/format.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
-import { touchServer } from "../lease/labels_write.ts";
+import { rememberServer, touchServer } from "../lease/labels_write.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 
 export function heartbeatCommand(ctx: CommandContext) {
@@ -47,6 +47,7 @@ export function heartbeatCommand(ctx: CommandContext) {
           { keep: flags.keep, idleSecs },
           ctx.interrupt.signal,
         );
+        await rememberServer(ctx.deps, api, server);
         const labels = decodeLeaseLabels(server.labels);
         if (labels.idleSecs !== null && labels.ttlSecs !== null && labels.idleSecs > labels.ttlSecs) {
           throw usageError(`--idle-timeout is longer than the lease's ttl ${formatDuration(labels.ttlSecs)}`);

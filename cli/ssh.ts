@@ -5,7 +5,7 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import { shellJoin, shellQuote } from "../core/format.ts";
 import { checkLeaseRef, resolveLease } from "../lease/resolve.ts";
 import { openExistingBox } from "../lease/pool.ts";
-import { touchServer } from "../lease/labels_write.ts";
+import { rememberServer, touchServer } from "../lease/labels_write.ts";
 import { remoteWorkdir } from "../lease/sync_step.ts";
 import { loadRunSettings, startSweep } from "./settings.ts";
 import { refuseUnderJobsOnly } from "../jobs/spec.ts";
@@ -38,7 +38,7 @@ export function sshCommand(ctx: CommandContext) {
       }; exec bash -l`;
       const argv = ["-t", ...box.sshArgs(), remote];
       if (flags.print) return ctx.out.result(shellJoin(["ssh", ...argv]));
-      await touchServer(api, server.id, {}, ctx.interrupt.signal);
+      await rememberServer(ctx.deps, api, await touchServer(api, server.id, {}, ctx.interrupt.signal));
       ctx.exitCode = await ctx.deps.proc.interactive("ssh", argv);
     });
 }

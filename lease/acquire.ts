@@ -175,6 +175,7 @@ async function acquireOnce(
 
   const paths = await createLeaseDir(deps, leaseId);
   let server: Server | null = null;
+  let box: Box | null = null;
   let keyId: number | null = null;
   let createAttempted = false;
   let keyAttempted = false;
@@ -265,7 +266,7 @@ async function acquireOnce(
     const createAction = created.actionId === null ? null : createServerAction(created.actionId);
     server = await waitForIp(ctx, actions, server, createAction, shape.ipTimeoutSecs);
 
-    const box = new Box(deps, {
+    box = new Box(deps, {
       leaseId,
       paths,
       user: shape.sshUser,
@@ -299,6 +300,8 @@ async function acquireOnce(
     if (shape.pond && network) await joinPond(ctx, shape, network.id, server, slug);
     return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs };
   } catch (error) {
+    // A probe that reached a box not yet ready may have started its master.
+    await box?.closeMaster();
     await rollback({ deps, api, out }, {
       leaseId,
       serverId: server?.id ?? null,
@@ -433,9 +436,9 @@ async function waitForIp(
       }
       return fresh.ipv4 ? fresh : null;
     },
-    // Quick polls first (most servers have an IP within seconds), then every 3 s.
-    delayMs: (poll) => poll < 10 ? 1000 : 3000,
-    actionEvery: 2,
+    // At once, then backing off from 100 ms (most servers have an IP within a second), then every 3 s.
+    delayMs: ipPollDelayMs,
+    actionEvery: 3,
     deadlineMs: deps.clock.now() + ipTimeoutSecs * 1000,
     onTimeout: () =>
       timeoutError(
@@ -444,6 +447,11 @@ async function waitForIp(
       ),
     signal,
   });
+}
+
+/** Pause before IP poll n (n ≥ 1): 100, 200, 400, 800 ms, then 1 s up to the tenth poll, then 3 s. */
+export function ipPollDelayMs(poll: number): number {
+  return poll < 10 ? Math.min(1000, 100 * 2 ** (poll - 1)) : 3000;
 }
 
 function createServerAction(id: number): WatchedAction {

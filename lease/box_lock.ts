@@ -13,6 +13,8 @@ import type { Box } from "./box.ts";
 
 export interface HeldLock {
   release(): Promise<void>;
+  /** The repo's sync state read under the lock (readSyncStateScript's output), when it was asked for. */
+  syncState?: string;
 }
 
 export interface LockOwner {
@@ -25,19 +27,32 @@ export interface LockOwner {
 
 type Attempt = { kind: "locked"; lock: HeldLock } | { kind: "busy"; holder: Partial<LockOwner> | null };
 
-/** One non-blocking try. */
-export async function tryLock(box: Box, owner: LockOwner): Promise<Attempt> {
-  const child = box.spawnPiped(lockScript({ workRoot: box.workRoot, ownerJson: JSON.stringify(owner) }));
+/** The lock channel failed (not busy): the box may be unreachable or not ready. */
+export class LockChannelError extends CrabboxError {}
+
+/** One non-blocking try; with `syncStateOf` (a repo) the lock answer carries that repo's sync state. */
+export async function tryLock(box: Box, owner: LockOwner, syncStateOf?: string): Promise<Attempt> {
+  const child = box.spawnPiped(
+    lockScript({ workRoot: box.workRoot, ownerJson: JSON.stringify(owner), syncStateOf }),
+  );
   const reader = child.stdout!.pipeThrough(new TextDecoderStream()).getReader();
+  const complete = (text: string) =>
+    text.startsWith("LOCKED\n") && syncStateOf !== undefined ? /(^|\n)END\n/.test(text) : text.includes("\n");
   let text = "";
-  while (!text.includes("\n")) {
+  while (!complete(text)) {
     const { value, done } = await reader.read();
     if (done) break;
     text += value;
   }
   reader.releaseLock();
   const line = text.split("\n")[0];
-  if (line === "LOCKED") return { kind: "locked", lock: holder(child) };
+  if (line === "LOCKED" && complete(text)) {
+    const lock = holder(child);
+    if (syncStateOf !== undefined) {
+      lock.syncState = text.slice("LOCKED\n".length).replace(/(^|\n)END\n$/, "$1");
+    }
+    return { kind: "locked", lock };
+  }
   const status = await child.status;
   await child.stdin?.close().catch(() => {});
   if (line.startsWith("BUSY")) {
@@ -50,7 +65,7 @@ export async function tryLock(box: Box, owner: LockOwner): Promise<Attempt> {
     return { kind: "busy", holder: parsed };
   }
   const stderr = child.stderr ? await new Response(child.stderr).text().catch(() => "") : "";
-  throw new CrabboxError(
+  throw new LockChannelError(
     "remote",
     `could not take the box lock on ${box.leaseId} (exit ${status.code}): ${stderr.trim()}`,
     {
@@ -77,13 +92,14 @@ export async function acquireBoxLock(
   box: Box,
   owner: LockOwner,
   timeoutMs: number,
+  syncStateOf?: string,
 ): Promise<HeldLock> {
   const { deps, out } = ctx;
   const started = deps.clock.now();
   out.phase("lock", `taking the box lock on ${box.leaseId}`);
   let lastProgress: number | null = null;
   for (;;) {
-    const attempt = await tryLock(box, owner);
+    const attempt = await tryLock(box, owner, syncStateOf);
     if (attempt.kind === "locked") return attempt.lock;
     const elapsed = deps.clock.now() - started;
     const who = attempt.holder

@@ -21,6 +21,8 @@ export interface CommandSpec {
   timeoutSecs?: number;
   /** Keeps the last bytes of stdout and stderr as they stream (the failure bundle's last lines). */
   tail?: OutputTail;
+  /** The env file (renderEnvFile): sent first on the channel's stdin, never on a command line. */
+  envFile?: string;
 }
 
 export interface CommandResult {
@@ -38,10 +40,12 @@ export async function runRemoteCommand(
 ): Promise<CommandResult> {
   const { deps, out, signal } = ctx;
   const started = deps.clock.now();
+  const env = new TextEncoder().encode(spec.envFile ?? "");
   const script = execScript({
     workRoot: box.workRoot,
     workdir: spec.workdir,
     runId: spec.runId,
+    envBytes: env.length,
     ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
   });
   const child = box.spawn(script, {
@@ -56,6 +60,7 @@ export async function runRemoteCommand(
   });
   // Keep the channel's stdin open and silent: the watchdog on the box treats EOF as "client gone".
   const stdinWriter = child.stdin?.getWriter();
+  if (env.length) void stdinWriter?.write(env).catch(() => {});
 
   let interrupted = false;
   let timedOut = false;

@@ -12,9 +12,7 @@ import type { Output } from "../core/output.ts";
 import type { Server } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
 
-/** The result document's phase names (SPEC §11.5), in order; a failure names the one it happened in. */
-export const RUN_PHASES = ["acquire", "bootstrap", "lock", "sync", "command", "collect", "release"] as const;
-export type RunPhase = typeof RUN_PHASES[number];
+import { type Phase, RUN_PHASES } from "./run_summary.ts";
 
 export const TAIL_BYTES = 64 * 1024;
 export const TAIL_LINES = 50;
@@ -67,7 +65,7 @@ export interface FailureFacts {
   runId: string;
   /** The job's name, or null for `crabbox run`. */
   job: string | null;
-  phase: RunPhase;
+  phase: Phase;
   exitCode: number;
   /** The remote command ran to this status (else the code is crabbox's own). */
   commandRan: boolean;
@@ -84,7 +82,7 @@ export interface FailureFacts {
   } | null;
   /** The server was not deleted (kept by the stop policy, or its release failed). */
   boxRemains: boolean;
-  phases: Partial<Record<RunPhase, number>>;
+  phases: Partial<Record<Phase, number>>;
   startedMs: number;
   finishedMs: number;
   tail: OutputTail;

@@ -5,7 +5,7 @@
  */
 import type { Clock } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
-import type { HetznerApi } from "../providers/hetzner/port.ts";
+import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
 import { formatClock } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
@@ -29,6 +29,8 @@ export function startHeartbeat(input: {
   leaseId: string;
   idleSecs: number;
   graceSecs: number;
+  /** Every label write, for the lease record's remembered copy. */
+  onWrite?: (server: Server) => Promise<void>;
 }): Heartbeat {
   const { api, clock, out } = input;
   const controller = new AbortController();
@@ -44,6 +46,7 @@ export function startHeartbeat(input: {
       }
       try {
         const server = await touchServer(api, input.serverId, {}, controller.signal);
+        await input.onWrite?.(server);
         failing = false;
         const ttlSecs = decodeLeaseLabels(server.labels).ttlSecs;
         const deadline = ttlSecs === null ? null : server.createdMs + ttlSecs * 1000;

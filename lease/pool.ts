@@ -13,7 +13,7 @@ import { Box } from "./box.ts";
 import { type HeldLock, tryLock } from "./box_lock.ts";
 import { hasLocalKey, leasePaths, type LeaseRecord, pinHostKey, readLeaseRecord } from "./store.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
-import { touchServer } from "./labels_write.ts";
+import { rememberServer, touchServer } from "./labels_write.ts";
 import type { LeaseShape } from "./acquire.ts";
 
 /** SPEC §8.3: at most five lock tries per claim, ready boxes first. */
@@ -139,6 +139,7 @@ export async function claimPoolBox(
       continue;
     }
     const server = await touchServer(api, fresh.id, { state: "leased", run: input.runId }, ctx.signal);
+    await rememberServer(deps, api, server);
     out.progress(
       reclaim
         ? `reclaimed pool box ${leaseId} slug=${server.labels.slug} (pool ${input.pool}; ${

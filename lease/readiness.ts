@@ -32,8 +32,9 @@ export class BootstrapTimeoutError extends CrabboxError {
   }
 }
 
-/** Rounds: every 1 s for the first 30 s (fake and fast boots), 5 s until 2 min, then 10 s. */
-function roundDelayMs(elapsedMs: number): number {
+/** Rounds: every 250 ms for the first 2 s, 1 s until 30 s (fast boots), 5 s until 2 min, then 10 s. */
+export function roundDelayMs(elapsedMs: number): number {
+  if (elapsedMs < 2_000) return 250;
   if (elapsedMs < 30_000) return 1_000;
   if (elapsedMs < 120_000) return 5_000;
   return 10_000;
@@ -54,7 +55,10 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
   for (let round = 0;; round++) {
     ctx.signal.throwIfAborted();
     for (const port of box.ports) {
-      const state = await box.probe(port, { multiplex: ctx.warm === true && round === 0 });
+      // A warm box's first round rides its master; a new box's primary port (opened by the user-data, so
+      // the box is all but ready) starts the master every later channel reuses: one handshake, not two.
+      const multiplex = ctx.warm === true ? round === 0 : port === box.ports[0];
+      const state = await box.probe(port, { multiplex });
       states.set(port, state);
       if (state === "hostkey") {
         throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {

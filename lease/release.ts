@@ -20,13 +20,47 @@ export async function releaseServer(
   api: HetznerApi,
   server: Server,
   signal?: AbortSignal,
-  /** What the caller already holds: a fresh copy of the server (no GET) and the key it created (no list). */
-  mine: { known?: KnownServer; sshKeyId?: number } = {},
+  /**
+   * What the caller already holds: a fresh copy of the server (no GET) and the key it created (no list).
+   * labelOnlyIfDeleteFails: `released` is written only when the delete fails (a run's own box).
+   */
+  mine: { known?: KnownServer; sshKeyId?: number; labelOnlyIfDeleteFails?: boolean } = {},
 ): Promise<ReleaseResult> {
   const leaseId = server.labels.lease;
+  if (!mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
+  let sshKeyDeleted: boolean;
+  let serverDeleted: ReleaseResult["serverDeleted"];
   try {
-    const fresh = mine.known && api.now() - mine.known.atMs <= KNOWN_MAX_AGE_MS
-      ? mine.known.server
+    sshKeyDeleted = mine.sshKeyId !== undefined
+      ? (await api.deleteSshKey(mine.sshKeyId, { signal })) === "deleted"
+      : await deleteLeaseKey(
+        api,
+        server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""),
+        signal,
+      );
+    serverDeleted = await api.deleteServer(server.id, { signal });
+  } catch (error) {
+    // Still there: the label tells the sweep (and `list`) it is on its way out.
+    if (mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
+    throw error;
+  }
+  if (leaseId) {
+    await removeLeaseDir(deps, leaseId);
+    await rememberReleased(deps, leaseId, server.labels.slug).catch(() => {});
+  }
+  return { serverDeleted, sshKeyDeleted };
+}
+
+/** state=released, best effort: the label is advisory; deletion is what matters. */
+async function labelReleased(
+  api: HetznerApi,
+  server: Server,
+  signal: AbortSignal | undefined,
+  mine: KnownServer | undefined,
+): Promise<void> {
+  try {
+    const fresh = mine && api.now() - mine.atMs <= KNOWN_MAX_AGE_MS
+      ? mine.server
       : await api.getServer(server.id, { signal });
     if (fresh) {
       await api.replaceServerLabels(server.id, mergeCrabboxLabels(fresh.labels, { state: "released" }), {
@@ -34,21 +68,8 @@ export async function releaseServer(
       });
     }
   } catch {
-    // The label is advisory; deletion below is what matters.
+    // The label is advisory.
   }
-  const sshKeyDeleted = mine.sshKeyId !== undefined
-    ? (await api.deleteSshKey(mine.sshKeyId, { signal })) === "deleted"
-    : await deleteLeaseKey(
-      api,
-      server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""),
-      signal,
-    );
-  const serverDeleted = await api.deleteServer(server.id, { signal });
-  if (leaseId) {
-    await removeLeaseDir(deps, leaseId);
-    await rememberReleased(deps, leaseId, server.labels.slug).catch(() => {});
-  }
-  return { serverDeleted, sshKeyDeleted };
 }
 
 /** Deletes the lease's labelled key by name; false when there was none. */

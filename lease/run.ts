@@ -5,38 +5,23 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
-import { CrabboxError, finalFailure, usageError } from "../core/errors.ts";
-import { formatDurationMs } from "../core/duration.ts";
-import { formatClock, formatIso, shellJoin } from "../core/format.ts";
+import { type CrabboxError, finalFailure } from "../core/errors.ts";
 import { newRunId } from "../labels/ids.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
-import { acquireLease, type LeaseShape } from "./acquire.ts";
-import { Box, prepareControlSocketDir } from "./box.ts";
-import { writeLeaseRecord } from "./store.ts";
-import { resolveLease } from "./resolve.ts";
-import { known, type KnownServer, type Touch, touchKnown } from "./labels_write.ts";
-import { releaseServer } from "./release.ts";
+import type { LeaseShape } from "./acquire.ts";
+import { type Box, prepareControlSocketDir } from "./box.ts";
+import { rememberServer } from "./labels_write.ts";
 import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
-import { runRemoteCommand } from "./exec.ts";
-import { waitForReady } from "./readiness.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
-import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
-import { claimPoolBox, openExistingBox } from "./pool.ts";
-import { envUploadScript, makeWorkdirScript, preflightScript, renderEnvFile } from "../ssh/scripts.ts";
-import { describeForwarded } from "../config/env_allow.ts";
+import type { HeldLock } from "./box_lock.ts";
+import { getLease, type HeldLease, LeaseLabels, lockLease, releaseByPolicy } from "./run_lease.ts";
+import { commandStep } from "./run_command.ts";
+import { makeWorkdirScript } from "../ssh/scripts.ts";
 import { leftoversNote } from "./leftovers.ts";
-import {
-  type FailureFacts,
-  leaseFacts,
-  leaveFailureBundle,
-  OutputTail,
-  type RunPhase,
-} from "./failure_bundle.ts";
+import { type FailureFacts, leaseFacts, leaveFailureBundle, OutputTail } from "./failure_bundle.ts";
 import { runCostFields } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
-import { PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
-import { refreshPondHosts } from "./pond_hosts.ts";
-
+import { type Phase, PhaseClock, type Phases, summaryLine } from "./run_summary.ts";
 import type { StopPolicy } from "../config/schema.ts";
 
 export interface RunRequest {
@@ -118,11 +103,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let syncResult: SyncResult | null = null;
   let commandRan = false;
   let interrupted = false;
-  let releaseError: string | null = null;
-  let released = false;
   const tail = new OutputTail();
-  // Where the run is: a failure is reported in the phase it happened in.
-  const at: { phase: RunPhase } = { phase: "acquire" };
   const bundle = (
     facts: Omit<FailureFacts, "runId" | "job" | "argv" | "startedMs" | "finishedMs" | "tail">,
   ) =>
@@ -140,46 +121,36 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
 
   let lease: HeldLease;
   try {
-    lease = request.id
-      ? await reuseLease(ctx, request, at)
-      : request.pool
-      ? await poolLease(ctx, request, runId, at)
-      : await freshLease(ctx, request.shape, at);
+    lease = await getLease(ctx, request, runId, clock);
   } catch (error) {
     const failure = finalFailure(error, ctx.signal);
+    const phase = clock.current;
     const totalMs = clock.stop();
     // A fresh box was rolled back; an existing one is not ours to name here.
     await bundle({
-      phase: at.phase,
+      phase,
       exitCode: failure.exitCode,
       commandRan: false,
       error: failure,
       lease: null,
       boxRemains: false,
-      phases: { [at.phase]: totalMs },
+      phases: { [phase]: totalMs },
     });
     throw error;
   }
   // A fresh box's whole bill is the run's; on a warm box, the hours the run started.
   const billedFrom = lease.fresh ? -Infinity : api.now();
-  clock.move("acquire", "bootstrap", lease.bootstrapMs);
   clock.enter("bootstrap");
-  const { box, leaseId } = lease;
   let server = lease.server;
-  // The latest copy of the server this process read or wrote: label writes merge onto it (no GET).
-  let current: KnownServer = known(api, server);
-  const touch = async (change: Touch, signal: AbortSignal) => {
-    current = await touchKnown(api, current, change, signal);
-    return current.server;
-  };
+  const labels = new LeaseLabels(deps, api, lease);
   // Only a second signal prints this, so the run ends interrupted: the stop policy for a non-zero code.
   ctx.setSecondInterruptNote(() =>
     out.notice(
       shouldDelete(request.stop, lease.fresh && !request.pool, finalFailure(null, ctx.signal).exitCode)
-        ? leftoversNote({ leaseId, serverId: server.id, serverName: server.name, keyId: null })
-        : `lease ${leaseId} is kept but may still be labelled ${
+        ? leftoversNote({ leaseId: lease.leaseId, serverId: server.id, serverName: server.name, keyId: null })
+        : `lease ${lease.leaseId} is kept but may still be labelled ${
           server.labels.state ?? "running"
-        }; its next run takes it over, or release it: crabbox stop ${leaseId}`,
+        }; its next run takes it over, or release it: crabbox stop ${lease.leaseId}`,
     )
   );
 
@@ -187,37 +158,34 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let failure: unknown = null;
   let heartbeat: Heartbeat | null = null;
   let lock: HeldLock | null = null;
-  let failedPhase: RunPhase | null = null;
+  let failedPhase: Phase | null = null;
   try {
-    at.phase = "bootstrap";
-    await box.prepare();
-    at.phase = "lock";
+    await lease.box.prepare();
     clock.enter("lock");
-    lock = lease.lock ?? await acquireBoxLock({ deps, out, signal: ctx.signal }, box, {
-      runId,
-      owner: request.owner,
-      host: deps.system.hostname(),
-      pid: deps.system.pid(),
-      since: formatIso(api.now()),
-    }, request.lockTimeoutSecs * 1000);
-    server = await touch({ state: "leased", run: runId }, ctx.signal);
+    ({ lease, lock } = await lockLease(ctx, request, lease, runId, clock));
+    server = lease.server;
+    labels.learn(lease.known);
+    // One label write for the whole hold: running from the lock to the end of the command.
+    server = await labels.touch({ state: "running", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
       clock: deps.clock,
       out,
       serverId: server.id,
-      leaseId,
+      leaseId: lease.leaseId,
       idleSecs: decodeLeaseLabels(server.labels).idleSecs ?? request.shape.idleSecs,
       graceSecs: request.graceSecs,
+      onWrite: (written) => rememberServer(deps, api, written),
     });
+    const { box, leaseId } = lease;
     const workdir = remoteWorkdir(box.workRoot, leaseId, request.repo);
-    at.phase = "sync";
     clock.enter("sync");
     if (request.sync) {
       syncResult = await syncTree({ deps, out, signal: ctx.signal }, box, {
         ...request.sync,
         workdir,
         repo: request.repo,
+        remoteState: lock.syncState,
       });
     } else {
       await box.run(makeWorkdirScript({ workdir }));
@@ -227,91 +195,33 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       out.progress("sync only: no command run");
       exitCode = 0;
     } else {
-      out.phase("command", `starting ${shellJoin(request.argv)}`);
-      at.phase = "command";
-      clock.enter("command");
-      await uploadEnv(box, runId, {
-        ...request.env.forward,
-        ...request.envSet,
-        CRABBOX_LEASE_ID: leaseId,
-        CRABBOX_RUN_ID: runId,
-        CRABBOX_SLUG: server.labels.slug ?? "",
-      });
-      out.progress(`env forwarded ${describeForwarded(request.env.forward, request.env.allow)}`);
-      const commandDir = request.subdir ? `${workdir}/${request.subdir}` : workdir;
-      if (request.preflightTools?.length) await preflight(box, commandDir, request.preflightTools);
-      server = await touch({ state: "running" }, ctx.signal);
-      out.progress(`running ${shellJoin(request.argv)}`);
-      const result = await runRemoteCommand({ deps, out, signal: ctx.signal }, box, {
-        argv: request.argv,
-        shell: request.shell,
-        workdir: commandDir,
-        runId,
-        timeoutSecs: request.timeoutSecs,
-        tail,
-      });
+      const step = { box, workdir, runId, slug: server.labels.slug ?? "", tail };
+      ({ exitCode, interrupted } = await commandStep(ctx, request, step, clock));
       commandRan = true;
-      interrupted = result.interrupted;
-      out.progress(`command exited ${result.exitCode} after ${formatDurationMs(result.durationMs)}`);
-      exitCode = result.interrupted ? finalFailure(null, ctx.signal).exitCode : result.exitCode;
       if (exitCode !== 0) failedPhase = "command";
-      if (request.collect) {
-        out.phase("collect", "collecting results");
-        at.phase = "collect";
-        clock.enter("collect");
-        await request.collect(box, commandDir).catch((error) =>
-          out.warn(`collection failed: ${(error as Error).message}`)
-        );
-      }
     }
   } catch (error) {
     // Normalised here so the summary's exit= is the code the process ends with.
     failure = finalFailure(error, ctx.signal);
     exitCode = (failure as CrabboxError).exitCode;
-    failedPhase = at.phase;
+    failedPhase = clock.current;
   }
+  const { leaseId } = lease;
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).
   clock.enter("release");
   await heartbeat?.stop();
   // A box provisioned for a pool joins the pool: for `auto` it is kept like any pool box.
   const deleteIt = shouldDelete(request.stop, lease.fresh && !request.pool, exitCode);
-  out.phase("release", deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
-  if (deleteIt) {
-    await lock?.release();
-    await box.closeMaster();
-    try {
-      const result = await releaseServer(deps, api, server, AbortSignal.timeout(120_000), {
-        known: current,
-        sshKeyId: lease.sshKeyId,
-      });
-      released = true;
-      out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
-      // A pond member leaving: the others' /etc/hosts drop its line.
-      if (server.labels.pond) {
-        await refreshPondHosts({ deps, api, out }, server.labels.pond, request.shape, { leaving: server.id });
-      }
-    } catch (error) {
-      releaseError = (error as Error).message;
-      out.warn(`release of ${leaseId} failed: ${releaseError}; run: crabbox stop ${leaseId}`);
-    }
-  } else if (lock) {
-    try {
-      server = await touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
-      const labels = decodeLeaseLabels(server.labels);
-      const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
-      const expires = labels.expiresAtSecs ? formatClock(labels.expiresAtSecs * 1000) : "unknown";
-      out.progress(
-        lease.fresh && exitCode !== 0
-          ? `kept ${leaseId} after failure; inspect: crabbox ssh ${leaseId}; stop: crabbox stop ${leaseId}`
-          : `kept ${leaseId} (idle expiry ${expires}, ttl cap ${formatClock(ttlDeadline)})`,
-      );
-    } catch (error) {
-      out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
-    }
-    // Released only after the box is back to ready, so a waiter never sees a half-finished run.
-    await lock?.release();
-  }
+  const { released, releaseError, ...after } = await releaseByPolicy(ctx, {
+    lease,
+    lock,
+    labels,
+    deleteIt,
+    failed: exitCode !== 0,
+    shape: request.shape,
+  });
+  server = after.server;
   ctx.setSecondInterruptNote(null);
   // A signal or a closed pipe during release still ends the process with the signal's code.
   if (ctx.signal.aborted && !failure) exitCode = finalFailure(null, ctx.signal).exitCode;
@@ -357,32 +267,6 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   return exitCode;
 }
 
-/** Values go over stdin into a 0600 file on the box; never onto any command line. */
-async function uploadEnv(box: Box, runId: string, vars: Record<string, string>): Promise<void> {
-  const result = await box.run(envUploadScript({ workRoot: box.workRoot, runId }), renderEnvFile(vars));
-  if (result.code !== 0) {
-    throw new CrabboxError("remote", `could not write the env file on ${box.leaseId} (${result.code})`, {
-      hint: `check the box with: crabbox status ${box.leaseId}`,
-    });
-  }
-}
-
-/** Every tool must be on the box's PATH before the command starts; the missing ones are named (exit 7). */
-async function preflight(box: Box, workdir: string, tools: string[]): Promise<void> {
-  const result = await box.run(preflightScript({ workdir, tools }));
-  if (result.code !== 0) {
-    throw new CrabboxError("remote", `preflight check failed on ${box.leaseId} (${result.code})`, {
-      hint: `check the box with: crabbox ssh ${box.leaseId}`,
-    });
-  }
-  const missing = new TextDecoder().decode(result.stdout).split("\n").filter(Boolean);
-  if (missing.length > 0) {
-    throw new CrabboxError("remote", `preflight: missing on the box: ${missing.join(", ")}`, {
-      hint: "install them on the box (or in the command), or remove them from run.preflightTools",
-    });
-  }
-}
-
 /**
  * `--keep-on-failure` is not a policy of its own: it turns the given one into the policy that deletes on
  * success exactly when the given one does, and never after a failure (SPEC §11.3: `success` for a box this
@@ -415,95 +299,4 @@ export function shouldDelete(policy: StopPolicy, fresh: boolean, exitCode: numbe
     case "never":
       return false;
   }
-}
-
-interface HeldLease {
-  leaseId: string;
-  server: Server;
-  box: Box;
-  fresh: boolean;
-  bootstrapMs: number;
-  /** Already held (a pool claim takes the lock to decide). */
-  lock?: HeldLock;
-  /** The lease's Hetzner SSH key, when this process created it (release deletes it by id). */
-  sshKeyId?: number;
-}
-
-async function poolLease(
-  ctx: RunContext,
-  request: RunRequest,
-  runId: string,
-  at: { phase: RunPhase },
-): Promise<HeldLease> {
-  const claimed = await claimPoolBox(ctx, {
-    pool: request.pool!,
-    shape: request.shape,
-    runId,
-    owner: request.owner,
-  });
-  if (claimed) return { ...claimed, fresh: false, bootstrapMs: 0 };
-  ctx.out.progress(`no idle box in pool ${request.pool}; provisioning one that joins it`);
-  return await freshLease(ctx, { ...request.shape, pool: request.pool }, at);
-}
-
-async function freshLease(ctx: RunContext, shape: LeaseShape, at: { phase: RunPhase }): Promise<HeldLease> {
-  const lease = await acquireLease({
-    deps: ctx.deps,
-    api: ctx.api,
-    out: ctx.out,
-    signal: ctx.signal,
-    repoRoot: ctx.repoRoot,
-    onResources: (resources) => {
-      // The server exists: what fails from here on is its boot (IP, SSH readiness).
-      if (resources.serverId !== null) at.phase = "bootstrap";
-      ctx.setSecondInterruptNote(() => ctx.out.notice(leftoversNote(resources)));
-    },
-    prices: ctx.prices,
-  }, shape);
-  return { ...lease, fresh: true };
-}
-
-async function reuseLease(ctx: RunContext, request: RunRequest, at: { phase: RunPhase }): Promise<HeldLease> {
-  const { deps, api, out } = ctx;
-  const resolution = await resolveLease(deps, api, request.id!, ctx.signal);
-  if (resolution.kind === "gone") {
-    throw new CrabboxError("not_found", `lease ${resolution.leaseId} no longer exists`, {
-      hint: "start a new lease: crabbox warmup, or crabbox run without --id",
-    });
-  }
-  const server = resolution.server;
-  const labels = decodeLeaseLabels(server.labels);
-  const leaseId = server.labels.lease;
-  const state = server.labels.state ?? "unknown";
-  if (["released", "failed", "expired"].includes(state)) {
-    throw new CrabboxError("not_found", `lease ${leaseId} is ${state}`, { hint: "start a new lease" });
-  }
-  const ttlDeadline = server.createdMs + (labels.ttlSecs ?? 0) * 1000;
-  if (labels.ttlSecs && api.now() > ttlDeadline) {
-    throw usageError(
-      `lease ${leaseId} passed its ttl cap at ${
-        formatClock(ttlDeadline)
-      }; it will be swept — start a new lease`,
-    );
-  }
-  const { box, record } = await openExistingBox(deps, out, server, request.shape);
-  out.progress(`lease ${leaseId} slug=${server.labels.slug} (existing, state=${state})`);
-  const bootstrapStarted = deps.clock.now();
-  at.phase = "bootstrap";
-  const deadline = state === "provisioning"
-    ? server.createdMs + request.shape.bootstrapTimeoutSecs * 1000
-    : deps.clock.now() + 30_000;
-  if (request.shape.controlPersist && state !== "provisioning") await box.prepare();
-  const port = await waitForReady(
-    { deps, out, signal: ctx.signal, box, leaseId, ip: box.host, warm: state !== "provisioning" },
-    deadline,
-  );
-  if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
-  return {
-    leaseId,
-    server,
-    box,
-    fresh: false,
-    bootstrapMs: deps.clock.now() - bootstrapStarted,
-  };
 }

@@ -18,6 +18,9 @@ export interface Phases {
 
 export type Phase = keyof Phases;
 
+/** The phase names in order (SPEC §11.5); a failure names the one it happened in. */
+export const RUN_PHASES = ["acquire", "bootstrap", "lock", "sync", "command", "collect", "release"] as const;
+
 export const noPhases = (): Phases => ({
   acquire: 0,
   bootstrap: 0,
@@ -41,6 +44,11 @@ export class PhaseClock {
     this.startedMs = startedMs;
     this.#current = first;
     this.#since = startedMs;
+  }
+
+  /** The phase the run is in now (the one a failure is reported in). */
+  get current(): Phase {
+    return this.#current;
   }
 
   /** Ends the current phase's span here; the time from now on counts for `phase`. */

@@ -14,6 +14,7 @@ import { leaseView, pricingNow } from "./inspect.ts";
 import type { PriceSource } from "./prices.ts";
 import { Box } from "./box.ts";
 import { leasePaths, pinHostKey } from "./store.ts";
+import { rememberServer } from "./labels_write.ts";
 
 export type StatusView = LeaseObject & { ready: boolean; readyCheck: string; idleForSecs: number | null };
 
@@ -66,6 +67,7 @@ export async function leaseStatus(
             signal: ctx.signal,
           },
         );
+        await rememberServer(ctx.deps, api, server);
         return { ...view, state: "ready", labels: server.labels };
       }
     }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { configDir, stateDir } from "../core/xdg.ts";
-import type { BoxKeys } from "../providers/hetzner/port.ts";
+import type { BoxKeys, Server } from "../providers/hetzner/port.ts";
 
 export interface LeaseRecord {
   id: string;
@@ -20,6 +20,15 @@ export interface LeaseRecord {
   sshPorts?: number[];
   createdAt: string;
   repoRoot: string | null;
+  /** The server as this machine last wrote its labels (lease/labels_write.ts decides when it is trusted). */
+  lastWrite?: LastWrite;
+}
+
+export interface LastWrite {
+  server: Server;
+  /** Hetzner time of that answer, and Hetzner minus local clock then. */
+  atMs: number;
+  offsetMs: number;
 }
 
 type StoreDeps = Pick<Deps, "fs" | "env" | "system">;

@@ -122,7 +122,8 @@ async function rsyncFiles(
 export async function syncTree(
   ctx: SyncContext,
   box: SyncBox,
-  input: SyncOptions & { workdir: string; repo: string },
+  /** remoteState: the box's sync state when already read (with the box lock), else read here. */
+  input: SyncOptions & { workdir: string; repo: string; remoteState?: string },
 ): Promise<SyncResult> {
   const { deps, out } = ctx;
   const started = deps.clock.now();
@@ -135,7 +136,9 @@ export async function syncTree(
     delete: input.prune,
     checksum: input.checksum,
   }));
-  const state = input.fullResync ? "" : decode((await box.run(readSyncStateScript(repoState))).stdout);
+  const state = input.fullResync
+    ? ""
+    : (input.remoteState?.trim() ?? decode((await box.run(readSyncStateScript(repoState))).stdout));
   const [remoteFingerprint, remoteSource] = state.split("\n")[0].split(" ");
   const hydratedAt = state.match(/^hydrated (\S+)$/m)?.[1] ?? null;
   const hydrateBox = () =>

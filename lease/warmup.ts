@@ -1,7 +1,7 @@
 /** Warmup (SPEC §2.6): acquire, then state=ready plus a touch. The box idle-expires unless --keep. */
 import type { LeaseObject } from "../labels/lease_view.ts";
 import { type AcquireContext, acquireLease, type LeaseShape } from "./acquire.ts";
-import { touchServer } from "./labels_write.ts";
+import { rememberServer, touchServer } from "./labels_write.ts";
 import { leaseView, pricingNow } from "./inspect.ts";
 import { rollback } from "./rollback.ts";
 import { prepareControlSocketDir } from "./box.ts";
@@ -26,6 +26,7 @@ export async function warmupLease(
     if (!wait) return await leaseView(ctx.deps, lease.server, await pricingNow(ctx.api, ctx.prices));
     try {
       const server = await touchServer(ctx.api, lease.server.id, { state: "ready" }, ctx.signal);
+      await rememberServer(ctx.deps, ctx.api, server);
       await lease.box.closeMaster();
       return await leaseView(ctx.deps, server, await pricingNow(ctx.api, ctx.prices));
     } catch (error) {

@@ -9,7 +9,6 @@ import checkpointFlush from "./scripts/checkpoint_flush.sh" with { type: "text" 
 import changedFiles from "./scripts/changed_files.sh" with { type: "text" };
 import commitSync from "./scripts/commit_sync.sh" with { type: "text" };
 import doctorProbe from "./scripts/doctor_probe.sh" with { type: "text" };
-import envUpload from "./scripts/env_upload.sh" with { type: "text" };
 import exec from "./scripts/exec.sh" with { type: "text" };
 import fullResync from "./scripts/full_resync.sh" with { type: "text" };
 import hydrate from "./scripts/hydrate.sh" with { type: "text" };
@@ -28,7 +27,6 @@ const SCRIPTS = {
   checkpoint_flush: checkpointFlush,
   commit_sync: commitSync,
   doctor_probe: doctorProbe,
-  env_upload: envUpload,
   exec,
   full_resync: fullResync,
   hydrate,
@@ -56,17 +54,29 @@ function remote(name: ScriptName, args: string[]): RemoteScript {
   return { name, script: SCRIPTS[name], args };
 }
 
-/** SPEC §9.5: argv mode execs the words as given; shell mode runs one string under bash -lc. */
+/**
+ * SPEC §9.5: argv mode execs the words as given; shell mode runs one string under bash -lc. SPEC §9.4:
+ * the channel's stdin starts with `envBytes` bytes of renderEnvFile output, written to a 0600 file the
+ * command sources (values never on a command line); a failed write exits 74 before the command starts.
+ */
 export function execScript(input: {
   workRoot: string;
   workdir: string;
   runId: string;
+  envBytes?: number;
   argv?: string[];
   shell?: string;
 }): RemoteScript {
   const mode = input.shell !== undefined ? "shell" : "argv";
   const words = input.shell !== undefined ? [input.shell] : input.argv ?? [];
-  return remote("exec", [input.workRoot, input.workdir, input.runId, mode, ...words]);
+  return remote("exec", [
+    input.workRoot,
+    input.workdir,
+    input.runId,
+    String(input.envBytes ?? 0),
+    mode,
+    ...words,
+  ]);
 }
 
 /** Prints the recorded exit status, `lost <status>` when the watchdog stopped it, or `running` / `dead`. */
@@ -90,8 +100,12 @@ export function checkpointFlushScript(input: { workRoot: string }): RemoteScript
  * SPEC §8.1: the box lock, held by this channel with flock. Prints LOCKED and blocks on stdin, or
  * prints `BUSY <owner json>` and exits 75. Never waits on the box: the client retries.
  */
-export function lockScript(input: { workRoot: string; ownerJson: string }): RemoteScript {
-  return remote("lock", [input.workRoot, input.ownerJson]);
+export function lockScript(
+  input: { workRoot: string; ownerJson: string; syncStateOf?: string },
+): RemoteScript {
+  // With a repo, the sync state (readSyncStateScript's output) follows LOCKED: one round trip for both.
+  const state = input.syncStateOf === undefined ? [] : [SCRIPTS.sync_state, input.syncStateOf];
+  return remote("lock", [input.workRoot, input.ownerJson, ...state]);
 }
 
 /**
@@ -144,11 +158,6 @@ export function commitSyncScript(
 /** --full-resync: forget the workdir and the sync state of this repo on this lease. */
 export function fullResyncScript(input: { workRoot: string; leaseId: string; repo: string }): RemoteScript {
   return remote("full_resync", [input.workRoot, input.leaseId, input.repo]);
-}
-
-/** SPEC §9.4: forwarded values arrive on stdin into a 0600 file; never on a command line. */
-export function envUploadScript(input: { workRoot: string; runId: string }): RemoteScript {
-  return remote("env_upload", [input.workRoot, input.runId]);
 }
 
 /**

@@ -1,11 +1,21 @@
 # shellcheck shell=bash
-# Runs the command in its own process group with a stdin watchdog. Args: root workdir run mode words...
+# Runs the command in its own process group with a stdin watchdog. Args: root workdir run env-bytes mode words...
+# The channel's stdin starts with env-bytes bytes of forwarded env (export lines) for a 0600 file.
 set -u
-root=$1 workdir=$2 run=$3 mode=$4
-shift 4
+root=$1 workdir=$2 run=$3 env_bytes=$4 mode=$5
+shift 5
 runs="$root/.crabbox/runs"
 env_file="$root/.crabbox/env/$run.env"
 mkdir -p -- "$runs" || exit 97
+if [ "$env_bytes" -gt 0 ]; then
+  # head -c reads no further than its count, so the rest of stdin stays the watchdog's.
+  if ! ( umask 077; mkdir -p -- "${env_file%/*}" && head -c "$env_bytes" >"$env_file.tmp" ) ||
+    [ "$(wc -c <"$env_file.tmp")" -ne "$env_bytes" ] || ! mv -f -- "$env_file.tmp" "$env_file"; then
+    echo "crabbox-remote: could not write the env file" >&2
+    rm -f -- "$env_file.tmp"
+    exit 74
+  fi
+fi
 cd -- "$workdir" 2>/dev/null || { echo "crabbox-remote: workdir $workdir is missing on the box" >&2; exit 97; }
 if [ "$mode" = shell ]; then set -- bash -lc "$1"; fi
 # The command leads its own process group so it can be stopped as a whole. The env file is sourced

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The box lock, held with flock until stdin closes. Args: root owner-json
+# The box lock, held with flock until stdin closes. Args: root owner-json [sync-state-script repo]
+# With the last two, the repo's sync state follows LOCKED (read under the lock), ended by END.
 root=$1 owner=$2
 dir="$root/.crabbox"
 mkdir -p -- "$dir" || exit 74
@@ -12,6 +13,10 @@ printf '%s\n' "$owner" >"$dir/lock.owner"
 # Leftover env files of crashed runs hold forwarded values: remove those older than a day.
 find "$dir/env" -type f -mmin +1440 -delete 2>/dev/null
 echo LOCKED
+if [ $# -ge 4 ]; then
+  bash -c "$3" crabbox-remote "$root" "$4" </dev/null
+  echo END
+fi
 # Held until the client's stdin closes (exit, crash or a lost connection).
 cat >/dev/null
 rm -f -- "$dir/lock.owner"

@@ -71,24 +71,21 @@ Deno.test("crabbox run, warmup, run --id, list, status, stop on real boxes", asy
           `${r.method} ${r.path.replace(/\d+/g, "N")}`
         );
       };
-      // Resolve by lease id, then one PUT per transition (leased, running, ready), each merged onto the
-      // previous answer instead of a GET first.
+      // The previous run's labels, remembered in lease.json moments ago, stand in for the resolve GET;
+      // then one PUT for the hold (running) and one back to ready, each merged onto the last answer.
       assert.deepEqual(await during(["run", "--id", leaseId, "--", "true"]), [
-        "GET /servers",
-        "PUT /servers/N",
         "PUT /servers/N",
         "PUT /servers/N",
       ]);
       const oneShot = await during(["run", "--class", "tiny", "--", "true"]);
-      // Besides the IP polls (GET /servers/N, GET /actions, as many as the boot takes):
+      // Besides the IP polls (GET /servers/N, GET /actions, as many as the boot takes): one PUT for the
+      // hold, and no `released` label on a server that is deleted anyway.
       assert.deepEqual(
         oneShot.filter((r) => !r.startsWith("GET /servers/N") && !r.startsWith("GET /actions")),
         [
           "GET /servers",
           "POST /ssh_keys",
           "POST /servers",
-          "PUT /servers/N",
-          "PUT /servers/N",
           "PUT /servers/N",
           "DELETE /ssh_keys/N",
           "DELETE /servers/N",

@@ -198,15 +198,16 @@ async function stage(row: RowRun, phase: Phase, box: WarmBox | null): Promise<St
         reached: (p) => p.waitFor("stderr", "crabbox: command exited 0"),
       };
     case "release": {
-      // The first write of the release: state=ready for a kept box, state=released before the key and
-      // server deletes of a one-shot box (so the cut lands with the release still to do).
-      const state = box ? "ready" : "released";
-      const arrived = proxy.hold({
-        method: "PUT",
-        path: /\/servers\/\d+/,
-        when: (r) => (r.body as { labels?: Record<string, string> })?.labels?.state === state,
-        latencyMs: 1500,
-      });
+      // The first request of the release: state=ready for a kept box; the key delete of a one-shot box
+      // (which is deleted without a `released` label), so the cut lands with the release still to do.
+      const arrived = box
+        ? proxy.hold({
+          method: "PUT",
+          path: /\/servers\/\d+/,
+          when: (r) => (r.body as { labels?: Record<string, string> })?.labels?.state === "ready",
+          latencyMs: 1500,
+        })
+        : proxy.hold({ method: "DELETE", path: /\/ssh_keys\/\d+/, latencyMs: 1500 });
       return { args: run(["--no-sync"], ["true"]), reached: () => arrived.then(() => {}) };
     }
   }

@@ -8,9 +8,9 @@ import {
   failureBundlePath,
   type FailureFacts,
   OutputTail,
-  RUN_PHASES,
 } from "../../lease/failure_bundle.ts";
 import { keepOnFailure, shouldDelete } from "../../lease/run.ts";
+import { RUN_PHASES } from "../../lease/run_summary.ts";
 import type { StopPolicy } from "../../config/schema.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { Redactor } from "../../core/redact.ts";

@@ -1,6 +1,7 @@
 /** The readiness loop as a use case, on a stepped clock with a box stub: no ssh, no sleeps. */
 import assert from "node:assert/strict";
-import { BootstrapTimeoutError, waitForReady } from "../../lease/readiness.ts";
+import { BootstrapTimeoutError, roundDelayMs, waitForReady } from "../../lease/readiness.ts";
+import { ipPollDelayMs } from "../../lease/acquire.ts";
 import type { Box, ProbeResult } from "../../lease/box.ts";
 import type { Deps } from "../../core/deps.ts";
 import { Output } from "../../core/output.ts";
@@ -36,12 +37,30 @@ function context(box: Box, clock: ManualClock, stillBooting?: () => Promise<void
   };
 }
 
-Deno.test("readiness: the port that answers, after rounds of 1 s", async () => {
+Deno.test("readiness: the port that answers, after rounds of 250 ms", async () => {
   const clock = new ManualClock();
   const box = boxAnswering(["closed", "closed", "not-ready(cloud-init)", "ok"]);
   const { ctx } = context(box, clock);
   assert.equal(await waitForReady(ctx, clock.now() + 60_000), 2222);
-  assert.deepEqual(clock.sleeps, [1000, 1000, 1000]);
+  assert.deepEqual(clock.sleeps, [250, 250, 250]);
+});
+
+Deno.test("readiness and IP polls back off: quick at first, then the SPEC's pace", () => {
+  const rounds: [number, number][] = [
+    [0, 250],
+    [1_999, 250],
+    [2_000, 1_000],
+    [29_999, 1_000],
+    [
+      30_000,
+      5_000,
+    ],
+    [119_999, 5_000],
+    [120_000, 10_000],
+  ];
+  for (const [elapsed, delay] of rounds) assert.equal(roundDelayMs(elapsed), delay, `round at ${elapsed}`);
+  const polls = [[1, 100], [2, 200], [3, 400], [4, 800], [5, 1_000], [9, 1_000], [10, 3_000], [40, 3_000]];
+  for (const [poll, delay] of polls) assert.equal(ipPollDelayMs(poll), delay, `poll ${poll}`);
 });
 
 Deno.test("readiness: a boot the provider reports failed ends the wait at the next progress round", async () => {

@@ -8,7 +8,6 @@ import {
   checkpointFlushScript,
   commitSyncScript,
   doctorProbeScript,
-  envUploadScript,
   execScript,
   fullResyncScript,
   hydrateBundleScript,
@@ -144,33 +143,70 @@ Deno.test("exec: the command's stdin is /dev/null, not the channel", async () =>
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("env: uploaded over stdin into a 0600 file, sourced by exec, deleted afterwards", async () => {
+/** exec with the env file first on its stdin, which then stays open (as the CLI keeps it). */
+async function execWithEnv(remote: Omit<RemoteScript, "args"> & { args: string[] }, env: string) {
+  const child = start(remote);
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(env));
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("env: read from the command channel's stdin into a 0600 file, sourced by exec, deleted afterwards", async () => {
   const { root, workdir } = await workRoot();
   const vars = { CI: "1", NASTY: `it's "$HOME" \`id\` $(id)\nline2\\`, EMPTY: "" };
-  const upload = await runWith(envUploadScript({ workRoot: root, runId: "run_env" }), renderEnvFile(vars));
-  assert.equal(upload.code, 0, upload.stderr);
+  const env = renderEnvFile(vars);
   const envFile = `${root}/.crabbox/env/run_env.env`;
-  assert.equal((await Deno.stat(envFile)).mode! & 0o777, 0o600);
-  assert.equal((await Deno.stat(`${root}/.crabbox/env`)).mode! & 0o777, 0o700);
-  const result = await execHeld(
+  const result = await execWithEnv(
     execScript({
       workRoot: root,
       workdir,
       runId: "run_env",
-      argv: ["bash", "-c", 'printf "%s|%s|%s" "$CI" "$NASTY" "${EMPTY-unset}"'],
+      envBytes: new TextEncoder().encode(env).length,
+      argv: [
+        "bash",
+        "-c",
+        'stat -c %a "$0" "${0%/*}"; printf "%s|%s|%s" "$CI" "$NASTY" "${EMPTY-unset}"',
+        envFile,
+      ],
     }),
+    env,
   );
-  assert.equal(result.stdout, `1|${vars.NASTY}|`);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `600\n700\n1|${vars.NASTY}|`);
   assert.equal(await exists(envFile), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("env: a short env on stdin fails before the command (exit 74), leaving no file", async () => {
+  const { root, workdir } = await workRoot();
+  const child = start(
+    execScript({ workRoot: root, workdir, runId: "run_short", envBytes: 100, argv: ["touch", "ran"] }),
+  );
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("export A='1'\n"));
+  await writer.close();
+  const out = await child.output();
+  assert.equal(out.code, 74);
+  assert.match(decoder.decode(out.stderr), /could not write the env file/);
+  assert.equal(await exists(`${workdir}/ran`), false);
+  assert.equal(await exists(`${root}/.crabbox/env/run_short.env.tmp`), false);
   await Deno.remove(root, { recursive: true });
 });
 
 Deno.test("env: forwarded names never clobber the exec script's own variables", async () => {
   const { root, workdir } = await workRoot();
   const vars = { run: "x", runs: "/nonexistent", mode: "shell", pid: "1", status: "9", env_file: "/tmp/x" };
-  await runWith(envUploadScript({ workRoot: root, runId: "run_names" }), renderEnvFile(vars));
-  const result = await execHeld(
-    execScript({ workRoot: root, workdir, runId: "run_names", argv: ["bash", "-c", 'echo "$mode"; exit 4'] }),
+  const env = renderEnvFile(vars);
+  const result = await execWithEnv(
+    execScript({
+      workRoot: root,
+      workdir,
+      runId: "run_names",
+      envBytes: env.length,
+      argv: ["bash", "-c", 'echo "$mode"; exit 4'],
+    }),
+    env,
   );
   assert.equal(result.code, 4);
   assert.equal(result.stdout, "shell\n");
@@ -275,6 +311,20 @@ Deno.test("lock: exclusive, BUSY names the holder with exit 75, released on stdi
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("lock: with a repo, the sync state follows LOCKED, ended by END", async () => {
+  const { root } = await workRoot();
+  const plain = await runWith(lockScript({ workRoot: root, ownerJson: "{}", syncStateOf: "repo" }));
+  assert.equal(plain.stdout, "LOCKED\nEND\n");
+  await Deno.mkdir(`${root}/.crabbox/sync/repo`, { recursive: true });
+  await Deno.writeTextFile(`${root}/.crabbox/sync/repo/fingerprint`, "fp1 src\n");
+  await Deno.writeTextFile(`${root}/.crabbox/sync/repo/hydrated`, "abc123");
+  const state = await runWith(lockScript({ workRoot: root, ownerJson: "{}", syncStateOf: "repo" }));
+  assert.equal(state.stdout, "LOCKED\nfp1 src\nhydrated abc123\nEND\n");
+  const alone = await runWith(readSyncStateScript({ workRoot: root, repo: "repo" }));
+  assert.equal(state.stdout, `LOCKED\n${alone.stdout}END\n`, "the same state as the script alone");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("lock: taking it removes env files older than a day", async () => {
   const { root } = await workRoot();
   await Deno.mkdir(`${root}/.crabbox/env`, { recursive: true });
@@ -373,7 +423,6 @@ Deno.test("every ssh/scripts/*.sh is one builder's script, sent as the file says
     checkpointFlushScript(at),
     commitSyncScript({ ...at, fingerprint: "f", source: "s" }),
     doctorProbeScript(at),
-    envUploadScript(at),
     execScript(at),
     fullResyncScript(at),
     hydrateScript({ ...at, origin: "", base: "" }),

@@ -51,7 +51,7 @@ export interface ExecCall {
 export class FakeBox {
   /** Everything the box was asked, in order: "probe", "lock", "exec", "keygen", "close-master", or a script name. */
   readonly log: string[] = [];
-  /** Every script sent, run or spawned (a spawned channel's stdin is not recorded). */
+  /** Every script sent, run or spawned (of a spawned channel, the env bytes exec reads first). */
   readonly scripts: ScriptCall[] = [];
   /** Readiness answers per probe, in turn (the last one repeats), or by port. */
   probes: ProbeResult[] | ((port: number) => ProbeResult) = ["ok"];
@@ -61,6 +61,8 @@ export class FakeBox {
   locks: LockAnswer[] = ["free"];
   /** Lock channels open right now (held locks). */
   held = 0;
+  /** What the box's sync-state file says (sent after LOCKED when the lock asks for it). */
+  syncState = "";
   /** The command channel: what it prints and its exit code. */
   exec: (call: ExecCall) => Answer | Promise<Answer> = () => ({ code: 0 });
   readonly proc: ProcessRunner;
@@ -121,12 +123,14 @@ export class FakeBox {
     if (cmd !== "ssh") throw new Error(`FakeBox: unexpected spawn of ${cmd}`);
     const { name, args: words } = parseRemote(args.at(-1)!);
     this.log.push(name);
-    this.scripts.push({ name, args: words, stdin: "" });
+    const call: ScriptCall = { name, args: words, stdin: "" };
+    this.scripts.push(call);
     if (name === "lock") {
       return new Channel(options, async (channel) => {
         const answer = this.locks.length > 1 ? this.locks.shift()! : this.locks[0];
         if (answer === "free") {
           channel.write("stdout", "LOCKED\n");
+          if (words.length >= 4) channel.write("stdout", `${this.syncState}END\n`);
           this.held++;
           await channel.stdinClosed;
           this.held--;
@@ -143,6 +147,7 @@ export class FakeBox {
     if (name !== "exec") throw new Error(`FakeBox: unexpected channel for ${name}`);
     const killed = new Promise<string>((resolve) => (this.#kill = resolve));
     return new Channel(options, async (channel) => {
+      call.stdin = await channel.read(Number(words[3]));
       const answer = await this.exec({ args: words, write: (s, t) => channel.write(s, t), killed });
       if (answer.stdout) channel.write("stdout", answer.stdout);
       if (answer.stderr) channel.write("stderr", answer.stderr);
@@ -159,12 +164,26 @@ class Channel implements ChildHandle {
   readonly stderr: ReadableStream<Uint8Array> | null;
   readonly status: Promise<{ code: number; signal: string | null }>;
   readonly stdinClosed: Promise<void>;
+  #received = new Uint8Array();
+  #onData = () => {};
+  #closed = false;
   readonly #sinks: Record<"stdout" | "stderr", (chunk: Uint8Array) => void>;
 
   constructor(options: SpawnOptions, body: (channel: Channel) => Promise<number>) {
-    let closed = () => {};
-    this.stdinClosed = new Promise((resolve) => (closed = resolve));
-    this.stdin = options.stdin === "piped" ? new WritableStream({ close: closed, abort: closed }) : null;
+    let resolveClosed = () => {};
+    this.stdinClosed = new Promise((resolve) => (resolveClosed = resolve));
+    const closed = () => {
+      this.#closed = true;
+      resolveClosed();
+      this.#onData();
+    };
+    const write = (chunk: Uint8Array) => {
+      this.#received = new Uint8Array([...this.#received, ...chunk]);
+      this.#onData();
+    };
+    this.stdin = options.stdin === "piped"
+      ? new WritableStream({ write, close: closed, abort: closed })
+      : null;
     const streams = { stdout: options.stdout, stderr: options.stderr };
     const controllers: Partial<Record<"stdout" | "stderr", ReadableStreamDefaultController<Uint8Array>>> = {};
     const pipe = (name: "stdout" | "stderr") =>
@@ -184,6 +203,14 @@ class Channel implements ChildHandle {
       controllers.stderr?.close();
       return { code, signal: null };
     });
+  }
+
+  /** The first n bytes the client wrote to stdin (the env file of an exec channel). */
+  async read(n: number): Promise<string> {
+    while (this.#received.length < n && !this.#closed) {
+      await new Promise<void>((resolve) => (this.#onData = resolve));
+    }
+    return decoder.decode(this.#received.slice(0, n));
   }
 
   write(stream: "stdout" | "stderr", text: string): void {

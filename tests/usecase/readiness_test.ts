@@ -23,7 +23,7 @@ Deno.test("readiness: when ssh.port stays closed, a fallback port that answers i
     const { port, box } = await ready(w, [2222, 22], 60_000);
     assert.equal(port, 22);
     assert.equal(box.port, 22, "later channels use it");
-    assert.deepEqual(w.clock.sleeps, [1000]);
+    assert.deepEqual(w.clock.sleeps, [250]);
     assert.match(w.io.stderr, new RegExp(`using ssh port 22 for ${LEASE} \\(2222 not reachable\\)`));
   } finally {
     await w.cleanup();

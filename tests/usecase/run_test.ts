@@ -1,7 +1,7 @@
 /** runCommandOnBox on a FakeBox: the order of a run's steps, its exit code, and release on every path. */
 import assert from "node:assert/strict";
 import { runCommandOnBox, type RunRequest } from "../../lease/run.ts";
-import { CrabboxError, interruptedError } from "../../core/errors.ts";
+import { interruptedError } from "../../core/errors.ts";
 import { existingLease, leaseShape, type World, world } from "./_world.ts";
 
 function run(w: World, request: Partial<RunRequest> = {}, signal = w.signal) {
@@ -27,15 +27,20 @@ function run(w: World, request: Partial<RunRequest> = {}, signal = w.signal) {
   });
 }
 
-Deno.test("run: lock, workdir, env over stdin, command; its exit code passes through; the fresh box is released", async () => {
+Deno.test("run: lock, workdir, command with the env on its stdin; its exit code passes through; the fresh box is released", async () => {
   const w = await world();
   try {
     w.box.exec = () => ({ code: 7, stdout: "hello from the box\n" });
     assert.equal(await run(w), 7);
     assert.equal(w.io.stdout, "hello from the box\n");
-    assert.deepEqual(w.box.log.slice(3), ["lock", "make_workdir", "env_upload", "exec"]);
-    const [upload] = w.box.calls("env_upload");
-    assert.match(upload.stdin, /^export API_TOKEN='s3cret-value'$/m);
+    assert.deepEqual(w.box.log.slice(3), ["lock", "make_workdir", "exec"]);
+    const [exec] = w.box.calls("exec");
+    assert.match(exec.stdin, /^export API_TOKEN='s3cret-value'$/m);
+    assert.equal(
+      Number(exec.args[3]),
+      new TextEncoder().encode(exec.stdin).length,
+      "exec reads exactly the env",
+    );
     const commandLines = w.box.scripts.flatMap((call) => call.args).join(" ");
     assert.doesNotMatch(commandLines, /s3cret/, "a value never travels as an argument");
     assert.equal(w.box.held, 0, "lock released");
@@ -54,25 +59,8 @@ Deno.test("run --id on a kept box: warm probe, command, then back to ready with 
     const kept = w.api.servers.get(server.id)!;
     assert.equal(kept.labels.state, "ready");
     assert.equal(kept.labels.run, undefined);
-    assert.deepEqual(w.box.log, ["probe", "lock", "make_workdir", "env_upload", "exec"]);
+    assert.deepEqual(w.box.log, ["probe", "lock", "make_workdir", "exec"]);
     assert.match(w.io.stderr, /kept cbx_00000000beef \(idle expiry/);
-  } finally {
-    await w.cleanup();
-  }
-});
-
-Deno.test("run: an env file that cannot be written fails the run before the command, and still releases", async () => {
-  const w = await world();
-  try {
-    w.box.answers.env_upload = () => ({ code: 74 });
-    await assert.rejects(run(w), (error) => {
-      assert.ok(error instanceof CrabboxError);
-      assert.match(error.message, /could not write the env file on cbx_[0-9a-f]{12} \(74\)/);
-      return true;
-    });
-    assert.equal(w.box.log.includes("exec"), false, "the command never started");
-    assert.equal(w.box.held, 0);
-    assert.equal(w.api.servers.size, 0);
   } finally {
     await w.cleanup();
   }
@@ -125,6 +113,62 @@ Deno.test("run: Ctrl-C during the command stops the remote group over a second c
     assert.equal(w.box.calls("kill")[0].args[2], "TERM");
     assert.equal(w.box.held, 0);
     assert.equal(w.api.servers.size, 0, "a one-shot lease is released even when interrupted");
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id right after a run: the remembered labels stand in for the GET and the probe", async () => {
+  const w = await world();
+  try {
+    const server = await existingLease(w, "cbx_00000000beef", { keep: "true" });
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    w.api.calls.length = 0;
+    w.box.log.length = 0;
+    w.clock.nowMs += 10_000;
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.deepEqual(w.api.calls, ["replaceServerLabels", "replaceServerLabels"], "running, then ready");
+    assert.deepEqual(w.box.log, ["lock", "make_workdir", "exec"], "straight to the lock");
+    const kept = w.api.servers.get(server.id)!;
+    assert.equal(kept.labels.state, "ready");
+    assert.equal(kept.labels.keep, "true", "what the first run read is kept");
+
+    // Older than a minute, the copy is not trusted: resolve and probe again.
+    w.api.calls.length = 0;
+    w.box.log.length = 0;
+    w.clock.nowMs += 61_000;
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.equal(w.api.calls[0], "listServers");
+    assert.equal(w.box.log[0], "probe");
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id with a remembered copy: a lock channel that fails resolves and probes, then locks", async () => {
+  const w = await world();
+  try {
+    await existingLease(w, "cbx_00000000beef");
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    w.api.calls.length = 0;
+    w.box.log.length = 0;
+    w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: Connection refused\n" }, "free"];
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.deepEqual(w.box.log.slice(0, 3), ["lock", "probe", "lock"]);
+    assert.equal(w.api.calls[0], "listServers");
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id with a remembered copy of a server deleted meanwhile: not found, nothing written", async () => {
+  const w = await world();
+  try {
+    const server = await existingLease(w, "cbx_00000000beef");
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    w.api.servers.delete(server.id);
+    w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: No route to host\n" }];
+    await assert.rejects(run(w, { id: "cbx_00000000beef" }), /lease cbx_00000000beef no longer exists/);
   } finally {
     await w.cleanup();
   }

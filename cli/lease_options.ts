@@ -12,6 +12,20 @@ export interface LeaseCreateFlags {
   keep?: boolean;
   bootstrapTimeout?: string;
   arch?: string;
+  allowCidr?: string[];
+}
+
+/** Repeatable: each --allow-cidr appends. */
+const appendCidr = (value: string, previous: string[] = []) => [...previous, value];
+
+/** --allow-cidr for the commands that create a box (run, warmup, job run). */
+export function addAllowCidrOption<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
+  command.option(
+    "--allow-cidr <cidr>",
+    "admit ssh only from this IPv4 range, e.g. 203.0.113.0/24 (repeatable; replaces ssh.allowCidrs)",
+    appendCidr,
+  );
+  return command;
 }
 
 export function addLeaseCreateOptions<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
@@ -29,7 +43,7 @@ export function addLeaseCreateOptions<T extends Command<unknown[], Record<string
     .option("--keep", "keep the box after the run; exempt from idle expiry, not from the ttl")
     .option("--bootstrap-timeout <duration>", "SSH readiness deadline (default 20m)")
     .option("--arch <arch>", "amd64 (default) or arm64: classes map to Hetzner's Ampere CAX types");
-  return command;
+  return addAllowCidrOption(command);
 }
 
 /** Names of lease-create flags that were given (for "not with --id" validation). */
@@ -45,6 +59,7 @@ export function givenLeaseCreateFlags(flags: LeaseCreateFlags): string[] {
     ["keep", "--keep"],
     ["bootstrapTimeout", "--bootstrap-timeout"],
     ["arch", "--arch"],
+    ["allowCidr", "--allow-cidr"],
   ];
   return names.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
 }

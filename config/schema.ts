@@ -6,6 +6,7 @@ import { DEFAULT_ENDPOINT, resolveEndpoint } from "../providers/hetzner/endpoint
 import { globProblem } from "../sync/rules.ts";
 import { classProblem } from "../lease/classes.ts";
 import { MAX_WAIT_SECS } from "../core/duration.ts";
+import { cidrListProblem } from "../lease/firewall_rules.ts";
 
 export type ValueType =
   | "string"
@@ -276,6 +277,16 @@ export const KEYS: Record<string, KeySpec> = {
     min: 1,
     max: 65535,
     digits: true,
+  },
+  "ssh.allowCidrs": {
+    doc:
+      "IPv4 ranges (`203.0.113.0/24`) that alone may reach the boxes' ssh ports: crabbox applies a Hetzner Firewall, one per owner and set, at create time. `[]`: open to the internet. A crabbox extension.",
+    type: "stringList",
+    default: [],
+    env: "CRABBOX_SSH_ALLOW_CIDRS",
+    flag: "--allow-cidr",
+    check: cidrListProblem,
+    hint: "pass an IPv4 range such as 203.0.113.0/24 (a single address is 203.0.113.7/32)",
   },
   "ssh.connectTimeout": { doc: "ssh ConnectTimeout.", type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": {
@@ -577,6 +588,7 @@ export interface CrabboxConfig {
     connectTimeout: number;
     controlPersist: number;
     configFile: string;
+    allowCidrs: string[];
   };
   sync: {
     exclude: string[];

@@ -31,6 +31,7 @@ import type { LeaseResources } from "./leftovers.ts";
 import { type BudgetPolicy, enforceBudget } from "./budget.ts";
 import { formatMoney, priceOf, type PriceTable } from "./cost.ts";
 import type { PriceSource } from "./prices.ts";
+import { type Allowlist, blockedByFirewallHint, createWithFirewall } from "./firewall.ts";
 
 export interface LeaseShape {
   className: string;
@@ -58,6 +59,10 @@ export interface LeaseShape {
   createAttempts: number;
   /** budget.* (docs/cost.md): checked against the listing before anything is created. */
   budget: BudgetPolicy;
+  /** ssh.allowCidrs / --allow-cidr: a Hetzner Firewall admits ssh only from these; empty or absent: none. */
+  allowCidrs?: string[];
+  /** Where allowCidrs came from, for the error when ssh never answers. */
+  allowCidrsSource?: string;
 }
 
 export interface AcquiredLease {
@@ -143,6 +148,8 @@ async function acquireOnce(
   let keyId: number | null = null;
   let createAttempted = false;
   let keyAttempted = false;
+  const allow = allowlistOf(shape);
+  let firewallIds: number[] = [];
   try {
     await generateKeys(deps, paths, leaseId);
     // Pinned before the server exists, so a lease cut short here can still be opened later.
@@ -181,16 +188,23 @@ async function acquireOnce(
       createDeadlineSecs: shape.ipTimeoutSecs + shape.bootstrapTimeoutSecs + 300,
     });
     createAttempted = true;
-    const created = await createWithFallback(
-      api,
-      {
-        request: { name, image: shape.image, sshKeys: [keyName], userData, labels },
-        serverTypes,
-        locations: shape.locations,
-      },
-      (message) => out.progress(message),
+    const created = await createWithFirewall(api, allow, (firewalls) => {
+      firewallIds = firewalls;
+      return createWithFallback(
+        api,
+        {
+          request: { name, image: shape.image, sshKeys: [keyName], userData, labels, firewalls },
+          serverTypes,
+          locations: shape.locations,
+        },
+        (message) => out.progress(message),
+        signal,
+      );
+    }, {
       signal,
-    );
+      onFirewall: (f) =>
+        out.progress(`firewall ${f.id} ${f.name} admits ssh from ${allow!.cidrs.join(", ")}`),
+    });
     server = created.server;
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
     const record: LeaseRecord = {
@@ -240,7 +254,11 @@ async function acquireOnce(
     const port = await waitForReady(
       { deps, out, signal, box, leaseId, ip: server.ipv4!, stillBooting },
       started + shape.bootstrapTimeoutSecs * 1000,
-    );
+    ).catch((error) => {
+      if (!(error instanceof BootstrapTimeoutError) || !allow) throw error;
+      const { detail, hint } = blockedByFirewallHint(allow);
+      throw new BootstrapTimeoutError(`${error.message}; ${detail}`, hint);
+    });
     await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
     const bootstrapMs = deps.clock.now() - bootstrapStarted;
     out.progress(
@@ -255,9 +273,20 @@ async function acquireOnce(
       keyId,
       keyName: keyAttempted ? keyName : undefined,
       createAttempted,
+      firewallIds,
     });
     throw error;
   }
+}
+
+function allowlistOf(shape: LeaseShape): Allowlist | null {
+  if (!shape.allowCidrs?.length) return null;
+  return {
+    cidrs: shape.allowCidrs,
+    ports: shape.sshPorts,
+    owner: shape.owner,
+    source: shape.allowCidrsSource ?? "ssh.allowCidrs",
+  };
 }
 
 /** The types a create tries, in order (an exact --type alone). */

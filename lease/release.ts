@@ -8,6 +8,7 @@ import { mergeCrabboxLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { removeLeaseDir } from "./store.ts";
 import { rememberReleased } from "./tombstones.ts";
+import { releaseFirewalls } from "./firewall.ts";
 import { KNOWN_MAX_AGE_MS, type KnownServer } from "./labels_write.ts";
 
 export interface ReleaseResult {
@@ -24,11 +25,13 @@ export async function releaseServer(
   mine: { known?: KnownServer; sshKeyId?: number } = {},
 ): Promise<ReleaseResult> {
   const leaseId = server.labels.lease;
+  let firewallIds = server.firewallIds;
   try {
     const fresh = mine.known && api.now() - mine.known.atMs <= KNOWN_MAX_AGE_MS
       ? mine.known.server
       : await api.getServer(server.id, { signal });
     if (fresh) {
+      firewallIds = fresh.firewallIds ?? firewallIds;
       await api.replaceServerLabels(server.id, mergeCrabboxLabels(fresh.labels, { state: "released" }), {
         signal,
       });
@@ -44,6 +47,11 @@ export async function releaseServer(
       signal,
     );
   const serverDeleted = await api.deleteServer(server.id, { signal });
+  await releaseFirewalls(api, firewallIds, {
+    signal,
+    serverId: server.id,
+    sleep: (ms) => deps.clock.sleep(ms, signal),
+  });
   if (leaseId) {
     await removeLeaseDir(deps, leaseId);
     await rememberReleased(deps, leaseId, server.labels.slug).catch(() => {});

@@ -63,5 +63,7 @@ export function leaseShapeFor(request: LeaseShapeRequest): LeaseShape {
     controlPersist: c.ssh.controlPersist > 0,
     createAttempts: c.lease.createAttempts,
     budget: { ...c.budget, graceSecs: c.sweep.grace },
+    allowCidrs: c.ssh.allowCidrs,
+    allowCidrsSource: request.config.sources["ssh.allowCidrs"],
   };
 }

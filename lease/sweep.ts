@@ -11,6 +11,7 @@ import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { listLeaseDirs, removeLeaseDir } from "./store.ts";
+import { crabboxFirewalls, decideFirewall, type FirewallDecision } from "./firewall_rules.ts";
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -49,12 +50,22 @@ export interface KeyItem {
   error: string | null;
 }
 
+export interface FirewallItem {
+  id: number;
+  name: string;
+  reason: FirewallDecision["reason"];
+  result: "deleted" | "would_delete" | "failed";
+  error: string | null;
+}
+
 export interface SweepReport {
   dryRun: boolean;
   now: string;
   graceSecs: number;
   servers: ServerItem[];
   sshKeys: KeyItem[];
+  /** Crabbox firewalls (ssh.allowCidrs) deleted, or that would be or failed; never the ones in use. */
+  firewalls: FirewallItem[];
   local: { pruned: string[] };
   summary: { deleted: number; skipped: number; failed: number };
 }
@@ -127,6 +138,8 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     }
   }
 
+  const firewalls = await sweepFirewalls(api, options);
+
   const pruned: string[] = [];
   if (options.local && !options.dryRun) {
     const alive = new Set(servers.map((s) => s.labels.lease).filter((l) => l && !deletedLeases.has(l)));
@@ -146,11 +159,13 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     graceSecs: options.graceSecs,
     servers: items,
     sshKeys,
+    firewalls,
     local: { pruned },
     summary: {
       deleted: count("deleted") + count("would_delete"),
       skipped: count("skipped"),
-      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length,
+      failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length +
+        firewalls.filter((f) => f.result === "failed").length,
     },
   };
 }
@@ -196,4 +211,31 @@ async function deleteKeyOf(api: HetznerApi, server: Server, signal?: AbortSignal
     if (!(error instanceof HetznerApiError)) throw error;
   }
   return deleted;
+}
+
+/** After the servers: a firewall whose last box this sweep deleted is unused now (and past its grace). */
+async function sweepFirewalls(api: HetznerApi, options: SweepOptions): Promise<FirewallItem[]> {
+  const { signal } = options;
+  const items: FirewallItem[] = [];
+  const found = await api.listFirewalls({ labelSelector: crabboxFirewalls() }, { signal });
+  for (const verdict of found.map((f) => decideFirewall(f, api.now(), options.graceSecs))) {
+    if (verdict.decision === "skip") continue;
+    const item: FirewallItem = {
+      id: verdict.firewall.id,
+      name: verdict.firewall.name,
+      reason: verdict.reason,
+      result: options.dryRun ? "would_delete" : "deleted",
+      error: null,
+    };
+    items.push(item);
+    if (options.dryRun) continue;
+    try {
+      // Hetzner refuses while a server has it: a box created since the listing keeps it.
+      if ((await api.deleteFirewall(item.id, { signal })) === "in_use") items.pop();
+    } catch (error) {
+      item.result = "failed";
+      item.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return items;
 }

@@ -7,6 +7,8 @@ import type {
   Action,
   CallOptions,
   CreateServerRequest,
+  Firewall,
+  FirewallRule,
   HetznerApi,
   Labels,
   Location,
@@ -19,7 +21,14 @@ import type {
 import type { paths } from "./schema.d.ts";
 import { HetznerApiError } from "./errors.ts";
 import { HetznerHttp, type HttpResponse } from "./http.ts";
-import { decodeAction, decodeLocation, decodeServer, decodeServerType, decodeSshKey } from "./decode.ts";
+import {
+  decodeAction,
+  decodeFirewall,
+  decodeLocation,
+  decodeServer,
+  decodeServerType,
+  decodeSshKey,
+} from "./decode.ts";
 import { nextPage, pageProblem, pageUrl } from "./pagination.ts";
 import { createServerSafely } from "./create_server.ts";
 
@@ -27,6 +36,7 @@ export { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.ts";
 
 type CreateSshKeyBody = paths["/ssh_keys"]["post"]["requestBody"]["content"]["application/json"];
 type CreateServerBody = paths["/servers"]["post"]["requestBody"]["content"]["application/json"];
+type CreateFirewallBody = paths["/firewalls"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -165,6 +175,48 @@ class HetznerClient implements HetznerApi {
 
   async deleteSshKey(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
     return await this.#delete(`/ssh_keys/${id}`, options);
+  }
+
+  async listFirewalls(
+    query: { labelSelector?: string; name?: string },
+    options: CallOptions = {},
+  ): Promise<Firewall[]> {
+    const params = { label_selector: query.labelSelector, name: query.name };
+    return await this.#list("/firewalls", "firewalls", decodeFirewall, params, options);
+  }
+
+  /** Sent once: the name is unique per project, so the caller resolves a conflict by looking it up. */
+  async createFirewall(
+    request: { name: string; labels: Labels; rules: FirewallRule[] },
+    options: CallOptions = {},
+  ): Promise<Firewall> {
+    const body: CreateFirewallBody = {
+      name: request.name,
+      labels: request.labels,
+      rules: request.rules.map((rule) => ({
+        direction: rule.direction,
+        protocol: rule.protocol,
+        ...(rule.port === null ? {} : { port: rule.port }),
+        ...(rule.direction === "in" ? { source_ips: rule.sourceIps } : {}),
+        description: rule.description,
+      })),
+    };
+    const response = await this.#http.once({
+      method: "POST",
+      path: "/firewalls",
+      body,
+      signal: options.signal,
+    });
+    return this.#decodeOne(response, "POST", "/firewalls", "firewall", decodeFirewall);
+  }
+
+  async deleteFirewall(id: number, options: CallOptions = {}): Promise<"deleted" | "gone" | "in_use"> {
+    try {
+      return await this.#delete(`/firewalls/${id}`, options);
+    } catch (error) {
+      if (error instanceof HetznerApiError && error.code === "resource_in_use") return "in_use";
+      throw error;
+    }
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {

@@ -36,6 +36,7 @@ function createServerBody(request: CreateServerRequest): CreateServerBody {
     ssh_keys: request.sshKeys,
     user_data: request.userData,
     labels: request.labels,
+    ...(request.firewalls?.length ? { firewalls: request.firewalls.map((firewall) => ({ firewall })) } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface Server {
   labels: Labels;
   serverType: string;
   location: string | null;
+  /** public_net.firewalls (applied or pending); absent when the answer listed none. */
+  firewallIds?: number[];
 }
 
 export interface SshKey {
@@ -35,6 +37,27 @@ export interface CreateServerRequest {
   sshKeys: string[];
   userData: string;
   labels: Labels;
+  /** Firewalls applied at create time (`firewalls` in POST /servers). */
+  firewalls?: number[];
+}
+
+export interface FirewallRule {
+  direction: "in" | "out";
+  protocol: "tcp" | "udp" | "icmp" | "esp" | "gre";
+  /** A port or `low-high`; null for protocols without ports. */
+  port: string | null;
+  sourceIps: string[];
+  description: string | null;
+}
+
+export interface Firewall {
+  id: number;
+  name: string;
+  labels: Labels;
+  createdMs: number;
+  rules: FirewallRule[];
+  /** Servers it is applied to, directly or through a label selector. */
+  serverIds: number[];
 }
 
 export interface Action {
@@ -110,6 +133,14 @@ export interface HetznerApi {
     options?: CallOptions,
   ): Promise<SshKey>;
   deleteSshKey(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  listFirewalls(query: { labelSelector?: string; name?: string }, options?: CallOptions): Promise<Firewall[]>;
+  /** Sent once; a 409 uniqueness_error on the name is the caller's to resolve (look it up, adopt). */
+  createFirewall(
+    request: { name: string; labels: Labels; rules: FirewallRule[] },
+    options?: CallOptions,
+  ): Promise<Firewall>;
+  /** "in_use" when Hetzner refused (422 resource_in_use: still applied to a server). */
+  deleteFirewall(id: number, options?: CallOptions): Promise<"deleted" | "gone" | "in_use">;
   listServerTypes(options?: CallOptions): Promise<ServerType[]>;
   listLocations(options?: CallOptions): Promise<Location[]>;
   /** One GET /servers?per_page=1 (never paginated): how many match, and the rate-limit headers. */

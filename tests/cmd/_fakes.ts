@@ -9,6 +9,8 @@ import { main } from "../../main.ts";
 import type {
   Action,
   CreateServerRequest,
+  Firewall,
+  FirewallRule,
   HetznerApi,
   Labels,
   Location,
@@ -172,6 +174,7 @@ export class MemoryHetzner implements HetznerApi {
       labels: partial.labels,
       serverType: partial.serverType ?? "ccx63",
       location: partial.location ?? "fsn1",
+      ...(partial.firewallIds ? { firewallIds: partial.firewallIds } : {}),
     };
     this.servers.set(server.id, server);
     return server;
@@ -197,6 +200,7 @@ export class MemoryHetzner implements HetznerApi {
       name: request.name,
       labels: request.labels,
       serverType: request.serverType,
+      ...(request.firewalls?.length ? { firewallIds: request.firewalls } : {}),
     });
     return Promise.resolve({ server: structuredClone(server), actionId: 1 });
   }
@@ -243,6 +247,31 @@ export class MemoryHetzner implements HetznerApi {
   probeWriteAccess(): Promise<WriteAccess> {
     this.#call("probeWriteAccess");
     return Promise.resolve(this.writeAccess);
+  }
+  firewalls = new Map<number, Firewall>();
+  listFirewalls(query: { labelSelector?: string; name?: string }): Promise<Firewall[]> {
+    this.#call("listFirewalls");
+    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+    return Promise.resolve(
+      [...this.firewalls.values()].filter((f) =>
+        (query.name === undefined || f.name === query.name) && terms.every(([k, v]) => f.labels[k] === v)
+      ).map((f) => ({ ...structuredClone(f), serverIds: this.#usersOf(f.id) })),
+    );
+  }
+  createFirewall(request: { name: string; labels: Labels; rules: FirewallRule[] }): Promise<Firewall> {
+    this.#call("createFirewall");
+    const firewall: Firewall = { id: this.nextId++, createdMs: this.clock.nowMs, serverIds: [], ...request };
+    this.firewalls.set(firewall.id, structuredClone(firewall));
+    return Promise.resolve(firewall);
+  }
+  deleteFirewall(id: number): Promise<"deleted" | "gone" | "in_use"> {
+    this.#call("deleteFirewall");
+    if (this.#usersOf(id).length > 0) return Promise.resolve("in_use");
+    return Promise.resolve(this.firewalls.delete(id) ? "deleted" : "gone");
+  }
+  /** As Hetzner: a firewall is in use while a server lists it. */
+  #usersOf(id: number): number[] {
+    return [...this.servers.values()].filter((s) => s.firewallIds?.includes(id)).map((s) => s.id);
   }
   listServerTypes(): Promise<ServerType[]> {
     this.#call("listServerTypes");

@@ -29,6 +29,7 @@ import {
   sortBy,
 } from "./fake_json.ts";
 import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
+import { FirewallStore } from "./firewalls.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
 import { peakRate, TokenBucket } from "./rate_limit.ts";
 
@@ -166,6 +167,12 @@ export class FakeHetzner {
   /** Inode → name of every network namespace this fake made (the leak check looks for survivors). */
   readonly namespaces = new Map<number, string>();
   #nextId = 40_000_000;
+  /** /firewalls, enforced in the boxes' namespaces (firewalls.ts). */
+  readonly firewalls = new FirewallStore(
+    () => this.#nextId++,
+    () => this.now(),
+    (id) => this.servers.get(id)?.box ?? null,
+  );
   #usedIndexes = new Set<number>();
   #runId: string;
   #root: string;
@@ -313,6 +320,8 @@ export class FakeHetzner {
         return reply.empty(204);
       }
     }
+    const firewall = await this.firewalls.route(method, path, body, url, list, reply);
+    if (firewall) return firewall;
     if (method === "GET") {
       const catalog = this.#catalog(path, url, list);
       if (catalog) return catalog;
@@ -455,6 +464,8 @@ export class FakeHetzner {
       if (!key) return invalid(`ssh key ${ref} not found`);
       rootKeys.push(key.public_key);
     }
+    const firewallIds = this.firewalls.references(body.firewalls);
+    if (typeof firewallIds === "string") return invalid(firewallIds);
     const rule = this.capacity.find((c) =>
       c.serverType === serverType && (!c.location || c.location === location)
     );
@@ -491,7 +502,7 @@ export class FakeHetzner {
     this.servers.set(server.id, server);
     let bootedAt: number;
     try {
-      bootedAt = await this.#boot(server, rootKeys);
+      bootedAt = await this.#boot(server, rootKeys, firewallIds);
     } catch (error) {
       this.servers.delete(server.id);
       await server.box?.destroy();
@@ -541,12 +552,14 @@ export class FakeHetzner {
   }
 
   /** Makes the machine; returns its boot time, t=0 of the timeline (status and IP: settleServer). */
-  async #boot(server: FakeServer, rootKeys: string[]): Promise<number> {
+  async #boot(server: FakeServer, rootKeys: string[], firewallIds: number[] = []): Promise<number> {
     const knobs = server.knobs;
     const box = new Box(this.#runId, server.index!, this.#root, server.name);
     server.box = box;
     await box.create(pinnedHostKey(server.userData), rootKeys);
     if (box.netnsInode !== null) this.namespaces.set(box.netnsInode, box.netns);
+    // Applied at create time: the rules hold before sshd first listens.
+    if (firewallIds.length > 0) await this.firewalls.attach(server.id, firewallIds);
     if (knobs.sshBlackhole) await box.blackhole();
     const bootedAt = Date.now();
     server.bootedAt = bootedAt;
@@ -582,6 +595,7 @@ export class FakeHetzner {
 
   async #deleteServer(server: FakeServer, reply: Replier, now: number): Promise<Response> {
     this.servers.delete(server.id);
+    this.firewalls.detach(server.id);
     server.timers.forEach(clearTimeout);
     server.status = "deleting";
     const action = this.#newAction("delete_server", server.id, now, 0);
@@ -625,7 +639,8 @@ export class FakeHetzner {
   }
 
   #serverJson(s: FakeServer) {
-    return serverJson(s);
+    const json = serverJson(s);
+    return { ...json, public_net: { ...json.public_net, firewalls: this.firewalls.serverJson(s.id) } };
   }
 
   #actionJson(a: FakeAction, now: number) {

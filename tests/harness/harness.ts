@@ -73,6 +73,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const leaks = async (): Promise<LeakReport> => ({
     servers: fake.servers.size,
     sshKeys: fake.keys.size,
+    ...(fake.firewalls.size > 0 ? { firewalls: fake.firewalls.size } : {}),
     netns: [...await leftoverNetworkObjects(runId), ...await processesInNamespaces(fake.namespaces)],
   });
   const admin = Deno.serve(
@@ -105,7 +106,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     violations: () => prism?.violations() ?? [],
     stop: () => {
       stopped ??= (async () => {
-        const counts = { servers: fake.servers.size, sshKeys: fake.keys.size };
+        const counts = {
+          servers: fake.servers.size,
+          sshKeys: fake.keys.size,
+          ...(fake.firewalls.size > 0 ? { firewalls: fake.firewalls.size } : {}),
+        };
         await fake.shutdown();
         await prism?.stop();
         await front.close();

@@ -67,5 +67,7 @@ async function lines(cmd: string[]): Promise<string[]> {
 export interface LeakReport {
   servers: number;
   sshKeys: number;
+  /** Firewalls still in the fake; absent when none (so older `deepEqual`s stay exact). */
+  firewalls?: number;
   netns: string[];
 }

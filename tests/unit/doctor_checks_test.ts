@@ -223,6 +223,7 @@ Deno.test("orphans: what the sweep's own dry run would delete, with reasons; kee
     graceSecs: 3600,
     servers,
     sshKeys: keys,
+    firewalls: [],
     local: { pruned: [] },
     summary: { deleted: 0, skipped: 0, failed: 0 },
   });

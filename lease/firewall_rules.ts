@@ -50,7 +50,7 @@ export function cidrListProblem(value: unknown): string | null {
   if (!Array.isArray(value)) return null;
   for (const entry of value) {
     const parsed = parseCidr(String(entry));
-    if ("problem" in parsed) return `has ${parsed.problem}`;
+    if ("problem" in parsed) return `entry ${parsed.problem}`;
   }
   // Hetzner: "You can specify 100 CIDR blocks at most" per rule.
   return value.length > 100 ? "has more than 100 ranges (Hetzner's limit per rule)" : null;

@@ -98,6 +98,12 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
         assert.equal(second.code, 0, second.stderr);
         assert.equal(firewalls().length, 1, "once per owner and CIDR set, found again by label");
         assert.equal(firewalls()[0].servers.size, 2);
+        const refused = await fetch(`${harness.endpoint}/firewalls/${firewalls()[0].id}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${harness.token}` },
+        });
+        assert.equal(refused.status, 422, "Hetzner refuses to delete an applied firewall");
+        assert.equal((await refused.json()).error.code, "resource_in_use");
         const [a, b] = [...harness.fake.servers.values()].map((s) => s.labels.lease);
         const run = await box.crabbox(["run", "--id", a, "--", "echo", "through"]);
         assert.equal(run.code, 0, run.stderr);

@@ -130,3 +130,27 @@ export function blockedByFirewallHint(allow: Allowlist): { detail: string; hint:
       "(e.g. curl -4 https://ifconfig.me), then fix ssh.allowCidrs or pass --allow-cidr",
   };
 }
+
+/**
+ * An existing box that stopped answering (run --id, ssh): when crabbox firewalls are applied to it, the
+ * timeout says which ranges they admit, read from Hetzner (null when none applies or the look-up fails).
+ */
+export async function appliedFirewallHint(
+  api: HetznerApi,
+  firewallIds: number[] | undefined,
+  ports: number[],
+  options: CallOptions = {},
+): Promise<{ detail: string; hint: string } | null> {
+  if (!firewallIds?.length) return null;
+  try {
+    const applied = (await api.listFirewalls({ labelSelector: crabboxFirewalls() }, options))
+      .filter((f) => firewallIds.includes(f.id));
+    const cidrs = applied.flatMap((f) => f.rules.flatMap((r) => (r.direction === "in" ? r.sourceIps : [])));
+    if (cidrs.length === 0) return null;
+    const names = applied.map((f) => `${f.id} ${f.name}`).join(", ");
+    const allow = { cidrs, ports, owner: "", source: `firewall ${names}` };
+    return blockedByFirewallHint(allow);
+  } catch {
+    return null;
+  }
+}

@@ -18,7 +18,8 @@ import { known, type KnownServer, type Touch, touchKnown } from "./labels_write.
 import { releaseServer } from "./release.ts";
 import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
 import { runRemoteCommand } from "./exec.ts";
-import { waitForReady } from "./readiness.ts";
+import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
+import { appliedFirewallHint } from "./firewall.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { acquireBoxLock, type HeldLock } from "./box_lock.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
@@ -492,7 +493,11 @@ async function reuseLease(ctx: RunContext, request: RunRequest, at: { phase: Run
   const port = await waitForReady(
     { deps, out, signal: ctx.signal, box, leaseId, ip: box.host, warm: state !== "provisioning" },
     deadline,
-  );
+  ).catch(async (error) => {
+    if (!(error instanceof BootstrapTimeoutError)) throw error;
+    const why = await appliedFirewallHint(ctx.api, server.firewallIds, box.ports, { signal: ctx.signal });
+    throw why ? new BootstrapTimeoutError(`${error.message}; ${why.detail}`, why.hint) : error;
+  });
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return {
     leaseId,

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { acquireLease } from "../../lease/acquire.ts";
 import { releaseServer } from "../../lease/release.ts";
 import { BootstrapTimeoutError } from "../../lease/readiness.ts";
-import { apiError, leaseShape, type World, world } from "./_world.ts";
+import { runCommandOnBox } from "../../lease/run.ts";
+import { apiError, existingLease, leaseShape, type World, world } from "./_world.ts";
 
 const shape = leaseShape({
   allowCidrs: ["203.0.113.0/24"],
@@ -90,6 +91,56 @@ Deno.test("a failed POST /servers rolls back the firewall it made; one another b
     await assert.rejects(acquire(w, { ...shape, locations: ["fsn1"] }));
     assert.equal(w.api.firewalls.size, 1);
     assert.deepEqual([...w.api.firewalls.keys()], kept.server.firewallIds);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id on a box behind a crabbox firewall that stopped answering: the timeout names its ranges", async () => {
+  const w = await world();
+  try {
+    const firewall = await w.api.createFirewall({
+      name: "crabbox-ssh-alice-0123456789ab",
+      labels: { crabbox: "true", created_by: "crabbox", owner: "alice", allow: "0123456789ab" },
+      rules: [{
+        direction: "in",
+        protocol: "tcp",
+        port: "2222",
+        sourceIps: ["198.51.100.0/24"],
+        description: null,
+      }],
+    });
+    const server = await existingLease(w, "cbx_00000000beef");
+    w.api.servers.get(server.id)!.firewallIds = [firewall.id];
+    w.box.probes = ["closed"];
+    const error = await runCommandOnBox({
+      deps: w.deps,
+      api: w.api,
+      out: w.out,
+      signal: w.signal,
+      repoRoot: null,
+      setSecondInterruptNote: () => {},
+    }, {
+      argv: ["true"],
+      shell: false,
+      stop: "auto",
+      shape: leaseShape(),
+      sync: null,
+      repo: "webapp",
+      graceSecs: 600,
+      lockTimeoutSecs: 60,
+      owner: "alice",
+      env: { forward: {}, allow: [] },
+      id: "cbx_00000000beef",
+    }).then(() => assert.fail("ran"), (e) => e);
+    assert.ok(error instanceof BootstrapTimeoutError, String(error));
+    assert.match(
+      error.message,
+      new RegExp(
+        `only from ssh\\.allowCidrs 198\\.51\\.100\\.0/24 \\(firewall ${firewall.id} crabbox-ssh-alice-0123456789ab\\)$`,
+      ),
+    );
+    assert.match(error.hint!, /crabbox cannot see your public address/);
   } finally {
     await w.cleanup();
   }

@@ -70,10 +70,15 @@ export function jobCommand(ctx: CommandContext) {
       .option("--keep-on-failure", "when the run fails, keep the box to inspect (whatever the stop policy)")
       .option("--dry-run", "offline: print the plan, run the contract checks, write the plan file")
       .option("--no-hydrate", "the Go crabbox CLI's 'skip Actions hydration': accepted, changes nothing")
+      .option(
+        "--allow-cidr <cidr>",
+        "admit ssh only from this IPv4 range (repeatable; replaces ssh.allowCidrs)",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
       .action(async (name, flags) => {
         checkJobName(name);
         if (flags.id) checkLeaseRef(flags.id);
-        const settings = await loadRunSettings(ctx, {});
+        const settings = await loadRunSettings(ctx, { allowCidr: flags.allowCidr });
         if (!settings.gitRoot) {
           throw new CrabboxError("config", `${ctx.deps.fs.cwd()} is not inside a git repository`, {
             hint: "jobs live in .crabbox.yaml at the root of your repository; cd there and retry",

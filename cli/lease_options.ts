@@ -13,6 +13,20 @@ export interface LeaseCreateFlags {
   bootstrapTimeout?: string;
   arch?: string;
   pond?: string;
+  allowCidr?: string[];
+}
+
+/** Repeatable: each --allow-cidr appends. */
+const appendCidr = (value: string, previous: string[] = []) => [...previous, value];
+
+/** --allow-cidr for the commands that create a box (run, warmup, job run). */
+export function addAllowCidrOption<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
+  command.option(
+    "--allow-cidr <cidr>",
+    "admit ssh only from this IPv4 range, e.g. 203.0.113.0/24 (repeatable; replaces ssh.allowCidrs)",
+    appendCidr,
+  );
+  return command;
 }
 
 export function addLeaseCreateOptions<T extends Command<unknown[], Record<string, unknown>>>(command: T): T {
@@ -34,7 +48,7 @@ export function addLeaseCreateOptions<T extends Command<unknown[], Record<string
       "--pond <name>",
       "lease the box into a pond: a private network with its peers, reachable as <slug>.cbx (docs/ponds.md)",
     );
-  return command;
+  return addAllowCidrOption(command);
 }
 
 /** Names of lease-create flags that were given (for "not with --id" validation). */
@@ -51,6 +65,7 @@ export function givenLeaseCreateFlags(flags: LeaseCreateFlags): string[] {
     ["bootstrapTimeout", "--bootstrap-timeout"],
     ["arch", "--arch"],
     ["pond", "--pond"],
+    ["allowCidr", "--allow-cidr"],
   ];
   return names.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
 }

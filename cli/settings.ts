@@ -73,6 +73,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
     ttl: parseDurationFlag("--ttl", flags.ttl, 60),
     idleTimeout: parseDurationFlag("--idle-timeout", flags.idleTimeout, 60),
     architecture: flags.arch,
+    "ssh.allowCidrs": flags.allowCidr,
   };
   if (flags.bootstrapTimeout !== undefined) {
     flagValues["lease.bootstrapTimeout"] = parseDurationFlag("--bootstrap-timeout", flags.bootstrapTimeout);

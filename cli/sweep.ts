@@ -97,6 +97,18 @@ Cron (every 10 minutes; cron.env, mode 0600, holds: export HCLOUD_TOKEN=…):
           } reason=${network.reason}${network.error ? ` error=${network.error}` : ""}`,
         );
       }
+      for (const firewall of report.firewalls) {
+        const verb = firewall.result === "deleted"
+          ? "deleted"
+          : firewall.result === "would_delete"
+          ? "would delete"
+          : "failed to delete";
+        ctx.out.result(
+          `${verb} firewall ${firewall.id} ${firewall.name} reason=${firewall.reason}${
+            firewall.error ? ` error=${firewall.error}` : ""
+          }`,
+        );
+      }
       const keysDeleted = report.sshKeys.filter((k) =>
         k.result === "deleted" || k.result === "would_delete"
       ).length;

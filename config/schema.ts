@@ -7,6 +7,7 @@ import { globProblem } from "../sync/rules.ts";
 import { classProblem } from "../lease/classes.ts";
 import { MAX_WAIT_SECS } from "../core/duration.ts";
 import { DEFAULT_POND_RANGE, MAX_POND, normalizePondName, pondRangeProblem } from "../labels/pond.ts";
+import { cidrListProblem } from "../lease/firewall_rules.ts";
 
 export type ValueType =
   | "string"
@@ -289,6 +290,16 @@ export const KEYS: Record<string, KeySpec> = {
     min: 1,
     max: 65535,
     digits: true,
+  },
+  "ssh.allowCidrs": {
+    doc:
+      "IPv4 ranges (`203.0.113.0/24`) that alone may reach the boxes' ssh ports: crabbox applies a Hetzner Firewall, one per owner and set, at create time. `[]`: open to the internet. A crabbox extension.",
+    type: "stringList",
+    default: [],
+    env: "CRABBOX_SSH_ALLOW_CIDRS",
+    flag: "--allow-cidr",
+    check: cidrListProblem,
+    hint: "pass an IPv4 range such as 203.0.113.0/24 (a single address is 203.0.113.7/32)",
   },
   "ssh.connectTimeout": { doc: "ssh ConnectTimeout.", type: "duration", default: 10, min: 1 },
   "ssh.controlPersist": {
@@ -655,6 +666,7 @@ export interface CrabboxConfig {
     controlPersist: number;
     configFile: string;
     key: string;
+    allowCidrs: string[];
   };
   static: { host: string; hosts: string[]; user: string; port: number; workRoot: string };
   sync: {

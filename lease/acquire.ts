@@ -35,6 +35,7 @@ import type { PriceSource } from "./prices.ts";
 import { ensurePondNetwork, locationsInZone } from "./pond_network.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
 import { DEFAULT_POND_RANGE, privateIpOf } from "../labels/pond.ts";
+import { type Allowlist, blockedByFirewallHint, createWithFirewall } from "./firewall.ts";
 
 export interface LeaseShape {
   className: string;
@@ -73,6 +74,10 @@ export interface LeaseShape {
   budget: BudgetPolicy;
   /** A fork (lease/checkpoint_fork.ts): `image` is then the checkpoint's snapshot id. */
   fromCheckpoint?: { id: string; sourceLease: string };
+  /** ssh.allowCidrs / --allow-cidr: a Hetzner Firewall admits ssh only from these; empty or absent: none. */
+  allowCidrs?: string[];
+  /** Where allowCidrs came from, for the error when ssh never answers. */
+  allowCidrsSource?: string;
 }
 
 export interface AcquiredLease {
@@ -179,6 +184,8 @@ async function acquireOnce(
   let keyId: number | null = null;
   let createAttempted = false;
   let keyAttempted = false;
+  const allow = allowlistOf(shape);
+  let firewallIds: number[] = [];
   try {
     await generateKeys(deps, paths, leaseId);
     // Pinned before the server exists, so a lease cut short here can still be opened later.
@@ -220,23 +227,31 @@ async function acquireOnce(
     });
     if (shape.fromCheckpoint) labels.checkpoint = shape.fromCheckpoint.id;
     createAttempted = true;
-    const created = await createWithFallback(
-      api,
-      {
-        request: {
-          name,
-          image: shape.image,
-          sshKeys: [keyName],
-          userData,
-          labels,
-          ...(network ? { networks: [network.id] } : {}),
+    const created = await createWithFirewall(api, allow, (firewalls) => {
+      firewallIds = firewalls;
+      return createWithFallback(
+        api,
+        {
+          request: {
+            name,
+            image: shape.image,
+            sshKeys: [keyName],
+            userData,
+            labels,
+            firewalls,
+            ...(network ? { networks: [network.id] } : {}),
+          },
+          serverTypes,
+          locations,
         },
-        serverTypes,
-        locations,
-      },
-      (message) => out.progress(message),
+        (message) => out.progress(message),
+        signal,
+      );
+    }, {
       signal,
-    );
+      onFirewall: (f) =>
+        out.progress(`firewall ${f.id} ${f.name} admits ssh from ${allow!.cidrs.join(", ")}`),
+    });
     server = created.server;
     await adoptBoxKeys(deps, leaseId, (await api.boxKeys?.(server, { signal })) ?? null);
     ctx.onResources?.({ leaseId, serverId: server.id, serverName: server.name, keyId });
@@ -291,7 +306,11 @@ async function acquireOnce(
     const port = await waitForReady(
       { deps, out, signal, box, leaseId, ip: server.ipv4!, stillBooting },
       started + shape.bootstrapTimeoutSecs * 1000,
-    );
+    ).catch((error) => {
+      if (!(error instanceof BootstrapTimeoutError) || !allow) throw error;
+      const { detail, hint } = blockedByFirewallHint(allow);
+      throw new BootstrapTimeoutError(`${error.message}; ${detail}`, hint);
+    });
     await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
     const bootstrapMs = deps.clock.now() - bootstrapStarted;
     out.progress(
@@ -309,6 +328,7 @@ async function acquireOnce(
       keyId,
       keyName: keyAttempted ? keyName : undefined,
       createAttempted,
+      firewallIds,
     });
     throw error;
   }
@@ -346,6 +366,16 @@ async function joinPond(
   const ip = fresh ? privateIpOf(fresh, networkId) : null;
   ctx.out.progress(`pond ${shape.pond}: ${slug}.cbx = ${ip ?? "pending"} on network ${networkId}`);
   await refreshPondHosts(ctx, shape.pond!, shape, { ready: server.id });
+}
+
+function allowlistOf(shape: LeaseShape): Allowlist | null {
+  if (!shape.allowCidrs?.length) return null;
+  return {
+    cidrs: shape.allowCidrs,
+    ports: shape.sshPorts,
+    owner: shape.owner,
+    source: shape.allowCidrsSource ?? "ssh.allowCidrs",
+  };
 }
 
 /** The types a create tries, in order (an exact --type alone). */

@@ -29,6 +29,7 @@ import { controlSocketPath } from "../ssh/args.ts";
 import { doctorProbeScript } from "../ssh/scripts.ts";
 import { findGitRoot } from "../sync/manifest.ts";
 import {
+  allowlistCheck,
   apiCheck,
   type ApiFailure,
   budgetCheck,
@@ -90,6 +91,11 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
 
   const config = await observeConfig(deps, options.profile);
   checks.push(config.check);
+  checks.push(allowlistCheck(
+    config.values.ssh.allowCidrs,
+    [config.values.ssh.port, ...config.values.ssh.fallbackPorts],
+    config.sources["ssh.allowCidrs"] ?? "default",
+  ));
   const values = config.values;
   const configuredEndpoint = (config.sources["hetzner.endpoint"] ?? "default") === "default"
     ? undefined

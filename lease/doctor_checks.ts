@@ -57,6 +57,29 @@ export function summarize(checks: CheckResult[]): DoctorReport {
   return { ok: checks.every((c) => c.status !== "fail"), checks };
 }
 
+// ---- ssh allowlist ------------------------------------------------------------------------------
+
+/** ssh.allowCidrs: without it every box takes ssh connections from the whole internet (key-only). */
+export function allowlistCheck(cidrs: string[], ports: number[], source: string): CheckResult {
+  const where = `ports ${[...new Set(ports)].join(",")}`;
+  if (cidrs.length === 0) {
+    return result(
+      "allowlist",
+      "warn",
+      `no ssh.allowCidrs: boxes accept ssh (${where}) from the whole internet (key-only)`,
+      "set ssh.allowCidrs: [203.0.113.0/24] (your office or VPN range) in the user config, or pass --allow-cidr",
+      { cidrs },
+    );
+  }
+  return result(
+    "allowlist",
+    "ok",
+    `ssh (${where}) admitted only from ${cidrs.join(", ")} (${source}) through a Hetzner Firewall`,
+    null,
+    { cidrs },
+  );
+}
+
 // ---- local tools -------------------------------------------------------------------------------
 
 /** What looking a tool up found: its path (null: not on PATH) and the text its version flag printed. */

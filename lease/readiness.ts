@@ -25,10 +25,11 @@ const PROGRESS_EVERY_MS = 10_000;
 
 /** The box never answered in time; acquire retries this once with a fresh lease. */
 export class BootstrapTimeoutError extends CrabboxError {
-  constructor(message: string) {
-    super("timeout", message, {
-      hint: "retry, or raise --bootstrap-timeout if boots are slow in this location",
-    });
+  constructor(
+    message: string,
+    hint = "retry, or raise --bootstrap-timeout if boots are slow in this location",
+  ) {
+    super("timeout", message, { hint });
   }
 }
 

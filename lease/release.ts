@@ -8,6 +8,7 @@ import { mergeCrabboxLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { removeLeaseDir } from "./store.ts";
 import { rememberReleased } from "./tombstones.ts";
+import { releaseFirewalls } from "./firewall.ts";
 import { KNOWN_MAX_AGE_MS, type KnownServer } from "./labels_write.ts";
 
 export interface ReleaseResult {
@@ -27,6 +28,7 @@ export async function releaseServer(
   mine: { known?: KnownServer; sshKeyId?: number; labelOnlyIfDeleteFails?: boolean } = {},
 ): Promise<ReleaseResult> {
   const leaseId = server.labels.lease;
+  const firewallIds = mine.known?.server.firewallIds ?? server.firewallIds;
   if (!mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
   let sshKeyDeleted: boolean;
   let serverDeleted: ReleaseResult["serverDeleted"];
@@ -44,6 +46,12 @@ export async function releaseServer(
     if (mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
     throw error;
   }
+  // The firewall goes with the last box that used it (lease/firewall.ts).
+  await releaseFirewalls(api, firewallIds, {
+    signal,
+    serverId: server.id,
+    sleep: (ms) => deps.clock.sleep(ms, signal),
+  });
   if (leaseId) {
     await removeLeaseDir(deps, leaseId);
     await rememberReleased(deps, leaseId, server.labels.slug).catch(() => {});

@@ -8,6 +8,7 @@ import type { Output } from "../core/output.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
 import { removeLeaseDir } from "./store.ts";
 import { deleteLeaseKey } from "./release.ts";
+import { releaseFirewalls } from "./firewall.ts";
 import { mergeCrabboxLabels } from "../labels/codec.ts";
 import { leaseServer } from "../labels/selectors.ts";
 
@@ -22,6 +23,8 @@ export interface RollbackTarget {
   keyName?: string;
   /** POST /servers was sent: a server may exist even though no answer named it. */
   createAttempted?: boolean;
+  /** Firewalls the create applied: deleted with the server when no other box uses them. */
+  firewallIds?: number[];
 }
 
 export async function rollback(
@@ -69,6 +72,13 @@ export async function rollback(
         }; the sweep removes it after 1h`,
       );
     }
+  }
+  if (serverGone) {
+    await releaseFirewalls(api, target.firewallIds, {
+      signal,
+      serverId: target.serverId ?? undefined,
+      sleep: (ms) => deps.clock.sleep(ms, signal),
+    });
   }
   if (serverGone) await removeLeaseDir(deps, target.leaseId);
 }

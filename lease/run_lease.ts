@@ -26,7 +26,8 @@ import { releaseServer } from "./release.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
 import { leftoversNote } from "./leftovers.ts";
 import { claimPoolBox, openExistingBox } from "./pool.ts";
-import { waitForReady } from "./readiness.ts";
+import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
+import { appliedFirewallHint } from "./firewall.ts";
 import { resolveLease } from "./resolve.ts";
 import type { PhaseClock } from "./run_summary.ts";
 import type { RunContext, RunRequest } from "./run.ts";
@@ -190,7 +191,11 @@ async function reuseLease(ctx: RunContext, request: RunRequest, clock: PhaseCloc
   const port = await waitForReady(
     { deps, out, signal: ctx.signal, box, leaseId, ip: box.host, warm: state !== "provisioning" },
     deadline,
-  );
+  ).catch(async (error) => {
+    if (!(error instanceof BootstrapTimeoutError)) throw error;
+    const why = await appliedFirewallHint(ctx.api, server.firewallIds, box.ports, { signal: ctx.signal });
+    throw why ? new BootstrapTimeoutError(`${error.message}; ${why.detail}`, why.hint) : error;
+  });
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return { leaseId, server, box, fresh: false, known: known(api, server) };
 }

@@ -91,5 +91,7 @@ export function leaseShapeFor(request: LeaseShapeRequest): LeaseShape {
     sshConfigFile: request.sshConfigFile,
     createAttempts: c.lease.createAttempts,
     budget: { ...c.budget, graceSecs: c.sweep.grace },
+    allowCidrs: c.ssh.allowCidrs,
+    allowCidrsSource: request.config.sources["ssh.allowCidrs"],
   };
 }

@@ -13,6 +13,7 @@ import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { listLeaseDirs, removeLeaseDir } from "./store.ts";
 import { type CheckpointSweepItem, sweepCheckpoints } from "./checkpoint_sweep.ts";
 import { type NetworkItem, sweepPondNetworks } from "./pond_sweep.ts";
+import { crabboxFirewalls, decideFirewall, type FirewallDecision } from "./firewall_rules.ts";
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -53,6 +54,14 @@ export interface KeyItem {
   error: string | null;
 }
 
+export interface FirewallItem {
+  id: number;
+  name: string;
+  reason: FirewallDecision["reason"];
+  result: "deleted" | "would_delete" | "failed";
+  error: string | null;
+}
+
 export interface SweepReport {
   dryRun: boolean;
   now: string;
@@ -61,6 +70,8 @@ export interface SweepReport {
   sshKeys: KeyItem[];
   /** Pond networks judged (docs/ponds.md). */
   networks: NetworkItem[];
+  /** Crabbox firewalls (ssh.allowCidrs) deleted, or that would be or failed; never the ones in use. */
+  firewalls: FirewallItem[];
   local: { pruned: string[] };
   /** Every crabbox checkpoint and its verdict (empty with checkpoints: false). */
   checkpoints: CheckpointSweepItem[];
@@ -136,6 +147,7 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
   }
 
   const networks = await sweepPondNetworks(api, servers, deletedLeases, options);
+  const firewalls = await sweepFirewalls(api, options);
 
   const pruned: string[] = [];
   if (options.local && !options.dryRun) {
@@ -163,6 +175,7 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
     servers: items,
     sshKeys,
     networks,
+    firewalls,
     local: { pruned },
     checkpoints,
     summary: {
@@ -170,7 +183,8 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
       skipped: count("skipped"),
       failed: count("failed") + sshKeys.filter((k) => k.result === "failed").length +
         checkpoints.filter((c) => c.result === "failed").length +
-        networks.filter((n) => n.result === "failed").length,
+        networks.filter((n) => n.result === "failed").length +
+        firewalls.filter((f) => f.result === "failed").length,
     },
   };
 }
@@ -216,4 +230,31 @@ async function deleteKeyOf(api: HetznerApi, server: Server, signal?: AbortSignal
     if (!(error instanceof HetznerApiError)) throw error;
   }
   return deleted;
+}
+
+/** After the servers: a firewall whose last box this sweep deleted is unused now (and past its grace). */
+async function sweepFirewalls(api: HetznerApi, options: SweepOptions): Promise<FirewallItem[]> {
+  const { signal } = options;
+  const items: FirewallItem[] = [];
+  const found = await api.listFirewalls({ labelSelector: crabboxFirewalls() }, { signal });
+  for (const verdict of found.map((f) => decideFirewall(f, api.now(), options.graceSecs))) {
+    if (verdict.decision === "skip") continue;
+    const item: FirewallItem = {
+      id: verdict.firewall.id,
+      name: verdict.firewall.name,
+      reason: verdict.reason,
+      result: options.dryRun ? "would_delete" : "deleted",
+      error: null,
+    };
+    items.push(item);
+    if (options.dryRun) continue;
+    try {
+      // Hetzner refuses while a server has it: a box created since the listing keeps it.
+      if ((await api.deleteFirewall(item.id, { signal })) === "in_use") items.pop();
+    } catch (error) {
+      item.result = "failed";
+      item.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return items;
 }

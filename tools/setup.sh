@@ -15,6 +15,8 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 command -v flock >/dev/null 2>&1 || need_apt+=(util-linux)
+# The fake enforces Hetzner Firewalls inside each box's network namespace (tests/harness/firewalls.ts).
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need_apt+=(nftables)
 # tools/test lints the remote scripts (ssh/scripts/*.sh).
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # The completion tests run each generated script in its own shell.

@@ -8,6 +8,8 @@ import type {
   CallOptions,
   CreateNetworkRequest,
   CreateServerRequest,
+  Firewall,
+  FirewallRule,
   HetznerApi,
   Image,
   Labels,
@@ -24,6 +26,7 @@ import { HetznerApiError } from "./errors.ts";
 import { HetznerHttp, type HttpResponse } from "./http.ts";
 import {
   decodeAction,
+  decodeFirewall,
   decodeImage,
   decodeLocation,
   decodeNetwork,
@@ -42,6 +45,7 @@ type CreateImageBody =
   paths["/servers/{id}/actions/create_image"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateImageBody = paths["/images/{id}"]["put"]["requestBody"]["content"]["application/json"];
 type CreateNetworkBody = paths["/networks"]["post"]["requestBody"]["content"]["application/json"];
+type CreateFirewallBody = paths["/firewalls"]["post"]["requestBody"]["content"]["application/json"];
 type UpdateServerBody = paths["/servers/{id}"]["put"]["requestBody"]["content"]["application/json"];
 
 export interface HetznerClientOptions {
@@ -256,6 +260,48 @@ class HetznerClient implements HetznerApi {
 
   async deleteNetwork(id: number, options: CallOptions = {}): Promise<"deleted" | "gone"> {
     return await this.#delete(`/networks/${id}`, options);
+  }
+
+  async listFirewalls(
+    query: { labelSelector?: string; name?: string },
+    options: CallOptions = {},
+  ): Promise<Firewall[]> {
+    const params = { label_selector: query.labelSelector, name: query.name };
+    return await this.#list("/firewalls", "firewalls", decodeFirewall, params, options);
+  }
+
+  /** Sent once: the name is unique per project, so the caller resolves a conflict by looking it up. */
+  async createFirewall(
+    request: { name: string; labels: Labels; rules: FirewallRule[] },
+    options: CallOptions = {},
+  ): Promise<Firewall> {
+    const body: CreateFirewallBody = {
+      name: request.name,
+      labels: request.labels,
+      rules: request.rules.map((rule) => ({
+        direction: rule.direction,
+        protocol: rule.protocol,
+        ...(rule.port === null ? {} : { port: rule.port }),
+        ...(rule.direction === "in" ? { source_ips: rule.sourceIps } : {}),
+        description: rule.description,
+      })),
+    };
+    const response = await this.#http.once({
+      method: "POST",
+      path: "/firewalls",
+      body,
+      signal: options.signal,
+    });
+    return this.#decodeOne(response, "POST", "/firewalls", "firewall", decodeFirewall);
+  }
+
+  async deleteFirewall(id: number, options: CallOptions = {}): Promise<"deleted" | "gone" | "in_use"> {
+    try {
+      return await this.#delete(`/firewalls/${id}`, options);
+    } catch (error) {
+      if (error instanceof HetznerApiError && error.code === "resource_in_use") return "in_use";
+      throw error;
+    }
   }
 
   async listServerTypes(options: CallOptions = {}): Promise<ServerType[]> {

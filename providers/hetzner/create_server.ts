@@ -37,6 +37,7 @@ function createServerBody(request: CreateServerRequest): CreateServerBody {
     user_data: request.userData,
     labels: request.labels,
     ...(request.networks?.length ? { networks: request.networks } : {}),
+    ...(request.firewalls?.length ? { firewalls: request.firewalls.map((firewall) => ({ firewall })) } : {}),
   };
 }
 

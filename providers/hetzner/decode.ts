@@ -5,6 +5,8 @@
  */
 import type {
   Action,
+  Firewall,
+  FirewallRule,
   Image,
   Location,
   Money,
@@ -20,6 +22,8 @@ import type { paths } from "./schema.d.ts";
 type ApiServer = paths["/servers/{id}"]["get"]["responses"][200]["content"]["application/json"]["server"];
 type ApiSshKey = paths["/ssh_keys/{id}"]["get"]["responses"][200]["content"]["application/json"]["ssh_key"];
 type ApiImage = paths["/images/{id}"]["get"]["responses"][200]["content"]["application/json"]["image"];
+type ApiFirewall =
+  paths["/firewalls/{id}"]["get"]["responses"][200]["content"]["application/json"]["firewall"];
 type ApiAction = paths["/actions/{id}"]["get"]["responses"][200]["content"]["application/json"]["action"];
 type ApiServerType =
   paths["/server_types"]["get"]["responses"][200]["content"]["application/json"]["server_types"][number];
@@ -72,6 +76,7 @@ export function decodeServer(raw: unknown): Server | null {
     labels: labelsOf(server.labels),
     serverType: nameOf(server.server_type) ?? "unknown",
     location,
+    ...firewallIdsOf(record(server.public_net)?.firewalls),
     // Absent when empty: most boxes are in no pond.
     ...(privateNet.length > 0 ? { privateNet } : {}),
   };
@@ -104,6 +109,11 @@ export function decodeNetwork(raw: unknown): Network | null {
     labels: labelsOf(network.labels),
     createdMs,
   };
+}
+
+function firewallIdsOf(value: unknown): { firewallIds?: number[] } {
+  const ids = (Array.isArray(value) ? value : []).map((f) => record(f)?.id).filter(isId);
+  return ids.length > 0 ? { firewallIds: ids } : {};
 }
 
 export function decodeSshKey(raw: unknown): SshKey | null {
@@ -185,5 +195,47 @@ export function decodeImage(raw: unknown): Image | null {
     createdFrom: from && isId(from.id) ? { id: from.id, name: text(from.name) ?? "" } : null,
     architecture: text(image.architecture),
     labels: labelsOf(image.labels),
+  };
+}
+
+const PROTOCOLS = new Set(["tcp", "udp", "icmp", "esp", "gre"]);
+
+export function decodeFirewall(raw: unknown): Firewall | null {
+  const firewall = record(raw) as Wire<ApiFirewall> | null;
+  if (!firewall || !isId(firewall.id) || text(firewall.name) === null) return null;
+  const createdMs = timestamp(firewall.created);
+  if (createdMs === null) return null;
+  const rules = (Array.isArray(firewall.rules) ? firewall.rules : []).flatMap((r): FirewallRule[] => {
+    const rule = record(r);
+    const direction = rule?.direction, protocol = rule?.protocol;
+    if ((direction !== "in" && direction !== "out") || !PROTOCOLS.has(String(protocol))) return [];
+    return [{
+      direction,
+      protocol: protocol as FirewallRule["protocol"],
+      port: text(rule?.port),
+      sourceIps: (Array.isArray(rule?.source_ips) ? rule.source_ips : []).filter((ip) =>
+        typeof ip === "string"
+      ),
+      description: text(rule?.description),
+    }];
+  });
+  // Direct servers, and the servers a label selector reaches.
+  const serverIds = new Set<number>();
+  for (const entry of Array.isArray(firewall.applied_to) ? firewall.applied_to : []) {
+    const id = record(record(entry)?.server)?.id;
+    if (isId(id)) serverIds.add(id);
+    const reached = record(entry)?.applied_to_resources;
+    for (const resource of Array.isArray(reached) ? reached : []) {
+      const rid = record(record(resource)?.server)?.id;
+      if (isId(rid)) serverIds.add(rid);
+    }
+  }
+  return {
+    id: firewall.id,
+    name: firewall.name as string,
+    labels: labelsOf(firewall.labels),
+    createdMs,
+    rules,
+    serverIds: [...serverIds],
   };
 }

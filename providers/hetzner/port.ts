@@ -18,6 +18,8 @@ export interface Server {
   location: string | null;
   /** Attached private networks (`private_net`); absent where a fake builds a server without them. */
   privateNet?: PrivateNet[];
+  /** public_net.firewalls (applied or pending); absent when the answer listed none. */
+  firewallIds?: number[];
 }
 
 export interface PrivateNet {
@@ -64,6 +66,8 @@ export interface CreateServerRequest {
   labels: Labels;
   /** Network ids attached at create time (a pond member's network). */
   networks?: number[];
+  /** Firewalls applied at create time (`firewalls` in POST /servers). */
+  firewalls?: number[];
 }
 
 /** A Hetzner image; crabbox makes and reads only `snapshot` ones (checkpoints, labels/checkpoint.ts). */
@@ -82,6 +86,25 @@ export interface Image {
   createdFrom: { id: number; name: string } | null;
   architecture: string | null;
   labels: Labels;
+}
+
+export interface FirewallRule {
+  direction: "in" | "out";
+  protocol: "tcp" | "udp" | "icmp" | "esp" | "gre";
+  /** A port or `low-high`; null for protocols without ports. */
+  port: string | null;
+  sourceIps: string[];
+  description: string | null;
+}
+
+export interface Firewall {
+  id: number;
+  name: string;
+  labels: Labels;
+  createdMs: number;
+  rules: FirewallRule[];
+  /** Servers it is applied to, directly or through a label selector. */
+  serverIds: number[];
 }
 
 export interface Action {
@@ -190,6 +213,14 @@ export interface HetznerApi {
   createNetwork(request: CreateNetworkRequest, options?: CallOptions): Promise<Network>;
   /** "gone" when Hetzner answered 404. */
   deleteNetwork(id: number, options?: CallOptions): Promise<"deleted" | "gone">;
+  listFirewalls(query: { labelSelector?: string; name?: string }, options?: CallOptions): Promise<Firewall[]>;
+  /** Sent once; a 409 uniqueness_error on the name is the caller's to resolve (look it up, adopt). */
+  createFirewall(
+    request: { name: string; labels: Labels; rules: FirewallRule[] },
+    options?: CallOptions,
+  ): Promise<Firewall>;
+  /** "in_use" when Hetzner refused (422 resource_in_use: still applied to a server). */
+  deleteFirewall(id: number, options?: CallOptions): Promise<"deleted" | "gone" | "in_use">;
   listServerTypes(options?: CallOptions): Promise<ServerType[]>;
   listLocations(options?: CallOptions): Promise<Location[]>;
   /** One GET /servers?per_page=1 (never paginated): how many match, and the rate-limit headers. */

@@ -12,6 +12,7 @@ import type {
   BoxKeys,
   CallOptions,
   CreateServerRequest,
+  Firewall,
   HetznerApi,
   Image,
   Labels,
@@ -168,7 +169,7 @@ class StaticHostsApi implements HetznerApi {
     return Promise.resolve([]);
   }
 
-  /** Snapshots and private networks are Hetzner's: a static host has neither (checkpoints, ponds). */
+  /** Snapshots, private networks and firewalls are Hetzner's: a static host has none (checkpoints, ponds, allowCidrs). */
   listImages(): Promise<Image[]> {
     return Promise.resolve([]);
   }
@@ -202,6 +203,18 @@ class StaticHostsApi implements HetznerApi {
   }
 
   deleteNetwork(): Promise<"deleted" | "gone"> {
+    return Promise.resolve("gone");
+  }
+
+  listFirewalls(): Promise<Firewall[]> {
+    return Promise.resolve([]);
+  }
+
+  createFirewall(): Promise<Firewall> {
+    return Promise.reject(hetznerOnly("ssh.allowCidrs firewalls"));
+  }
+
+  deleteFirewall(): Promise<"deleted" | "gone" | "in_use"> {
     return Promise.resolve("gone");
   }
 
@@ -322,7 +335,7 @@ class StaticHostsApi implements HetznerApi {
 
 function hetznerOnly(feature: string): CrabboxError {
   return usageError(
-    `${feature} need provider hetzner: static hosts have no snapshots or private networks`,
+    `${feature} need provider hetzner: static hosts have no snapshots, private networks or cloud firewalls`,
     "drop provider: ssh (or --provider ssh) for this command",
   );
 }

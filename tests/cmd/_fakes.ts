@@ -10,6 +10,8 @@ import type {
   Action,
   CreateNetworkRequest,
   CreateServerRequest,
+  Firewall,
+  FirewallRule,
   HetznerApi,
   Image,
   Labels,
@@ -191,6 +193,7 @@ export class MemoryHetzner implements HetznerApi {
       serverType: partial.serverType ?? "ccx63",
       location: partial.location ?? "fsn1",
       ...(partial.privateNet ? { privateNet: partial.privateNet } : {}),
+      ...(partial.firewallIds ? { firewallIds: partial.firewallIds } : {}),
     };
     this.servers.set(server.id, server);
     return server;
@@ -218,6 +221,7 @@ export class MemoryHetzner implements HetznerApi {
       labels: request.labels,
       serverType: request.serverType,
       privateNet,
+      ...(request.firewalls?.length ? { firewallIds: request.firewalls } : {}),
     });
     for (const { network } of privateNet) this.networks.get(network)!.serverIds.push(server.id);
     return Promise.resolve({ server: structuredClone(server), actionId: 1 });
@@ -358,6 +362,31 @@ export class MemoryHetzner implements HetznerApi {
   probeWriteAccess(): Promise<WriteAccess> {
     this.#call("probeWriteAccess");
     return Promise.resolve(this.writeAccess);
+  }
+  firewalls = new Map<number, Firewall>();
+  listFirewalls(query: { labelSelector?: string; name?: string }): Promise<Firewall[]> {
+    this.#call("listFirewalls");
+    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+    return Promise.resolve(
+      [...this.firewalls.values()].filter((f) =>
+        (query.name === undefined || f.name === query.name) && terms.every(([k, v]) => f.labels[k] === v)
+      ).map((f) => ({ ...structuredClone(f), serverIds: this.#usersOf(f.id) })),
+    );
+  }
+  createFirewall(request: { name: string; labels: Labels; rules: FirewallRule[] }): Promise<Firewall> {
+    this.#call("createFirewall");
+    const firewall: Firewall = { id: this.nextId++, createdMs: this.clock.nowMs, serverIds: [], ...request };
+    this.firewalls.set(firewall.id, structuredClone(firewall));
+    return Promise.resolve(firewall);
+  }
+  deleteFirewall(id: number): Promise<"deleted" | "gone" | "in_use"> {
+    this.#call("deleteFirewall");
+    if (this.#usersOf(id).length > 0) return Promise.resolve("in_use");
+    return Promise.resolve(this.firewalls.delete(id) ? "deleted" : "gone");
+  }
+  /** As Hetzner: a firewall is in use while a server lists it. */
+  #usersOf(id: number): number[] {
+    return [...this.servers.values()].filter((s) => s.firewallIds?.includes(id)).map((s) => s.id);
   }
   listServerTypes(): Promise<ServerType[]> {
     this.#call("listServerTypes");

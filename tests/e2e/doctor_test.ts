@@ -43,10 +43,15 @@ Deno.test("doctor: healthy harness, read-only token, skewed clock, bad file mode
     await t.step("a healthy setup: every check ok, exit 0, nothing changed", async () => {
       const before = await tree(box.home);
       const logBefore = fake.log.length;
-      const out = await box.crabbox(["doctor"]);
+      // Healthy includes an ssh allowlist (without one, the allowlist check warns).
+      const out = await box.crabbox(["doctor"], { env: { CRABBOX_SSH_ALLOW_CIDRS: "10.77.0.0/16" } });
       assert.equal(out.code, 0, out.stdout + out.stderr);
       noToken(out);
       const rows = lines(out);
+      assert.match(
+        rows.allowlist[1],
+        /^ssh \(ports 2222,22\) admitted only from 10\.77\.0\.0\/16 \(env CRABBOX_SSH_ALLOW_CIDRS\)/,
+      );
       for (const check of ["ssh", "ssh-keygen", "git", "rsync", "config", "token", "endpoint", "api"]) {
         assert.equal(rows[check]?.[0], "ok", `${check}: ${rows[check]}`);
       }

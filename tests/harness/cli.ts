@@ -35,6 +35,7 @@ const stop = async () => {
   const violations = harness.violations();
   console.error(
     `harness: stopped; left behind: ${report.servers} servers, ${report.sshKeys} ssh keys, ` +
+      `${report.firewalls ?? 0} firewalls, ` +
       `${report.netns.length} namespace objects${
         report.netns.length ? ` (${report.netns.join(", ")})` : ""
       }; ` +

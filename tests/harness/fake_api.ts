@@ -29,6 +29,7 @@ import {
 } from "./fake_json.ts";
 import { claimIndex, releaseIndexSync } from "./ip_pool.ts";
 import { FakeNetworks } from "./networks.ts";
+import { FirewallStore } from "./firewalls.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
 import { peakRate, TokenBucket } from "./rate_limit.ts";
 import { FakeImages } from "./images.ts";
@@ -171,6 +172,12 @@ export class FakeHetzner {
   /** Snapshot images (create_image, /images), tests/harness/images.ts. */
   readonly images: FakeImages;
   #nextId = 40_000_000;
+  /** /firewalls, enforced in the boxes' namespaces (firewalls.ts). */
+  readonly firewalls = new FirewallStore(
+    () => this.#nextId++,
+    () => this.now(),
+    (id) => this.servers.get(id)?.box ?? null,
+  );
   #usedIndexes = new Set<number>();
   #runId: string;
   #root: string;
@@ -361,6 +368,8 @@ export class FakeHetzner {
       const action = this.#newAction("attach_to_network", server.id, now, 0);
       return reply.json(201, { action: this.#actionJson(action, now) });
     }
+    const firewall = await this.firewalls.route(method, path, body, url, list, reply);
+    if (firewall) return firewall;
     if (method === "GET") {
       const catalog = this.#catalog(path, url, list);
       if (catalog) return catalog;
@@ -501,6 +510,8 @@ export class FakeHetzner {
     if (!Array.isArray(networkIds) || networkIds.some((id) => !this.networks.networks.has(id))) {
       return invalid("network not found");
     }
+    const firewallIds = this.firewalls.references(body.firewalls);
+    if (typeof firewallIds === "string") return invalid(firewallIds);
     const rule = this.capacity.find((c) =>
       c.serverType === serverType && (!c.location || c.location === location)
     );
@@ -538,7 +549,7 @@ export class FakeHetzner {
     this.servers.set(server.id, server);
     let bootedAt: number;
     try {
-      bootedAt = await this.#boot(server, rootKeys);
+      bootedAt = await this.#boot(server, rootKeys, firewallIds);
     } catch (error) {
       this.servers.delete(server.id);
       await server.box?.destroy();
@@ -597,12 +608,14 @@ export class FakeHetzner {
   }
 
   /** Makes the machine; returns its boot time, t=0 of the timeline (status and IP: settleServer). */
-  async #boot(server: FakeServer, rootKeys: string[]): Promise<number> {
+  async #boot(server: FakeServer, rootKeys: string[], firewallIds: number[] = []): Promise<number> {
     const knobs = server.knobs;
     const box = new Box(this.#runId, server.index!, this.#root, server.name);
     server.box = box;
     await box.create(pinnedHostKey(server.userData), rootKeys, server.fromDisk);
     if (box.netnsInode !== null) this.namespaces.set(box.netnsInode, box.netns);
+    // Applied at create time: the rules hold before sshd first listens.
+    if (firewallIds.length > 0) await this.firewalls.attach(server.id, firewallIds);
     if (knobs.sshBlackhole) await box.blackhole();
     const bootedAt = Date.now();
     server.bootedAt = bootedAt;
@@ -666,6 +679,7 @@ export class FakeHetzner {
 
   async #deleteServer(server: FakeServer, reply: Replier, now: number): Promise<Response> {
     this.servers.delete(server.id);
+    this.firewalls.detach(server.id);
     server.timers.forEach(clearTimeout);
     server.status = "deleting";
     const action = this.#newAction("delete_server", server.id, now, 0);
@@ -710,7 +724,12 @@ export class FakeHetzner {
   }
 
   #serverJson(s: FakeServer) {
-    return { ...serverJson(s), private_net: this.networks.privateNetOf(s.id) };
+    const json = serverJson(s);
+    return {
+      ...json,
+      private_net: this.networks.privateNetOf(s.id),
+      public_net: { ...json.public_net, firewalls: this.firewalls.serverJson(s.id) },
+    };
   }
 
   #actionJson(a: FakeAction, now: number) {

@@ -75,6 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     servers: fake.servers.size,
     sshKeys: fake.keys.size,
     ...imageCount(),
+    ...(fake.firewalls.size > 0 ? { firewalls: fake.firewalls.size } : {}),
     netns: [
       ...await leftoverNetworkObjects(runId),
       ...await processesInNamespaces(fake.namespaces),
@@ -111,7 +112,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     violations: () => prism?.violations() ?? [],
     stop: () => {
       stopped ??= (async () => {
-        const counts = { servers: fake.servers.size, sshKeys: fake.keys.size, ...imageCount() };
+        const counts = {
+          servers: fake.servers.size,
+          sshKeys: fake.keys.size,
+          ...imageCount(),
+          ...(fake.firewalls.size > 0 ? { firewalls: fake.firewalls.size } : {}),
+        };
         await fake.shutdown();
         await prism?.stop();
         await front.close();

@@ -69,5 +69,7 @@ export interface LeakReport {
   sshKeys: number;
   /** Snapshot images left; present only when some are (so a clean report reads as before). */
   images?: number;
+  /** Firewalls still in the fake; absent when none (so older `deepEqual`s stay exact). */
+  firewalls?: number;
   netns: string[];
 }

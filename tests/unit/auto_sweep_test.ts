@@ -126,7 +126,13 @@ Deno.test("a stamp an older crabbox wrote with a fast local clock does not hold 
     await Deno.writeTextFile(`${dir}/sweep.json`, JSON.stringify({ [endpoint]: T0 + 3 * DAY }));
     const running = startAutoSweep(withLocalClock(cli), api, quietOut(), settings(endpoint));
     await running.finish();
-    assert.deepEqual(api.calls, ["listServers", "listSshKeys", "listNetworks", "listImages"]);
+    assert.deepEqual(api.calls, [
+      "listServers",
+      "listSshKeys",
+      "listNetworks",
+      "listFirewalls",
+      "listImages",
+    ]);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/sweep.json`)), { [endpoint]: T0 });
   } finally {
     await cli.cleanup();
@@ -171,7 +177,13 @@ Deno.test("the throttle waits for the first answer's clock, and a command withou
     api.answered.resolve();
     await api.listed.promise;
     await running.finish();
-    assert.deepEqual(api.calls, ["listServers", "listSshKeys", "listNetworks", "listImages"]);
+    assert.deepEqual(api.calls, [
+      "listServers",
+      "listSshKeys",
+      "listNetworks",
+      "listFirewalls",
+      "listImages",
+    ]);
     const stamps = JSON.parse(await Deno.readTextFile(`${cli.home}/.local/state/crabbox/sweep.json`));
     assert.deepEqual(stamps, { e: T0 + 7 * MINUTE }, "stamped in Hetzner time");
   } finally {

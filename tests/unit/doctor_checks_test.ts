@@ -224,6 +224,7 @@ Deno.test("orphans: what the sweep's own dry run would delete, with reasons; kee
     servers,
     sshKeys: keys,
     networks: [],
+    firewalls: [],
     local: { pruned: [] },
     checkpoints: [],
     summary: { deleted: 0, skipped: 0, failed: 0 },

@@ -20,6 +20,15 @@ import type {
 } from "../../providers/hetzner/port.ts";
 import { HetznerApiError } from "../../providers/hetzner/errors.ts";
 import { authError } from "../../core/errors.ts";
+import { parseSelector } from "../harness/labels.ts";
+
+/** Hetzner's label selector grammar, as the harness's fake implements it; no selector matches all. */
+function selectorMatcher(selector: string | undefined): (labels: Record<string, string>) => boolean {
+  if (!selector) return () => true;
+  const matches = parseSelector(selector);
+  if (!matches) throw new Error(`invalid label selector ${selector}`);
+  return matches;
+}
 
 export class CapturedIo implements Terminal {
   stdout = "";
@@ -179,10 +188,10 @@ export class MemoryHetzner implements HetznerApi {
 
   listServers(query: { labelSelector?: string; name?: string }): Promise<Server[]> {
     this.#call("listServers");
-    const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+    const matches = selectorMatcher(query.labelSelector);
     return Promise.resolve(
       [...this.servers.values()].filter((s) =>
-        (query.name === undefined || s.name === query.name) && terms.every(([k, v]) => s.labels[k] === v)
+        (query.name === undefined || s.name === query.name) && matches(s.labels)
       ).map((s) => structuredClone(s)),
     );
   }
@@ -218,7 +227,9 @@ export class MemoryHetzner implements HetznerApi {
   listSshKeys(query: { name?: string; labelSelector?: string }): Promise<SshKey[]> {
     this.#call("listSshKeys");
     return Promise.resolve(
-      [...this.keys.values()].filter((k) => query.name === undefined || k.name === query.name),
+      [...this.keys.values()].filter((k) =>
+        (query.name === undefined || k.name === query.name) && selectorMatcher(query.labelSelector)(k.labels)
+      ),
     );
   }
   createSshKey(request: { name: string; publicKey: string; labels: Labels }): Promise<SshKey> {

@@ -3,6 +3,8 @@
  * crabbox figure, its limit figure and the ratio. Printed, never asserted. Runs against the local harness;
  * needs root. `deno task bench` (full) or `deno task bench --quick` (minutes). Timings are medians of
  * paired samples (crabbox, then limit, alternating), so load from other processes hits both alike.
+ * Beside it: bench/compression.ts (P3: what each rsync compression choice costs on a tree) and
+ * bench/profile_no_change.ts (P2: a no-change run under --cpu-prof), run by hand.
  */
 import { startHarness } from "../tests/harness/harness.ts";
 import { git, MAIN, PERMISSIONS, type Sandbox, sandbox } from "../tests/e2e/_cli.ts";

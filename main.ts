@@ -13,21 +13,26 @@ import {
 } from "./core/errors.ts";
 import type { InterruptCause } from "./core/deps.ts";
 import { Redactor } from "./core/redact.ts";
-import { CommandContext } from "./cli/context.ts";
+// A type here: the context (with its output and price modules) loads with the command tree, in main().
+import type { CommandContext } from "./cli/context.ts";
 import { versionLine } from "./cli/version.ts";
 import { asksForFlag, asksForJson, type CommandShape } from "./cli/json_flag.ts";
+import { HELP_WIDTH } from "./cli/root_help_render.ts";
 
 /** `crabbox --version` alone: the entry point answers it before the adapters and command tree load. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
+/** `crabbox --help` or `-h` alone: answered from the generated cli/root_help.ts the same way. */
+const isRootHelpOnly = (argv: string[]) => argv.length === 1 && ["--help", "-h"].includes(argv[0]);
 
 export async function main(argv: string[], deps: Deps, redactor = new Redactor()): Promise<number> {
   redactor.add(deps.env.get("HCLOUD_TOKEN"));
   redactor.add(deps.env.get("HETZNER_TOKEN"));
-  const ctx = new CommandContext(deps, redactor);
-  const [{ buildProgram }, { CommanderError }] = await Promise.all([
+  const [{ CommandContext }, { buildProgram }, { CommanderError }] = await Promise.all([
+    import("./cli/context.ts"),
     import("./cli/program.ts"),
     import("@commander-js/extra-typings"),
   ]);
+  const ctx = new CommandContext(deps, redactor);
   const program = buildProgram(ctx);
   const usage: CommanderUsage = { last: null };
   configureCommander(program, ctx, usage);
@@ -95,6 +100,9 @@ function configureCommander(command: Command, ctx: CommandContext, usage: Comman
   command.configureOutput({
     writeOut: (text) => ctx.deps.io.writeStdout(text),
     writeErr: (text) => ctx.deps.io.writeStderr(text),
+    // One width on a terminal and a pipe: the help is the same text everywhere (and cli/root_help.ts).
+    getOutHelpWidth: () => HELP_WIDTH,
+    getErrHelpWidth: () => HELP_WIDTH,
     outputError: (text) => {
       const lines = text.trim().split("\n").map((line) => line.replace(/^error: /, ""));
       usage.last = {
@@ -142,11 +150,25 @@ function installSignalHandlers(ctx: CommandContext): () => void {
   return () => offs.forEach((off) => off());
 }
 
+/** A reader that went away (`crabbox --help | head`) is silent, as on the full path. */
+function writeAllOrGiveUp(bytes: Uint8Array): void {
+  try {
+    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+  } catch {
+    // EPIPE: nothing more to say.
+  }
+}
+
 if (import.meta.main) {
   // The composition root: the version needs no adapters (their node: modules cost most of its time).
   if (isVersionOnly(Deno.args)) {
     const runtime = { deno: Deno.version.deno, target: Deno.build.target };
     Deno.stdout.writeSync(new TextEncoder().encode(`${versionLine(runtime)}\n`));
+    Deno.exit(0);
+  }
+  if (isRootHelpOnly(Deno.args)) {
+    const { ROOT_HELP } = await import("./cli/root_help.ts");
+    writeAllOrGiveUp(new TextEncoder().encode(ROOT_HELP));
     Deno.exit(0);
   }
   const redactor = new Redactor();

@@ -3,16 +3,20 @@
  * crabbox figure, its limit figure and the ratio. Printed, never asserted. Runs against the local harness;
  * needs root. `deno task bench` (full) or `deno task bench --quick` (minutes). Timings are medians of
  * paired samples (crabbox, then limit, alternating), so load from other processes hits both alike.
+ * Beside it: bench/compression.ts (P3: what each rsync compression choice costs on a tree) and
+ * bench/profile_no_change.ts (P2: a no-change run under --cpu-prof), run by hand.
  */
 import { startHarness } from "../tests/harness/harness.ts";
 import { git, MAIN, PERMISSIONS, type Sandbox, sandbox } from "../tests/e2e/_cli.ts";
 import { benchNoChange, noChangeGoal } from "./no_change.ts";
+import { benchSweep, sweepGoal } from "./sweep.ts";
 
 const quick = Deno.args.includes("--quick");
 const SAMPLES = quick ? 5 : 9;
 const P2_SIZES = quick ? [10_000] : [10_000, 50_000, 100_000];
 const P3_FILES = quick ? 2_000 : 20_000;
 const P3_FILE_BYTES = 10_000;
+const P5_SIZES = quick ? [1_000] : [1_000, 4_000];
 
 interface Row {
   goal: string;
@@ -119,6 +123,17 @@ try {
   const help = await paired(() => denoRun([MAIN, "--help"]), () => denoRun([empty]));
   row("P6 `crabbox --help`", help.crabbox, help.limit, "empty deno run");
 
+  // P5: sweep requests over many paper servers, against the goal's pages + deletes.
+  for (const p5 of await benchSweep(harness, box, P5_SIZES)) {
+    rows.push({
+      goal: sweepGoal(p5),
+      crabbox: `${p5.requests} (${p5.lists} GET, ${p5.deletes} DELETE) in ${seconds(p5.ms)}`,
+      limit: `${Math.ceil(p5.servers / 50) + 1} pages + ${2 * p5.expired} deletes (box, key) = ${p5.limit}`,
+      ratio: ratio(p5.requests, p5.limit),
+    });
+    console.error(`bench: ${sweepGoal(p5)}: ${p5.requests} vs ${p5.limit} in ${seconds(p5.ms)}`);
+  }
+
   // A warm lease on the sample repo.
   const warm = await ok(box, ["warmup", "--class", "tiny"]);
   const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
@@ -185,20 +200,23 @@ try {
     await git(repo, "commit", "-qm", "sync");
     const rsh = bare.replace(/ \S+@\S+$/, "");
     const dest = printed.match(/ (\S+@\S+)/g)!.at(-1)!.trim().replace(/'/g, "");
+    const c: number[] = [], l: number[] = [], cc: number[] = [], lc: number[] = [], rss: number[] = [];
+    const crabboxRss: number[] = [];
     const cpu = async (cmd: string, args: string[], cwd: string) => {
       const out = await new Deno.Command("/usr/bin/time", {
-        args: ["-f", "CPU %U %S", cmd, ...args],
+        args: ["-f", "CPU %U %S %M", cmd, ...args],
         cwd,
         env: box.env,
         clearEnv: true,
         stdout: "null",
         stderr: "piped",
       }).output();
-      const m = new TextDecoder().decode(out.stderr).match(/CPU (\S+) (\S+)\s*$/)!;
+      const m = new TextDecoder().decode(out.stderr).match(/CPU (\S+) (\S+) (\d+)\s*$/)!;
       if (out.code !== 0) throw new Error(`${cmd} failed`);
+      // %M: the peak RSS (KiB) of the process or of its biggest child (rsync, ssh).
+      rss.push(Number(m[3]) / 1024);
       return Number(m[1]) + Number(m[2]);
     };
-    const c: number[] = [], l: number[] = [], cc: number[] = [], lc: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       const started = performance.now();
       cc.push(
@@ -216,6 +234,7 @@ try {
         ], repo),
       );
       c.push(performance.now() - started);
+      crabboxRss.push(rss.pop()!);
       await sh("bash", ["-c", `${bare} rm -rf /tmp/cbx-bench-rsync`]);
       const started2 = performance.now();
       lc.push(await cpu("rsync", ["-a", "-e", rsh, `${repo}/`, `${dest}:/tmp/cbx-bench-rsync/`], repo));
@@ -227,6 +246,12 @@ try {
       crabbox: `${median(cc).toFixed(2)} s`,
       limit: `rsync -a ${median(lc).toFixed(2)} s`,
       ratio: ratio(median(cc), median(lc)),
+    });
+    rows.push({
+      goal: `P7 peak RSS of that sync`,
+      crabbox: `${median(crabboxRss).toFixed(0)} MB`,
+      limit: "80 MB",
+      ratio: ratio(median(crabboxRss), 80),
     });
   }
   await ok(box, ["stop", lease]);

@@ -8,11 +8,14 @@ import { Redactor } from "../core/redact.ts";
 import { CommandContext } from "../cli/context.ts";
 import { buildProgram } from "../cli/program.ts";
 import { renderCommandPages } from "./command_pages.ts";
+import { renderRootHelpModule } from "../cli/root_help_render.ts";
 import { renderExitCodesPage } from "../cli/exit_codes.ts";
 import { renderJsonSchema, renderReference } from "../config/reference.ts";
 
 /** Where the per-command pages live, relative to docs/. */
 export const COMMANDS_DIR = "commands";
+/** The root help for main.ts's fast path, relative to docs/. */
+export const ROOT_HELP_MODULE = "../cli/root_help.ts";
 
 /**
  * Deps for building the tree only: a blank environment and a fixed runtime, and every other port throws,
@@ -42,12 +45,13 @@ export function docsProgram(): Command {
   return buildProgram(new CommandContext(inertDeps(), new Redactor()));
 }
 
-/** Path relative to docs/ → contents. */
+/** Path relative to docs/ → contents (cli/root_help.ts is generated with them: `../cli/root_help.ts`). */
 export function generatedDocs(): Map<string, string> {
   const docs = new Map<string, string>([
     ["configuration.md", renderReference()],
     ["crabbox.schema.json", JSON.stringify(renderJsonSchema(), null, 2) + "\n"],
     ["exit-codes.md", renderExitCodesPage()],
+    [ROOT_HELP_MODULE, renderRootHelpModule(docsProgram())],
   ]);
   for (const page of renderCommandPages(docsProgram())) docs.set(`${COMMANDS_DIR}/${page.file}`, page.text);
   return docs;

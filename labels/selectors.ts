@@ -19,3 +19,6 @@ export const leaseServer = (leaseId: string) => `crabbox=true,lease=${value(leas
 export const slugServers = (slug: string) => `crabbox=true,slug=${value(slug)}`;
 export const poolMembers = (pool: string) => `crabbox=true,pool=${value(pool)}`;
 export const crabboxKeys = () => "crabbox=true,created_by=crabbox";
+/** `base` narrowed to these leases: `crabbox=true,lease in (cbx_…,cbx_…)`. */
+export const leaseIn = (base: string, leases: string[]) =>
+  `${base},lease in (${leases.map(value).join(",")})`;

@@ -1,12 +1,14 @@
 /**
  * The label-only sweep (SPEC §7): every server and key is judged by its labels and Hetzner time, each
- * delete is preceded by a fresh GET, failures are recorded and the sweep goes on.
+ * delete is preceded by a fresh look at its labels, failures are recorded and the sweep goes on.
+ * Requests stay proportional to pages, not servers (issue 10, P5): the candidates are re-listed by lease
+ * (one page per 50) instead of one GET each, and their keys come from one listing, not one per server.
  */
 import type { Deps } from "../core/deps.ts";
-import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import type { HetznerApi, Server, SshKey } from "../providers/hetzner/port.ts";
 import { formatIso } from "../core/format.ts";
 import { decideServer, decideSshKeys, type SweepReason } from "../labels/sweep.ts";
-import { crabboxKeys, crabboxServers } from "../labels/selectors.ts";
+import { crabboxKeys, crabboxServers, leaseIn } from "../labels/selectors.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isSshKeyName, sshKeyName } from "../labels/ids.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
@@ -87,13 +89,13 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
   const items: ServerItem[] = [];
   const deletedLeases = new Set<string>();
   const keysDeletedWithServers: KeyItem[] = [];
-  let deletes = 0;
+  const candidates: { server: Server; item: ServerItem }[] = [];
   for (const server of servers) {
     const item = describe(server, now, options.graceSecs);
     items.push(item);
     const protectedLease = item.lease !== null && options.protectLeaseIds?.has(item.lease);
     if (item.decision === "skip" || protectedLease) continue;
-    if (options.maxDeletes !== undefined && deletes >= options.maxDeletes) {
+    if (options.maxDeletes !== undefined && candidates.length >= options.maxDeletes) {
       item.result = "skipped";
       continue;
     }
@@ -101,15 +103,51 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
       item.result = "would_delete";
       continue;
     }
-    deletes++;
+    candidates.push({ server, item });
+  }
+  // A heartbeat may have just landed: judge the fresh labels, not the listing. Every candidate passed the
+  // ownership predicate, so it has a lease to be re-listed by.
+  const leases = candidates.map((c) => c.item.lease!);
+  const fresh = new Map<number, Server>();
+  // null: no listing to look in (it failed), so each key is looked up by name.
+  let candidateKeys: SshKey[] | null = [];
+  if (candidates.length > 0) {
     try {
-      // A heartbeat may have just landed: judge the fresh labels, not the listing.
-      const fresh = await api.getServer(server.id, { signal });
-      if (fresh && decideServer(fresh, api.now(), options.graceSecs).decision === "skip") {
+      for (
+        const s of await listByLease(leases, (sel) => api.listServers({ labelSelector: sel }, { signal }))
+      ) {
+        fresh.set(s.id, s);
+      }
+    } catch (error) {
+      for (const { item } of candidates) {
+        item.result = "failed";
+        item.error = error instanceof Error ? error.message : String(error);
+      }
+      candidates.length = 0;
+    }
+  }
+  // The keys of the candidates: all crabbox keys when the key sweep needs them anyway, else by lease.
+  // A failed key listing still lets the servers go; it fails the sweep afterwards, as it did before.
+  const keyListing: { keys: SshKey[] } | { error: unknown } | null = options.keys
+    ? await api.listSshKeys({ labelSelector: crabboxKeys() }, { signal }).then(
+      (keys) => ({ keys }),
+      (error) => ({ error }),
+    )
+    : null;
+  const allKeys = keyListing && "keys" in keyListing ? keyListing.keys : null;
+  if (candidates.length > 0) {
+    candidateKeys = allKeys ??
+      await listByLease(leases, (sel) => api.listSshKeys({ labelSelector: sel }, { signal }), crabboxKeys())
+        .catch(() => null);
+  }
+  for (const { server, item } of candidates) {
+    try {
+      const current = fresh.get(server.id) ?? null;
+      if (current && decideServer(current, api.now(), options.graceSecs).decision === "skip") {
         item.result = "skipped";
         continue;
       }
-      if (fresh) keysDeletedWithServers.push(...await deleteKeyOf(api, fresh, signal));
+      if (current) keysDeletedWithServers.push(...await deleteKeyOf(api, current, candidateKeys, signal));
       await api.deleteServer(server.id, { signal });
       item.result = "deleted";
       if (item.lease) deletedLeases.add(item.lease);
@@ -120,8 +158,10 @@ export async function sweep(deps: Deps, api: HetznerApi, options: SweepOptions):
   }
 
   const sshKeys: KeyItem[] = [...keysDeletedWithServers];
-  if (options.keys) {
-    const keys = await api.listSshKeys({ labelSelector: crabboxKeys() }, { signal });
+  if (keyListing && "error" in keyListing) throw keyListing.error;
+  if (allKeys) {
+    const deletedKeyIds = new Set(keysDeletedWithServers.map((k) => k.id));
+    const keys = allKeys.filter((k) => !deletedKeyIds.has(k.id));
     const live = new Set(
       items.filter((i) => i.result !== "deleted" && i.lease).map((i) => i.lease!),
     );
@@ -209,13 +249,35 @@ function describe(server: Server, nowMs: number, graceSecs: number): ServerItem 
   };
 }
 
-/** The server's key goes first (SPEC §7.1); a failure here is left to the key sweep. */
-async function deleteKeyOf(api: HetznerApi, server: Server, signal?: AbortSignal): Promise<KeyItem[]> {
+/** Servers or keys whose `lease` label is one of these, 50 leases to a request (a short URL, one page). */
+async function listByLease<T>(
+  leases: string[],
+  list: (selector: string) => Promise<T[]>,
+  base = crabboxServers(),
+): Promise<T[]> {
+  const found: T[] = [];
+  for (let at = 0; at < leases.length; at += LEASES_PER_LIST) {
+    found.push(...await list(leaseIn(base, leases.slice(at, at + LEASES_PER_LIST))));
+  }
+  return found;
+}
+const LEASES_PER_LIST = 50;
+
+/**
+ * The server's key goes first (SPEC §7.1); a failure here is left to the key sweep. The key is found in
+ * the listing of crabbox's keys already made (null when that failed: then it is looked up by name).
+ */
+async function deleteKeyOf(
+  api: HetznerApi,
+  server: Server,
+  listed: SshKey[] | null,
+  signal?: AbortSignal,
+): Promise<KeyItem[]> {
   const name = server.labels.provider_key ?? (server.labels.lease ? sshKeyName(server.labels.lease) : "");
   if (!isSshKeyName(name)) return [];
   const deleted: KeyItem[] = [];
   try {
-    for (const key of await api.listSshKeys({ name }, { signal })) {
+    for (const key of listed?.filter((k) => k.name === name) ?? await api.listSshKeys({ name }, { signal })) {
       await api.deleteSshKey(key.id, { signal });
       deleted.push({
         id: key.id,

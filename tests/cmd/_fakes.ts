@@ -25,6 +25,15 @@ import type {
 } from "../../providers/hetzner/port.ts";
 import { HetznerApiError } from "../../providers/hetzner/errors.ts";
 import { authError } from "../../core/errors.ts";
+import { parseSelector } from "../harness/labels.ts";
+
+/** Hetzner's label selector grammar, as the harness's fake implements it; no selector matches all. */
+function selectorMatcher(selector: string | undefined): (labels: Record<string, string>) => boolean {
+  if (!selector) return () => true;
+  const matches = parseSelector(selector);
+  if (!matches) throw new Error(`invalid label selector ${selector}`);
+  return matches;
+}
 
 export class CapturedIo implements Terminal {
   stdout = "";
@@ -149,11 +158,11 @@ function selected<T extends { name: string; labels: Labels }>(
   items: T[],
   query: { labelSelector?: string; name?: string },
 ): T[] {
-  const terms = (query.labelSelector ?? "").split(",").filter(Boolean).map((t) => t.split("="));
+  const matches = selectorMatcher(query.labelSelector);
   return items.filter((item) =>
-    (query.name === undefined || item.name === query.name) &&
-    terms.every(([k, v]) => v === undefined ? k in item.labels : item.labels[k] === v)
-  ).map((item) => structuredClone(item));
+    (query.name === undefined || item.name === query.name) && matches(item.labels)
+  )
+    .map((item) => structuredClone(item));
 }
 
 /** A small in-memory Hetzner for command tests; the e2e lane uses the real harness instead. */
@@ -284,7 +293,9 @@ export class MemoryHetzner implements HetznerApi {
   listSshKeys(query: { name?: string; labelSelector?: string }): Promise<SshKey[]> {
     this.#call("listSshKeys");
     return Promise.resolve(
-      [...this.keys.values()].filter((k) => query.name === undefined || k.name === query.name),
+      [...this.keys.values()].filter((k) =>
+        (query.name === undefined || k.name === query.name) && selectorMatcher(query.labelSelector)(k.labels)
+      ),
     );
   }
   createSshKey(request: { name: string; publicKey: string; labels: Labels }): Promise<SshKey> {

@@ -18,6 +18,7 @@ Deno.test("rsync argv, golden", () => {
     [
       "-a",
       "--compress",
+      "--compress-level=1",
       "--files-from=-",
       "--from0",
       "--timeout=60",

@@ -4,7 +4,6 @@
  * when the port is first needed, exit 2, before any connection; offline commands (`config show`, `job
  * list`) never meet them.
  */
-import { join } from "node:path";
 import type { CommandContext } from "./context.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { isStaticProvider } from "../config/compat.ts";
@@ -15,6 +14,7 @@ import { configDir } from "../lease/store.ts";
 import { staticHosts } from "../providers/static/hosts.ts";
 import { createStaticApi } from "../providers/static/api.ts";
 import { STATIC_READY_COMMAND } from "../providers/static/ssh.ts";
+import { staticAccessOf, staticKeyFile, staticPinFile, userKnownHosts } from "../providers/static/config.ts";
 
 /** The global flags only provider ssh reads, by config key. */
 const STATIC_FLAGS: Record<string, string> = {
@@ -45,13 +45,9 @@ export async function useStaticProvider(
     if (ignored) ctx.out.warn(ignored);
     return null;
   }
-  const access = {
-    user: c.static.user || c.ssh.user,
-    port: c.static.port,
-    workRoot: c.static.workRoot || c.workRoot,
-  };
+  const access = staticAccessOf(c);
   const home = ctx.deps.system.homeDir();
-  const keyFile = expandHome(c.ssh.key || "~/.ssh/id_ed25519", home);
+  const keyFile = staticKeyFile(c, home);
   // The user's ssh config (ProxyJump, Host aliases) serves a desk box as it serves a Hetzner one.
   const sshConfigFile = await sshConfigFileFor(ctx.deps, c.ssh.configFile);
   ctx.useProvider("ssh", () =>
@@ -63,10 +59,10 @@ export async function useStaticProvider(
           `ssh.key: ${keyFile} does not exist (${loaded.sources["ssh.key"] ?? "default"})`,
           "set ssh.key (or pass --ssh-key) to the private key the static host trusts",
         ),
-      pinFile: join(configDir(ctx.deps), "static", "known_hosts"),
+      pinFile: staticPinFile(configDir(ctx.deps)),
       configFile: sshConfigFile,
       connectTimeoutSecs: c.ssh.connectTimeout,
-      userKnownHosts: [join(home, ".ssh", "known_hosts")],
+      userKnownHosts: userKnownHosts(home),
       acceptHostKey: ctx.globals.acceptHostKey === true,
       notify: (message) => ctx.out.progress(message),
       debug: (message) => ctx.out.debug(message),
@@ -79,8 +75,4 @@ export async function useStaticProvider(
     sshConfigFile,
     readyCommand: STATIC_READY_COMMAND,
   };
-}
-
-function expandHome(path: string, home: string): string {
-  return path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
 }

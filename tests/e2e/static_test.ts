@@ -148,6 +148,49 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
       assert.deepEqual(JSON.parse(list.stdout).map((l: { id: string }) => l.id), [lease]);
     });
 
+    await t.step(
+      "doctor checks the host over ssh, without a token: key, tools, work root, its lease",
+      async () => {
+        const doctor = await box.crabbox(["doctor"]);
+        assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+        assert.match(doctor.stdout, /^ok\s+static-config provider ssh: 1 host \(root@\S+:22\)/m);
+        assert.match(
+          doctor.stdout,
+          /^ok\s+static-host\s+root@\S+:22: reachable over ssh, host key pinned \(SHA256:/m,
+        );
+        assert.match(doctor.stdout, /^ok\s+static-tools\s+root@\S+:22: bash, flock, rsync, git$/m);
+        assert.match(
+          doctor.stdout,
+          new RegExp(`^ok\\s+static-root\\s+root@\\S+:22: ${WORK_ROOT} writable by root$`, "m"),
+        );
+        assert.match(
+          doctor.stdout,
+          new RegExp(
+            `^ok\\s+static-lease\\s+root@\\S+:22: leased by ${lease} \\(slug \\S+, owner \\S+, state ready\\)`,
+            "m",
+          ),
+        );
+        assert.doesNotMatch(doctor.stdout, /HCLOUD_TOKEN/);
+        const stranger = await staticSandbox(host, { knownHost: false });
+        try {
+          const unknown = await stranger.crabbox(["doctor"]);
+          assert.equal(unknown.code, 1, unknown.stdout);
+          assert.match(
+            unknown.stdout,
+            /^fail\s+static-host\s+root@\S+:22: host key unknown .*--accept-host-key/m,
+          );
+          assert.match(unknown.stdout, /^skip\s+static-lease\s+needs root@\S+'s host key$/m);
+          assert.equal(
+            await exists(`${stranger.home}/.config/crabbox/static/known_hosts`),
+            false,
+            "doctor pins nothing",
+          );
+        } finally {
+          await stranger.cleanup();
+        }
+      },
+    );
+
     await t.step("a second fresh lease on a leased host is refused, naming the holder", async () => {
       const second = await box.crabbox(["warmup"]);
       assert.equal(second.code, 8, second.stderr);

@@ -171,7 +171,7 @@ async function acquireOnce(
     : null;
   const locations = network ? locationsInZone(network, shape.locations) : shape.locations;
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
-  out.progress(leasingLine(table, serverTypes[0], locations[0] ?? null));
+  if (termsOf(api).priced) out.progress(leasingLine(table, serverTypes[0], locations[0] ?? null));
   out.phase("create", `creating ${name} (${shape.className})`);
 
   const paths = await createLeaseDir(deps, leaseId);

@@ -143,6 +143,8 @@ export interface ProviderTerms {
   servers(count: number): string;
   /** What deleting a server is: `delete`/`deleting`/`deleted` (a static host's slot is freed). */
   verbs: { delete: string; deleting: string; deleted: string };
+  /** Whether its servers have types with prices (the `leasing <type> at …/h` line before a create). */
+  priced: boolean;
   /** The progress line once a server exists (the caller adds the stop hint). */
   created(server: Server, serverType: string, location: string | null): string;
 }

@@ -6,6 +6,7 @@ export const HETZNER_TERMS: ProviderTerms = {
   server: (id) => `server ${id}`,
   servers: (count) => (count === 1 ? "server" : "servers"),
   verbs: { delete: "delete", deleting: "deleting", deleted: "deleted" },
+  priced: true,
   created: (server, serverType, location) =>
     `created server ${server.id} ${server.name} type=${serverType} location=${location ?? "auto"}`,
 };

@@ -67,6 +67,7 @@ class StaticHostsApi implements HetznerApi {
     },
     servers: (count) => (count === 1 ? "lease" : "leases"),
     verbs: { delete: "free", deleting: "freeing", deleted: "freed" },
+    priced: false,
     created: (server) => `claimed ${this.terms.server(server.id)} for ${server.name}`,
   };
   /** The latest record read or written per host id: writes and deletes name the lease they act on. */

@@ -158,4 +158,5 @@ Deno.test("provider terms: static hosts claim and free slots, labelled ssh; Hetz
     assert.equal(terms.created(server, "cx22", null), created);
   }
   assert.equal(termsOf(api).server(7), "static host 7", "a slot no longer configured");
+  assert.deepEqual([termsOf(api).priced, termsOf({}).priced], [false, true], "no price line for a host");
 });

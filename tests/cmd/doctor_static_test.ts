@@ -99,3 +99,30 @@ Deno.test("doctor, provider ssh: all well is exit 0; an unreachable host or an o
   assert.match(open.text.stdout, /^fail\s+static-config .*mode 0644.*; fix: chmod 600 /m);
   assert.ok(!open.calls.some(([cmd, first]) => cmd === "ssh" && first !== "-V"), "no ssh with a bad config");
 });
+
+Deno.test("doctor --offline, provider ssh: the config is checked, no host is contacted", async () => {
+  const calls: string[][] = [];
+  const cli = await fakeCli({ proc: hostProc(calls, { code: 0, stdout: PROBE }), env: { HCLOUD_TOKEN: "" } });
+  try {
+    await Deno.writeTextFile(`${cli.home}/id_test`, "PRIVATE\n", { mode: 0o600 });
+    await Deno.chmod(`${cli.home}/id_test`, 0o600);
+    const result = await cli.run(
+      "--provider",
+      "ssh",
+      "--static-host",
+      "box.example",
+      "--ssh-key",
+      `${cli.home}/id_test`,
+      "doctor",
+      "--offline",
+    );
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /^ok\s+static-config /m);
+    for (const check of ["static-host", "static-tools", "static-root", "static-lease"]) {
+      assert.match(result.stdout, new RegExp(`^skip\\s+${check}\\s+--offline$`, "m"));
+    }
+    assert.ok(!calls.some(([cmd, first]) => (cmd === "ssh" && first !== "-V") || cmd === "ssh-keyscan"));
+  } finally {
+    await cli.cleanup();
+  }
+});

@@ -54,7 +54,7 @@ export async function loadBaseSettings(
     endpoint: config.config.hetzner.endpoint || undefined,
     owner,
     gitRoot,
-    status: useStaticProvider(ctx, config) ?? {
+    status: await useStaticProvider(ctx, config) ?? {
       sshUser: config.config.ssh.user,
       sshPorts: [...new Set(ports)],
       workRoot: config.config.workRoot,

@@ -4,28 +4,52 @@
  * when the port is first needed, exit 2, before any connection; offline commands (`config show`, `job
  * list`) never meet them.
  */
-import { join } from "node:path";
 import type { CommandContext } from "./context.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { isStaticProvider } from "../config/compat.ts";
 import { configError } from "../core/errors.ts";
 import type { StatusSettings } from "../lease/status.ts";
+import { sshConfigFileFor } from "../lease/shape.ts";
 import { configDir } from "../lease/store.ts";
 import { staticHosts } from "../providers/static/hosts.ts";
 import { createStaticApi } from "../providers/static/api.ts";
 import { STATIC_READY_COMMAND } from "../providers/static/ssh.ts";
+import { staticAccessOf, staticKeyFile, staticPinFile, userKnownHosts } from "../providers/static/config.ts";
+
+/** The global flags only provider ssh reads, by config key. */
+const STATIC_FLAGS: Record<string, string> = {
+  "static.host": "--static-host",
+  "static.user": "--static-user",
+  "static.port": "--static-port",
+  "static.workRoot": "--static-work-root",
+  "ssh.key": "--ssh-key",
+};
+
+/** The one warning for provider ssh flags given under provider hetzner (which would ignore them), or null. */
+export function ignoredStaticFlags(given: Record<string, unknown> | undefined): string | null {
+  const names = Object.entries(STATIC_FLAGS).filter(([key]) => given?.[key] !== undefined).map(([, f]) => f);
+  if (names.length === 0) return null;
+  return `${names.join(", ")} ${
+    names.length === 1 ? "is" : "are"
+  } ignored under provider hetzner: set provider: ssh in the config or pass --provider ssh`;
+}
 
 /** The box access of static hosts, with the port registered on ctx; null for Hetzner. */
-export function useStaticProvider(ctx: CommandContext, loaded: LoadedConfig): StatusSettings | null {
+export async function useStaticProvider(
+  ctx: CommandContext,
+  loaded: LoadedConfig,
+): Promise<StatusSettings | null> {
   const c = loaded.config;
-  if (!isStaticProvider(c.provider)) return null;
-  const access = {
-    user: c.static.user || c.ssh.user,
-    port: c.static.port,
-    workRoot: c.static.workRoot || c.workRoot,
-  };
+  if (!isStaticProvider(c.provider)) {
+    const ignored = ignoredStaticFlags(ctx.globals.static);
+    if (ignored) ctx.out.warn(ignored);
+    return null;
+  }
+  const access = staticAccessOf(c);
   const home = ctx.deps.system.homeDir();
-  const keyFile = expandHome(c.ssh.key || "~/.ssh/id_ed25519", home);
+  const keyFile = staticKeyFile(c, home);
+  // The user's ssh config (ProxyJump, Host aliases) serves a desk box as it serves a Hetzner one.
+  const sshConfigFile = await sshConfigFileFor(ctx.deps, c.ssh.configFile);
   ctx.useProvider("ssh", () =>
     createStaticApi(ctx.deps, {
       hosts: staticHosts({ host: c.static.host, hosts: c.static.hosts, ...access, sources: loaded.sources }),
@@ -35,10 +59,10 @@ export function useStaticProvider(ctx: CommandContext, loaded: LoadedConfig): St
           `ssh.key: ${keyFile} does not exist (${loaded.sources["ssh.key"] ?? "default"})`,
           "set ssh.key (or pass --ssh-key) to the private key the static host trusts",
         ),
-      pinFile: join(configDir(ctx.deps), "static", "known_hosts"),
-      configFile: "none",
+      pinFile: staticPinFile(configDir(ctx.deps)),
+      configFile: sshConfigFile,
       connectTimeoutSecs: c.ssh.connectTimeout,
-      userKnownHosts: [join(home, ".ssh", "known_hosts")],
+      userKnownHosts: userKnownHosts(home),
       acceptHostKey: ctx.globals.acceptHostKey === true,
       notify: (message) => ctx.out.progress(message),
       debug: (message) => ctx.out.debug(message),
@@ -48,11 +72,7 @@ export function useStaticProvider(ctx: CommandContext, loaded: LoadedConfig): St
     sshPorts: [access.port],
     workRoot: access.workRoot,
     connectTimeoutSecs: c.ssh.connectTimeout,
-    sshConfigFile: "none",
+    sshConfigFile,
     readyCommand: STATIC_READY_COMMAND,
   };
-}
-
-function expandHome(path: string, home: string): string {
-  return path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path;
 }

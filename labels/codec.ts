@@ -42,6 +42,8 @@ export interface CreateLabelsInput {
   serverType: string;
   profile: string;
   providerKey: string;
+  /** The `provider` label: the port's terms.label (`hetzner`, or `ssh` on static hosts). */
+  provider?: string;
   owner: string;
   repo: string;
   pool?: string;
@@ -58,7 +60,7 @@ export function encodeCreateLabels(input: CreateLabelsInput): Labels {
   const labels: Labels = {
     crabbox: "true",
     created_by: "crabbox",
-    provider: "hetzner",
+    provider: input.provider ?? "hetzner",
     lease: input.leaseId,
     slug: input.slug,
     keep: String(input.keep),

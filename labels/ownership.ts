@@ -8,7 +8,15 @@ export function ownerLabel(configured: string, system: { user(): string; hostnam
   return sanitizeLabelValue(configured || `${system.user()}@${system.hostname()}`);
 }
 
+/**
+ * The `provider` labels crabbox writes: `hetzner` on Hetzner servers, `ssh` on static hosts' lease records.
+ * Either marks crabbox's own: a record that crabbox wrote on a static host before it wrote `ssh` carries
+ * `hetzner` and must still be freed by the sweep, and neither provider ever sees the other's resources.
+ */
+export const PROVIDER_LABELS: readonly string[] = ["hetzner", "ssh"];
+
 export function isCrabboxOwned(labels: Labels): boolean {
-  return labels.crabbox === "true" && labels.created_by === "crabbox" && labels.provider === "hetzner" &&
+  return labels.crabbox === "true" && labels.created_by === "crabbox" &&
+    PROVIDER_LABELS.includes(labels.provider ?? "") &&
     isCanonicalLeaseId(labels.lease ?? "") && (labels.slug ?? "") !== "";
 }

@@ -17,6 +17,7 @@ import {
   sshKeyName,
 } from "../labels/ids.ts";
 import { encodeCreateLabels } from "../labels/codec.ts";
+import { termsOf } from "../providers/hetzner/terms.ts";
 import { crabboxServers } from "../labels/selectors.ts";
 import { buildUserData } from "../providers/hetzner/user_data.ts";
 import { ActionWaiter, type WatchedAction } from "../providers/hetzner/action_waiter.ts";
@@ -175,7 +176,7 @@ async function acquireOnce(
     : null;
   const locations = network ? locationsInZone(network, shape.locations) : shape.locations;
   out.progress(`lease ${leaseId} slug=${slug} (new) class=${shape.className} owner=${shape.owner}`);
-  out.progress(leasingLine(table, serverTypes[0], locations[0] ?? null));
+  if (termsOf(api).priced) out.progress(leasingLine(table, serverTypes[0], locations[0] ?? null));
   out.phase("create", `creating ${name} (${shape.className})`);
 
   const paths = await createLeaseDir(deps, leaseId);
@@ -195,7 +196,7 @@ async function acquireOnce(
     keyId = (await ensureSshKey(api, {
       name: keyName,
       publicKey: clientPublicKey,
-      labels: keyLabels(leaseId, shape.owner, Math.floor(api.now() / 1000)),
+      labels: keyLabels(leaseId, termsOf(api).label, shape.owner, Math.floor(api.now() / 1000)),
     }, signal)).id;
     ctx.onResources?.({ leaseId, serverId: null, serverName: name, keyId });
 
@@ -216,6 +217,7 @@ async function acquireOnce(
       serverType: serverTypes[0],
       profile: shape.profile,
       providerKey: keyName,
+      provider: termsOf(api).label,
       owner: shape.owner,
       repo: shape.repo,
       pool: shape.pool,
@@ -269,8 +271,8 @@ async function acquireOnce(
     };
     await writeLeaseRecord(deps, record);
     out.progress(
-      `created server ${server.id} ${server.name} type=${created.serverType} location=${
-        created.location ?? "auto"
+      `${
+        termsOf(api).created(server, created.serverType, created.location ?? null)
       }; stop with: crabbox stop ${leaseId}`,
     );
     // The box now holds the host private key; we keep only the public half.
@@ -405,11 +407,11 @@ export function requestedSlug(slug: string | undefined): string | null {
   }
 }
 
-function keyLabels(leaseId: string, owner: string, nowSecs: number): Labels {
+function keyLabels(leaseId: string, provider: string, owner: string, nowSecs: number): Labels {
   return {
     crabbox: "true",
     created_by: "crabbox",
-    provider: "hetzner",
+    provider,
     lease: leaseId,
     created_at: String(nowSecs),
     owner,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
+import { termsOf } from "../providers/hetzner/terms.ts";
 import { stateDir } from "./store.ts";
 import { sweep } from "./sweep.ts";
 
@@ -87,11 +88,13 @@ export function startAutoSweep(
     const checkpoints = report.checkpoints.filter((c) => c.result === "deleted").map((c) => c.id);
     if (checkpoints.length) out.progress(`sweep deleted expired checkpoints ${checkpoints.join(", ")}`);
     if (names.length === 0 && keys === 0) return;
+    const terms = termsOf(api);
     const servers = names.length
-      ? `${names.length} expired server${names.length === 1 ? "" : "s"} (${names.join(", ")})`
+      ? `${names.length} expired ${terms.servers(names.length)} (${names.join(", ")})`
       : "";
     const keyText = keys ? `${keys} ssh key${keys === 1 ? "" : "s"}` : "";
-    out.progress(`sweep deleted ${[servers, keyText].filter(Boolean).join(" and ")}`);
+    const verb = names.length ? terms.verbs.deleted : "deleted";
+    out.progress(`sweep ${verb} ${[servers, keyText].filter(Boolean).join(" and ")}`);
   })().catch((error) => {
     const why = synced ? (error as Error).message : "no answer from Hetzner to set the clock";
     out.debug(claimed ? `automatic sweep: ${why}` : `automatic sweep skipped: ${why}`);

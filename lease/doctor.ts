@@ -22,6 +22,8 @@ import { crabboxServers } from "../labels/selectors.ts";
 import { serverTypesFor } from "./classes.ts";
 import { sweep, type SweepReport } from "./sweep.ts";
 import { checkpointsCheck } from "./doctor_checkpoints.ts";
+import { observeStatic } from "./doctor_static.ts";
+import { isStaticProvider } from "../config/compat.ts";
 import { configDir, leasePaths, leasesDir, listLeaseDirs, readLeaseRecord, stateDir } from "./store.ts";
 import { Box, controlSocketDirOf, controlSocketDirProblem } from "./box.ts";
 import { resolveLease } from "./resolve.ts";
@@ -63,6 +65,8 @@ export interface DoctorOptions {
   /** --offline: no API call and no SSH. */
   offline: boolean;
   profile?: string;
+  /** Global flags as config keys (`provider`, `static.host`, `ssh.key`, …); unset ones undefined. */
+  flags?: Record<string, unknown>;
   signal: AbortSignal;
   /** Progress and --debug lines of the Hetzner client. */
   notify: (message: string) => void;
@@ -89,7 +93,7 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
   checks.push(toolCheck("git", await probeTool(deps, "git", ["--version"])));
   checks.push(rsyncCheck(await probeTool(deps, "rsync", ["--version"])));
 
-  const config = await observeConfig(deps, options.profile);
+  const config = await observeConfig(deps, options.profile, options.flags);
   checks.push(config.check);
   checks.push(allowlistCheck(
     config.values.ssh.allowCidrs,
@@ -97,6 +101,16 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
     config.sources["ssh.allowCidrs"] ?? "default",
   ));
   const values = config.values;
+  if (isStaticProvider(values.provider)) {
+    // Static hosts: no token, no API; each host over ssh instead.
+    checks.push(...await observeStatic(deps, values, config.sources, options));
+    checks.push(await observeLeaseFiles(deps, null));
+    checks.push(await observeControlDir(deps, values.ssh.controlPersist));
+    if (options.id !== undefined) {
+      checks.push(skipped("remote", "provider ssh: the static-* checks probe each host"));
+    }
+    return summarize(checks);
+  }
   const configuredEndpoint = (config.sources["hetzner.endpoint"] ?? "default") === "default"
     ? undefined
     : values.hetzner.endpoint || undefined;
@@ -161,6 +175,7 @@ async function probeTool(deps: Deps, name: string, args: string[] | null): Promi
 async function observeConfig(
   deps: Deps,
   profile: string | undefined,
+  flags: Record<string, unknown> | undefined,
 ): Promise<{ check: CheckResult; values: CrabboxConfig; sources: Record<string, string> }> {
   let gitRoot: string | null = null;
   try {
@@ -183,7 +198,7 @@ async function observeConfig(
   let sources: Record<string, string> = {};
   let mergeProblem: string | null = null;
   try {
-    ({ values, sources } = await loadConfig(deps, { gitRoot, profile }));
+    ({ values, sources } = await loadConfig(deps, { gitRoot, profile, flags }));
   } catch (error) {
     mergeProblem = messageOf(error);
   }

@@ -6,6 +6,7 @@
 import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import type { HetznerApi } from "../providers/hetzner/port.ts";
+import { termsOf } from "../providers/hetzner/terms.ts";
 import { removeLeaseDir } from "./store.ts";
 import { deleteLeaseKey } from "./release.ts";
 import { releaseFirewalls } from "./firewall.ts";
@@ -47,14 +48,16 @@ export async function rollback(
   }
   let serverGone = target.serverId === null;
   if (target.serverId !== null) {
-    out.progress(`rolling back ${target.leaseId} (deleting server ${target.serverId})`);
-    out.phase("rollback", `deleting server ${target.serverId}`);
+    const terms = termsOf(api);
+    const what = terms.server(target.serverId);
+    out.progress(`rolling back ${target.leaseId} (${terms.verbs.deleting} ${what})`);
+    out.phase("rollback", `${terms.verbs.deleting} ${what}`);
     try {
       await api.deleteServer(target.serverId, { signal });
       serverGone = true;
-      out.progress(`rolled back ${target.leaseId}: server ${target.serverId} deleted`);
+      out.progress(`rolled back ${target.leaseId}: ${what} ${terms.verbs.deleted}`);
     } catch (error) {
-      out.warn(`could not delete server ${target.serverId}: ${(error as Error).message}`);
+      out.warn(`could not ${terms.verbs.delete} ${what}: ${(error as Error).message}`);
       await markFailed(api, target.serverId, signal);
       out.notice(
         `server ${target.serverId} (${target.serverName}) may remain; it is labelled for the sweep, or run: crabbox stop ${target.leaseId}`,

@@ -8,6 +8,7 @@ import type { Deps } from "../core/deps.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatClock, formatIso } from "../core/format.ts";
 import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import { termsOf } from "../providers/hetzner/terms.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCanonicalLeaseId, normalizeSlug } from "../labels/ids.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
@@ -255,7 +256,11 @@ export async function releaseByPolicy(
   const { lease, lock, labels } = input;
   const { box, leaseId } = lease;
   let server = labels.current.server;
-  out.phase("release", input.deleteIt ? `deleting server ${server.id}` : `returning ${leaseId} to ready`);
+  const terms = termsOf(api);
+  out.phase(
+    "release",
+    input.deleteIt ? `${terms.verbs.deleting} ${terms.server(server.id)}` : `returning ${leaseId} to ready`,
+  );
   if (input.deleteIt) {
     await lock?.release();
     await box.closeMaster();
@@ -265,7 +270,8 @@ export async function releaseByPolicy(
         sshKeyId: lease.sshKeyId,
         labelOnlyIfDeleteFails: true,
       });
-      out.progress(`released ${leaseId} (server ${server.id} ${result.serverDeleted})`);
+      const outcome = result.serverDeleted === "deleted" ? terms.verbs.deleted : "gone";
+      out.progress(`released ${leaseId} (${terms.server(server.id)} ${outcome})`);
       // A pond member leaving: the others' /etc/hosts drop its line.
       if (server.labels.pond) {
         await refreshPondHosts({ deps, api, out }, server.labels.pond, input.shape, { leaving: server.id });

@@ -156,6 +156,22 @@ export type WriteAccess =
   | { kind: "created"; serverId: number | null };
 
 /** The ssh identity and host key of a box that existed before its lease (a static host). */
+/** The provider's own words where lease/ speaks of servers, so the use cases need no provider branch. */
+export interface ProviderTerms {
+  /** The `provider` label on what it creates: `hetzner`, or `ssh` for static hosts (labels/ownership.ts). */
+  label: string;
+  /** A server in a message: `server 123`. */
+  server(id: number): string;
+  /** The count noun: `server`/`servers`. */
+  servers(count: number): string;
+  /** What deleting a server is: `delete`/`deleting`/`deleted` (a static host's slot is freed). */
+  verbs: { delete: string; deleting: string; deleted: string };
+  /** Whether its servers have types with prices (the `leasing <type> at …/h` line before a create). */
+  priced: boolean;
+  /** The progress line once a server exists (the caller adds the stop hint). */
+  created(server: Server, serverType: string, location: string | null): string;
+}
+
 export interface BoxKeys {
   /** The private key the box already trusts (the user's ssh.key), copied into the lease directory. */
   privateKey: string;
@@ -236,6 +252,8 @@ export interface HetznerApi {
    * instead of the pair crabbox generates and hands over in user data. Absent (Hetzner) or null: those.
    */
   boxKeys?(server: Server, options?: CallOptions): Promise<BoxKeys | null>;
+  /** How this provider labels and names its servers in shared messages; absent: Hetzner's (terms.ts). */
+  readonly terms?: ProviderTerms;
   /** Hetzner's clock: local time plus the offset from the latest response's Date header (epoch ms). */
   now(): number;
   /**

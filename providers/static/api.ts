@@ -18,6 +18,7 @@ import type {
   Labels,
   Location,
   Network,
+  ProviderTerms,
   Server,
   ServerCount,
   ServerType,
@@ -58,6 +59,18 @@ class StaticHostsApi implements HetznerApi {
   readonly #options: StaticApiOptions;
   readonly #pins = new Map<number, Promise<string>>();
   #keyChecked: Promise<void> | null = null;
+  /** Its servers are lease slots on hosts: claimed and freed, never created or deleted. */
+  readonly terms: ProviderTerms = {
+    label: "ssh",
+    server: (id) => {
+      const host = this.#host(id);
+      return host ? `static host ${describeHost(host)}` : `static host ${id}`;
+    },
+    servers: (count) => (count === 1 ? "lease" : "leases"),
+    verbs: { delete: "free", deleting: "freeing", deleted: "freed" },
+    priced: false,
+    created: (server) => `claimed ${this.terms.server(server.id)} for ${server.name}`,
+  };
   /** The latest record read or written per host id: writes and deletes name the lease they act on. */
   readonly #known = new Map<number, LeaseFile>();
 

@@ -43,26 +43,41 @@ export function knownHostsName(host: StaticHost): string {
   return host.port === 22 ? host.host : `[${host.host}]:${host.port}`;
 }
 
+/** Where a host's key is known without asking the host: crabbox's pins, else a user known_hosts file. */
+export type KnownHostKey = { key: string; from: "pinned" } | {
+  key: string;
+  from: "known_hosts";
+  file: string;
+};
+
+/** The host's key as already known (read only: nothing is pinned), or null. */
+export async function knownHostKey(
+  deps: KeyDeps,
+  host: StaticHost,
+  options: Pick<HostKeyOptions, "pinFile" | "userKnownHosts">,
+): Promise<KnownHostKey | null> {
+  const pinned = ed25519KeyIn(await readIfPresent(deps, options.pinFile), hostKeyAlias(host));
+  if (pinned) return { key: pinned, from: "pinned" };
+  for (const file of options.userKnownHosts) {
+    if (!(await deps.fs.lstat(file))) continue;
+    const found = await deps.proc.run("ssh-keygen", ["-F", knownHostsName(host), "-f", file]);
+    const key = ed25519KeyIn(decoder.decode(found.stdout));
+    if (key) return { key, from: "known_hosts", file };
+  }
+  return null;
+}
+
 export async function pinnedHostKey(
   deps: KeyDeps,
   host: StaticHost,
   options: HostKeyOptions,
 ): Promise<string> {
   const alias = hostKeyAlias(host);
+  const known = await knownHostKey(deps, host, options);
+  if (known?.from === "pinned") return known.key;
   const pins = await readIfPresent(deps, options.pinFile);
-  const pinned = ed25519KeyIn(pins, alias);
-  if (pinned) return pinned;
-  let key: string | null = null;
-  let from = "";
-  for (const file of options.userKnownHosts) {
-    if (!(await deps.fs.lstat(file))) continue;
-    const found = await deps.proc.run("ssh-keygen", ["-F", knownHostsName(host), "-f", file]);
-    key = ed25519KeyIn(decoder.decode(found.stdout));
-    if (key) {
-      from = file;
-      break;
-    }
-  }
+  let key: string | null = known?.key ?? null;
+  let from = known?.from === "known_hosts" ? known.file : "";
   if (!key && options.acceptHostKey) {
     const scan = await deps.proc.run("ssh-keyscan", [
       "-T",

@@ -11,6 +11,8 @@ export interface StaticSshOptions {
   pinFile: string;
   configFile: string;
   connectTimeoutSecs: number;
+  /** The name the host key is looked up under in pinFile; default the pin's alias (hosts.ts). */
+  hostKeyAlias?: string;
 }
 
 export function staticSshArgs(host: StaticHost, options: StaticSshOptions): string[] {
@@ -26,7 +28,7 @@ export function staticSshArgs(host: StaticHost, options: StaticSshOptions): stri
     ...o("StrictHostKeyChecking=yes"),
     ...o(`UserKnownHostsFile=${options.pinFile}`),
     ...o("GlobalKnownHostsFile=/dev/null"),
-    ...o(`HostKeyAlias=${hostKeyAlias(host)}`),
+    ...o(`HostKeyAlias=${options.hostKeyAlias ?? hostKeyAlias(host)}`),
     ...o("HostKeyAlgorithms=ssh-ed25519"),
     ...o("CheckHostIP=no"),
     ...o("ForwardAgent=no"),

@@ -35,6 +35,29 @@ sweep:
   return box;
 }
 
+/** Pids whose argv[0] is name, across every pid namespace below ours. */
+async function processesNamed(name: string): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const argv0 = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).then(
+      (t) => t.split("\0")[0],
+      () => "",
+    );
+    if (argv0 === name) pids.push(Number(entry.name));
+  }
+  return pids;
+}
+
+/** Polls a condition (bounded), for a start that has no event to wait on. */
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const leaseIdOf = (stdout: string) => stdout.match(/^leased (cbx_[0-9a-f]{12})/m)![1];
 
 Deno.test("provider ssh: run, run --id under the lock, a job, status, list and stop on a static host", async (t) => {
@@ -81,14 +104,17 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
     });
 
     await t.step(
-      "Ctrl-C mid-command: exit 130, and the one-shot lease is freed",
+      "Ctrl-C mid-command: exit 130, the remote process is killed, and the one-shot lease is freed",
       async () => {
-        const running = box.spawn(["run", "--", "sh", "-c", "echo started; sleep 60; echo never"]);
+        // The host's processes are visible from here (its pid namespace is a child of ours).
+        const marker = `cbx-marker-${crypto.randomUUID().slice(0, 8)}`;
+        const running = box.spawn(["run", "--", "bash", "-c", `echo started; exec -a ${marker} sleep 60`]);
         await running.waitForStdout("started");
+        await waitFor(async () => (await processesNamed(marker)).length > 0, "the marker process to start");
         running.child.kill("SIGINT");
         const done = await running.done;
         assert.equal(done.code, 130, done.stderr);
-        assert.doesNotMatch(done.stdout, /never/);
+        assert.deepEqual(await processesNamed(marker), [], "the remote command is gone when crabbox exits");
         assert.equal(
           await exists(`${hostRoot}/.crabbox/lease.json`),
           false,
@@ -101,6 +127,16 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
     assert.equal(warm.code, 0, warm.stderr);
     const lease = leaseIdOf(warm.stdout);
 
+    await t.step(
+      "the lease record says provider=ssh; messages name the static host, not a server",
+      async () => {
+        const record = JSON.parse(await Deno.readTextFile(`${hostRoot}/.crabbox/lease.json`));
+        assert.equal(record.labels.provider, "ssh");
+        assert.match(warm.stderr, /^crabbox: claimed static host root@\S+:22 for crabbox-\S+; stop with/m);
+        assert.doesNotMatch(warm.stderr, /created server|Hetzner|price unknown/);
+      },
+    );
+
     await t.step("status and list show the lease on the host", async () => {
       const status = await box.crabbox(["--json", "status", lease]);
       assert.equal(status.code, 0, status.stderr);
@@ -111,6 +147,49 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
       assert.equal(list.code, 0, list.stderr);
       assert.deepEqual(JSON.parse(list.stdout).map((l: { id: string }) => l.id), [lease]);
     });
+
+    await t.step(
+      "doctor checks the host over ssh, without a token: key, tools, work root, its lease",
+      async () => {
+        const doctor = await box.crabbox(["doctor"]);
+        assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+        assert.match(doctor.stdout, /^ok\s+static-config provider ssh: 1 host \(root@\S+:22\)/m);
+        assert.match(
+          doctor.stdout,
+          /^ok\s+static-host\s+root@\S+:22: reachable over ssh, host key pinned \(SHA256:/m,
+        );
+        assert.match(doctor.stdout, /^ok\s+static-tools\s+root@\S+:22: bash, flock, rsync, git$/m);
+        assert.match(
+          doctor.stdout,
+          new RegExp(`^ok\\s+static-root\\s+root@\\S+:22: ${WORK_ROOT} writable by root$`, "m"),
+        );
+        assert.match(
+          doctor.stdout,
+          new RegExp(
+            `^ok\\s+static-lease\\s+root@\\S+:22: leased by ${lease} \\(slug \\S+, owner \\S+, state ready\\)`,
+            "m",
+          ),
+        );
+        assert.doesNotMatch(doctor.stdout, /HCLOUD_TOKEN/);
+        const stranger = await staticSandbox(host, { knownHost: false });
+        try {
+          const unknown = await stranger.crabbox(["doctor"]);
+          assert.equal(unknown.code, 1, unknown.stdout);
+          assert.match(
+            unknown.stdout,
+            /^fail\s+static-host\s+root@\S+:22: host key unknown .*--accept-host-key/m,
+          );
+          assert.match(unknown.stdout, /^skip\s+static-lease\s+needs root@\S+'s host key$/m);
+          assert.equal(
+            await exists(`${stranger.home}/.config/crabbox/static/known_hosts`),
+            false,
+            "doctor pins nothing",
+          );
+        } finally {
+          await stranger.cleanup();
+        }
+      },
+    );
 
     await t.step("a second fresh lease on a leased host is refused, naming the holder", async () => {
       const second = await box.crabbox(["warmup"]);
@@ -197,7 +276,7 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
         await Deno.writeTextFile(recordPath, JSON.stringify(record));
         const list = await box.crabbox(["list"], { env: { CRABBOX_NO_SWEEP: "" } });
         assert.equal(list.code, 0, list.stderr);
-        assert.match(list.stderr, /^crabbox: sweep deleted 1 expired server \(crabbox-\S+\)$/m);
+        assert.match(list.stderr, /^crabbox: sweep freed 1 expired lease \(crabbox-\S+\)$/m);
         assert.equal(await exists(recordPath), false, "the lease record is freed");
         assert.equal(await exists(`${hostRoot}/${expired}`), false, "its workdir is gone");
         assert.equal(await Deno.readTextFile(`${hostRoot}/notes.txt`), "also the owner's\n");

@@ -135,3 +135,41 @@ Deno.test("ownership predicate", () => {
     assert.equal(isCrabboxOwned({ ...good, ...broken }), false, JSON.stringify(broken));
   }
 });
+
+Deno.test("ownership: both providers' labels are crabbox's own; no other or missing provider is", () => {
+  const good = { crabbox: "true", created_by: "crabbox", lease: "cbx_0123456789ab", slug: "x" };
+  const rows: [string | undefined, boolean][] = [
+    ["hetzner", true],
+    ["ssh", true],
+    ["aws", false],
+    ["", false],
+    ["Hetzner", false],
+    [undefined, false],
+  ];
+  for (const [provider, owned] of rows) {
+    const labels = provider === undefined ? good : { ...good, provider };
+    assert.equal(isCrabboxOwned(labels), owned, String(provider));
+  }
+});
+
+Deno.test("create labels carry the port's provider label (hetzner unless told)", () => {
+  const input = {
+    leaseId: "cbx_0123456789ab",
+    slug: "s",
+    keep: false,
+    className: "static",
+    serverType: "static",
+    profile: "p",
+    providerKey: "k",
+    owner: "o",
+    repo: "r",
+    nowSecs: 1000,
+    ttlSecs: 600,
+    idleSecs: 60,
+    createDeadlineSecs: 1800,
+  };
+  assert.equal(encodeCreateLabels(input).provider, "hetzner");
+  const ssh = encodeCreateLabels({ ...input, provider: "ssh" });
+  assert.equal(ssh.provider, "ssh");
+  assert.equal(isCrabboxOwned(ssh), true);
+});

@@ -4,6 +4,9 @@ import { CrabboxError } from "../../core/errors.ts";
 import { describeHost, hostId, hostKeyAlias, staticHosts } from "../../providers/static/hosts.ts";
 import { matchesSelector } from "../../providers/static/selector.ts";
 import { ed25519KeyIn, fingerprint, knownHostsName } from "../../providers/static/host_keys.ts";
+import { createStaticApi } from "../../providers/static/api.ts";
+import { termsOf } from "../../providers/hetzner/terms.ts";
+import type { ProviderTerms, Server } from "../../providers/hetzner/port.ts";
 import leaseScript from "../../providers/static/scripts/lease.sh" with { type: "text" };
 
 const input = { host: "", hosts: [] as string[], user: "ci", port: 22, workRoot: "/srv/cbx", sources: {} };
@@ -122,4 +125,38 @@ Deno.test("lease.sh: one lease per slot; write and release only by its holder; r
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("provider terms: static hosts claim and free slots, labelled ssh; Hetzner's words are the default", () => {
+  const hosts = staticHosts({ ...input, host: "a.example" });
+  const api = createStaticApi({} as never, { hosts } as never);
+  const id = hostId(hosts[0]);
+  const server = { id, name: "crabbox-s-1234" } as Server;
+  const rows: [ProviderTerms, string, string, string, string, string][] = [
+    [
+      termsOf(api),
+      "ssh",
+      "static host ci@a.example:22",
+      "leases",
+      "freed",
+      "claimed static host ci@a.example:22 for crabbox-s-1234",
+    ],
+    [
+      termsOf({}),
+      "hetzner",
+      `server ${id}`,
+      "servers",
+      "deleted",
+      `created server ${id} crabbox-s-1234 type=cx22 location=auto`,
+    ],
+  ];
+  for (const [terms, label, named, plural, deleted, created] of rows) {
+    assert.equal(terms.label, label);
+    assert.equal(terms.server(id), named);
+    assert.equal(terms.servers(2), plural);
+    assert.equal(terms.verbs.deleted, deleted);
+    assert.equal(terms.created(server, "cx22", null), created);
+  }
+  assert.equal(termsOf(api).server(7), "static host 7", "a slot no longer configured");
+  assert.deepEqual([termsOf(api).priced, termsOf({}).priced], [false, true], "no price line for a host");
 });

@@ -115,3 +115,17 @@ Deno.test("key rules: gone lease after 1h, deleted lease at once, live lease kep
     [5, "skip", "not_canonical"],
   ]);
 });
+
+Deno.test("sweep: a static host's record (provider=ssh) follows the same rules; a foreign provider is skipped", () => {
+  const rows: [string, string, string][] = [
+    ["hetzner", "delete", "expired"],
+    ["ssh", "delete", "expired"],
+    ["aws", "skip", "not_canonical"],
+  ];
+  for (const [provider, decision, reason] of rows) {
+    const got = decideServer({ labels: { ...base, provider }, createdMs: created }, NOW, GRACE);
+    assert.deepEqual([got.decision, got.reason], [decision, reason], provider);
+  }
+  const fresh = { ...base, provider: "ssh", expires_at: secs("2026-05-01T15:00:00Z") };
+  assert.equal(decideServer({ labels: fresh, createdMs: created }, NOW, GRACE).decision, "skip");
+});

@@ -9,7 +9,7 @@ export function sweepCommand(ctx: CommandContext) {
   return new Command("sweep")
     .alias("cleanup")
     .description(
-      "delete expired crabbox servers, SSH keys, checkpoints and empty pond networks, judged by labels (for cron)",
+      "delete expired crabbox servers, SSH keys and checkpoints, empty pond networks, unused firewalls (for cron)",
     )
     .option("--dry-run", "report what would be deleted; delete nothing")
     .option("--grace <duration>", "extra time for running/provisioning boxes past expiry (default 1h)")

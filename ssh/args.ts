@@ -1,6 +1,7 @@
 /** The pinned ssh option set (SPEC §9.1) and the ControlMaster socket path (SPEC §9.3). Pure. */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { pinnedSshArgs } from "../core/ssh_options.ts";
 
 export interface SshArgsInput {
   leaseDir: string;
@@ -19,41 +20,27 @@ export interface SshArgsInput {
 
 /** Everything up to and including the destination; the remote command is appended by the caller. */
 export function sshBaseArgs(input: SshArgsInput): string[] {
-  const o = (option: string) => ["-o", option];
-  return [
-    "-F",
-    input.configFile,
-    "-i",
-    join(input.leaseDir, "id_ed25519"),
-    ...o("IdentitiesOnly=yes"),
-    ...o("IdentityAgent=none"),
-    ...o("BatchMode=yes"),
-    ...o("StrictHostKeyChecking=yes"),
-    ...o(`UserKnownHostsFile=${join(input.leaseDir, "known_hosts")}`),
-    ...o("GlobalKnownHostsFile=/dev/null"),
-    ...o(`HostKeyAlias=${input.leaseId}`),
-    ...o("HostKeyAlgorithms=ssh-ed25519"),
-    ...o("CheckHostIP=no"),
-    ...o("ForwardAgent=no"),
-    ...o("ForwardX11=no"),
-    ...o("ClearAllForwardings=yes"),
-    ...o("PermitLocalCommand=no"),
-    ...o(`ConnectTimeout=${input.connectTimeoutSecs}`),
-    ...o("ConnectionAttempts=1"),
-    ...o("ServerAliveInterval=15"),
-    ...o("ServerAliveCountMax=4"),
-    ...(input.controlPath
-      ? [
-        ...o("ControlMaster=auto"),
-        ...o(`ControlPath=${input.controlPath}`),
-        ...o(`ControlPersist=${input.controlPersistSecs}s`),
-      ]
-      : o("ControlMaster=no")),
-    ...o("LogLevel=ERROR"),
-    "-p",
-    String(input.port),
-    `${input.user}@${input.host}`,
-  ];
+  return pinnedSshArgs({
+    configFile: input.configFile,
+    keyFile: join(input.leaseDir, "id_ed25519"),
+    knownHostsFile: join(input.leaseDir, "known_hosts"),
+    hostKeyAlias: input.leaseId,
+    connectTimeoutSecs: input.connectTimeoutSecs,
+    session: [
+      "ServerAliveInterval=15",
+      "ServerAliveCountMax=4",
+      ...(input.controlPath
+        ? [
+          "ControlMaster=auto",
+          `ControlPath=${input.controlPath}`,
+          `ControlPersist=${input.controlPersistSecs}s`,
+        ]
+        : ["ControlMaster=no"]),
+    ],
+    user: input.user,
+    host: input.host,
+    port: input.port,
+  });
 }
 
 const MAX_SOCKET_PATH = 90;

@@ -1,9 +1,9 @@
 /**
  * The provider's own ssh to a static host (lease record reads and writes): the user's ssh.key and a host
- * key pinned in crabbox's known_hosts. The same hardened option set as ssh/args.ts, which sits above
- * providers/ and is keyed by a lease; here there is no lease yet.
+ * key pinned in crabbox's known_hosts, with the hardened option set of core/ssh_options.ts (no lease yet).
  */
 import { shellQuote } from "../../core/format.ts";
+import { pinnedSshArgs } from "../../core/ssh_options.ts";
 import { hostKeyAlias, type StaticHost } from "./hosts.ts";
 
 export interface StaticSshOptions {
@@ -16,33 +16,17 @@ export interface StaticSshOptions {
 }
 
 export function staticSshArgs(host: StaticHost, options: StaticSshOptions): string[] {
-  const o = (option: string) => ["-o", option];
-  return [
-    "-F",
-    options.configFile,
-    "-i",
-    options.keyFile,
-    ...o("IdentitiesOnly=yes"),
-    ...o("IdentityAgent=none"),
-    ...o("BatchMode=yes"),
-    ...o("StrictHostKeyChecking=yes"),
-    ...o(`UserKnownHostsFile=${options.pinFile}`),
-    ...o("GlobalKnownHostsFile=/dev/null"),
-    ...o(`HostKeyAlias=${options.hostKeyAlias ?? hostKeyAlias(host)}`),
-    ...o("HostKeyAlgorithms=ssh-ed25519"),
-    ...o("CheckHostIP=no"),
-    ...o("ForwardAgent=no"),
-    ...o("ForwardX11=no"),
-    ...o("ClearAllForwardings=yes"),
-    ...o("PermitLocalCommand=no"),
-    ...o(`ConnectTimeout=${options.connectTimeoutSecs}`),
-    ...o("ConnectionAttempts=1"),
-    ...o("ControlMaster=no"),
-    ...o("LogLevel=ERROR"),
-    "-p",
-    String(host.port),
-    `${host.user}@${host.host}`,
-  ];
+  return pinnedSshArgs({
+    configFile: options.configFile,
+    keyFile: options.keyFile,
+    knownHostsFile: options.pinFile,
+    hostKeyAlias: options.hostKeyAlias ?? hostKeyAlias(host),
+    connectTimeoutSecs: options.connectTimeoutSecs,
+    session: ["ControlMaster=no"],
+    user: host.user,
+    host: host.host,
+    port: host.port,
+  });
 }
 
 /** `bash -c '<script>' crabbox-remote <args…>`, every word single-quoted (as lease/box.ts sends scripts). */

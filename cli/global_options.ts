@@ -3,6 +3,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import { isStaticProvider } from "../config/compat.ts";
+import { weighUnreadStaticFlags } from "./static_provider.ts";
 
 export function addGlobalOptions(program: Command, ctx: CommandContext): void {
   program
@@ -59,4 +60,16 @@ export function addGlobalOptions(program: Command, ctx: CommandContext): void {
       );
     }
   });
+  // A command that never read the config (version, init, …) still says the flags did nothing.
+  program.hook(
+    "postAction",
+    (_root, action) => weighUnreadStaticFlags(ctx, commandPath(action as unknown as Command)),
+  );
+}
+
+/** `config path` for a nested command: the names below the root. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent as Command | null) names.unshift(c.name());
+  return names.join(" ");
 }

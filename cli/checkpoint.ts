@@ -5,13 +5,12 @@ import { loadBaseSettings, loadRunSettings, startSweep } from "./settings.ts";
 import { addLeaseCreateOptions } from "./lease_options.ts";
 import { warmup, type WarmupFlags } from "./warmup.ts";
 import { CrabboxError } from "../core/errors.ts";
-import { formatDays, parseDaysFlag, parseDurationFlag } from "../core/duration.ts";
+import { parseDaysFlag, parseDurationFlag } from "../core/duration.ts";
 import {
   checkCheckpointName,
   CHECKPOINT_TTL,
   checkpointRef,
   checkpointTotals,
-  type CheckpointView,
   checkpointView,
 } from "../labels/checkpoint.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
@@ -21,6 +20,7 @@ import {
   listCheckpoints,
   pruneCheckpoints,
 } from "../lease/checkpoint.ts";
+import { renderCreated, renderDeleted, renderList, renderPrune } from "./checkpoint_render.ts";
 
 const UNUSED_FOR = { defaultSecs: 7 * 86400, minSecs: 60, maxSecs: 365 * 86400 } as const;
 
@@ -76,12 +76,7 @@ function createCommand(ctx: CommandContext) {
         },
       );
       if (ctx.globals.json) return ctx.out.json(view);
-      ctx.out.result(
-        `checkpoint ${view.id}${view.name ? ` name=${view.name}` : ""} image=${view.imageId} source=${
-          view.sourceLease ?? "-"
-        } size=${sizeOf(view)} expires=${view.expiresAt ?? "-"}`,
-      );
-      ctx.out.result(`fork with: crabbox checkpoint fork ${view.name ?? view.id}`);
+      for (const line of renderCreated(view)) ctx.out.result(line);
     });
 }
 
@@ -96,8 +91,7 @@ function listCommand(ctx: CommandContext) {
       const totals = checkpointTotals(images);
       if (ctx.globals.json) return ctx.out.json({ checkpoints: views, ...totals });
       if (views.length === 0) return ctx.out.notice("no checkpoints");
-      for (const line of renderTable(views)) ctx.out.result(line);
-      ctx.out.result(`${totals.count} checkpoint${totals.count === 1 ? "" : "s"}, ${totals.sizeGb} GB`);
+      for (const line of renderList(views, totals)) ctx.out.result(line);
     });
 }
 
@@ -115,9 +109,7 @@ function deleteCommand(ctx: CommandContext) {
         { ref, owner: settings.owner, force: !!flags.force },
       );
       if (ctx.globals.json) return ctx.out.json(result);
-      ctx.out.result(
-        `${result.result === "deleted" ? "deleted" : "already gone"} ${result.id} image=${result.imageId}`,
-      );
+      ctx.out.result(renderDeleted(result));
     });
 }
 
@@ -137,24 +129,7 @@ function pruneCommand(ctx: CommandContext) {
         { unusedForSecs, owner: settings.owner, dryRun: !!flags.dryRun },
       );
       if (ctx.globals.json) return ctx.out.json(report);
-      for (const item of report.checkpoints) {
-        if (item.decision === "skip" && item.result !== "failed") continue;
-        const verb = item.result === "would_delete"
-          ? "would delete"
-          : item.result === "failed"
-          ? "failed to delete"
-          : "deleted";
-        ctx.out.result(
-          `${verb} ${item.id}${
-            item.name ? ` name=${item.name}` : ""
-          } reason=${item.reason} last_used=${item.lastUsedAt}${item.error ? ` error=${item.error}` : ""}`,
-        );
-      }
-      ctx.out.result(
-        `prune ${report.dryRun ? "(dry run) " : ""}unused_for=${
-          formatDays(unusedForSecs)
-        } deleted=${report.summary.deleted} kept=${report.summary.skipped} failed=${report.summary.failed}`,
-      );
+      for (const line of renderPrune(report, unusedForSecs)) ctx.out.result(line);
       if (report.summary.failed > 0) {
         throw new CrabboxError("provider", `${report.summary.failed} checkpoint(s) could not be deleted`, {
           hint: "run crabbox checkpoint prune again",
@@ -178,27 +153,4 @@ function forkCommand(ctx: CommandContext) {
     checkpointRef(ref);
     await warmup(ctx, { ...(parsed as WarmupFlags), fromCheckpoint: ref });
   });
-}
-
-function sizeOf(view: CheckpointView): string {
-  return view.sizeGb === null ? "-" : `${view.sizeGb}GB`;
-}
-
-function renderTable(views: CheckpointView[]): string[] {
-  const rows = [
-    ["CHECKPOINT", "NAME", "STATUS", "REPO", "SOURCE", "SIZE", "OWNER", "LAST USED", "EXPIRES"],
-    ...views.map((v) => [
-      v.id,
-      v.name ?? "-",
-      v.status,
-      v.repo ?? "-",
-      v.sourceLease ?? "-",
-      sizeOf(v),
-      v.owner ?? "-",
-      v.lastUsedAt,
-      v.expiresAt ?? "-",
-    ]),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "));
 }

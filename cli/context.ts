@@ -29,6 +29,8 @@ export class CommandContext {
   exitCode = 0;
   /** Set by a use case while it holds resources: prints what may remain when a second signal exits at once. */
   onSecondInterrupt: (() => void) | null = null;
+  /** Set once the provider ssh flags were weighed (cli/static_provider.ts), so their warning prints once. */
+  staticFlagsWeighed = false;
   #output: Output | null = null;
   #globals: GlobalFlags = {};
   #hetzner: HetznerApi | null = null;

@@ -5,6 +5,7 @@ import { checkLeaseRef } from "../lease/resolve.ts";
 import { runDoctor } from "../lease/doctor.ts";
 import { renderLine } from "../lease/doctor_checks.ts";
 import { checkTone } from "../core/terminal_style.ts";
+import { weighStaticFlags } from "./static_provider.ts";
 
 export function doctorCommand(ctx: CommandContext) {
   return new Command("doctor")
@@ -31,6 +32,7 @@ static-root (the work root writable) and static-lease (free, or leased by whom, 
         offline: !!flags.offline,
         profile: ctx.globals.profile,
         flags: { provider: ctx.globals.provider, ...ctx.globals.static },
+        onProvider: (provider) => weighStaticFlags(ctx, provider),
         signal: ctx.interrupt.signal,
         notify: (message) => ctx.out.progress(message),
         debug: (message) => ctx.out.debug(message),

@@ -23,7 +23,7 @@ import { completionsCommand } from "./completions.ts";
 import { initCommand } from "./init.ts";
 import { checkpointCommand } from "./checkpoint.ts";
 import { usageError } from "../core/errors.ts";
-import { isStaticProvider } from "../config/compat.ts";
+import { addGlobalOptions } from "./global_options.ts";
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command()
@@ -35,31 +35,6 @@ export function buildProgram(ctx: CommandContext): Command {
       versionLine(ctx.deps.system.runtime()),
       "--version",
       "print the version, commit and Deno runtime",
-    )
-    .option("--json", "print one JSON document on stdout (commands that support it)")
-    .option("--quiet", "no progress lines; warnings and errors still print")
-    .option(
-      "--debug",
-      "each Hetzner call (status, duration, correlation id, redacted bodies) and the ssh/rsync argv on stderr; or CRABBOX_DEBUG=1",
-    )
-    .option(
-      "--no-color",
-      "never colour output (as NO_COLOR=1 does; FORCE_COLOR=1 colours even a pipe, FORCE_COLOR=0 never)",
-    )
-    .option("--no-sweep", "skip the automatic sweep of expired boxes")
-    .option("--profile <name>", "config profile to apply")
-    .option(
-      "--provider <name>",
-      "hetzner (default), or ssh: your own hosts (static.*); --provider hetzner overrides a Go config file's provider:",
-    )
-    .option("--static-host <host>", "provider ssh: the host to lease (static.host)")
-    .option("--static-user <user>", "provider ssh: login user on the host (static.user)")
-    .option("--static-port <port>", "provider ssh: ssh port of the host (static.port)")
-    .option("--static-work-root <path>", "provider ssh: crabbox's directory on the host (static.workRoot)")
-    .option("--ssh-key <path>", "provider ssh: the private key the host trusts (ssh.key)")
-    .option(
-      "--accept-host-key",
-      "provider ssh: pin an unknown host key from ssh-keyscan (never done silently; check the fingerprint)",
     )
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -75,33 +50,7 @@ Examples:
 Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overrides the API URL.`,
     );
 
-  program.hook("preAction", (_root, action) => {
-    const globals = action.optsWithGlobals() as Record<string, unknown>;
-    ctx.setGlobals({
-      json: globals.json as boolean | undefined,
-      quiet: globals.quiet as boolean | undefined,
-      debug: globals.debug as boolean | undefined,
-      color: globals.color as boolean | undefined,
-      sweep: globals.sweep as boolean | undefined,
-      profile: globals.profile as string | undefined,
-      provider: globals.provider as string | undefined,
-      static: {
-        "static.host": globals.staticHost,
-        "static.user": globals.staticUser,
-        "static.port": globals.staticPort,
-        "static.workRoot": globals.staticWorkRoot,
-        "ssh.key": globals.sshKey,
-      },
-      acceptHostKey: globals.acceptHostKey === true,
-    });
-    const provider = (globals.provider as string | undefined) ?? ctx.deps.env.get("CRABBOX_PROVIDER");
-    if (provider !== undefined && provider !== "hetzner" && !isStaticProvider(provider)) {
-      throw usageError(
-        `unknown provider "${provider}"`,
-        "use hetzner (Hetzner Cloud) or ssh (your own hosts), or drop --provider",
-      );
-    }
-  });
+  addGlobalOptions(program as unknown as Command, ctx);
 
   program.addCommand(runCommand(ctx));
   program.addCommand(warmupCommand(ctx));

@@ -87,6 +87,11 @@ export function roughly(ms: number): string {
   return formatDurationMs(ms >= 600_000 ? Math.round(ms / 60_000) * 60_000 : ms);
 }
 
+/** ` location=fsn1` for a result line, or nothing where the box has no location (a static host). */
+export function locationField(location: string | null): string {
+  return location === null ? "" : ` location=${location}`;
+}
+
 function expiryText(expiresAt: string | null, ttlDeadline: string | null, nowMs: number): string {
   if (!expiresAt) return "unknown";
   const expires = Date.parse(expiresAt) - nowMs;

@@ -27,12 +27,36 @@ const STATIC_FLAGS: Record<string, string> = {
 
 /** The one warning for provider ssh flags given under provider hetzner (which would ignore them), or null. */
 export function ignoredStaticFlags(given: Record<string, unknown> | undefined): string | null {
-  const names = Object.entries(STATIC_FLAGS).filter(([key]) => given?.[key] !== undefined).map(([, f]) => f);
+  const names = givenStaticFlags(given);
   if (names.length === 0) return null;
   return `${names.join(", ")} ${
-    names.length === 1 ? "is" : "are"
+    verb(names)
   } ignored under provider hetzner: set provider: ssh in the config or pass --provider ssh`;
 }
+
+/** Warns once per invocation when the provider that the config settled on ignores the provider ssh flags. */
+export function weighStaticFlags(ctx: CommandContext, provider: string): void {
+  if (ctx.staticFlagsWeighed) return;
+  ctx.staticFlagsWeighed = true;
+  const ignored = isStaticProvider(provider) ? null : ignoredStaticFlags(ctx.globals.static);
+  if (ignored) ctx.out.warn(ignored);
+}
+
+/** For a command that read no config (version, completions, init, help): the flags are ignored whatever it says. */
+export function weighUnreadStaticFlags(ctx: CommandContext, command: string): void {
+  if (ctx.staticFlagsWeighed) return;
+  ctx.staticFlagsWeighed = true;
+  const names = givenStaticFlags(ctx.globals.static);
+  if (names.length) {
+    ctx.out.warn(`${names.join(", ")} ${verb(names)} ignored: crabbox ${command} reads no provider settings`);
+  }
+}
+
+function givenStaticFlags(given: Record<string, unknown> | undefined): string[] {
+  return Object.entries(STATIC_FLAGS).filter(([key]) => given?.[key] !== undefined).map(([, f]) => f);
+}
+
+const verb = (names: string[]) => (names.length === 1 ? "is" : "are");
 
 /** The box access of static hosts, with the port registered on ctx; null for Hetzner. */
 export async function useStaticProvider(
@@ -40,11 +64,8 @@ export async function useStaticProvider(
   loaded: LoadedConfig,
 ): Promise<StatusSettings | null> {
   const c = loaded.config;
-  if (!isStaticProvider(c.provider)) {
-    const ignored = ignoredStaticFlags(ctx.globals.static);
-    if (ignored) ctx.out.warn(ignored);
-    return null;
-  }
+  weighStaticFlags(ctx, c.provider);
+  if (!isStaticProvider(c.provider)) return null;
   const access = staticAccessOf(c);
   const home = ctx.deps.system.homeDir();
   const keyFile = staticKeyFile(c, home);

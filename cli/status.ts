@@ -8,6 +8,7 @@ import { checkLeaseRef } from "../lease/resolve.ts";
 import { loadBaseSettings, startSweep } from "./settings.ts";
 import { stateTone } from "../core/terminal_style.ts";
 import { formatMoney } from "../lease/cost.ts";
+import { locationField } from "./render_leases.ts";
 
 export function statusCommand(ctx: CommandContext) {
   return new Command("status")
@@ -37,7 +38,7 @@ export function statusCommand(ctx: CommandContext) {
       ctx.out.result(
         `${view.id} slug=${view.slug} state=${
           ctx.out.paint("stdout", stateTone(view.state ?? ""), `${view.state}`)
-        } keep=${view.keep} type=${view.serverType} location=${view.location} ssh=${view.sshUser}@${
+        } keep=${view.keep} type=${view.serverType}${locationField(view.location)} ssh=${view.sshUser}@${
           view.ipv4 ?? "-"
         }:${view.sshPort} ready=${view.ready} idle_for=${
           view.idleForSecs === null ? "unknown" : formatIdle(view.idleForSecs)

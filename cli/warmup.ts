@@ -12,6 +12,7 @@ import { enforceBudgetFor } from "../lease/budget.ts";
 import { serverTypesOf } from "../lease/acquire.ts";
 import { checkpointRef } from "../labels/checkpoint.ts";
 import { forkShape, markCheckpointUsed } from "../lease/checkpoint_fork.ts";
+import { locationField } from "./render_leases.ts";
 
 const PARALLEL_CREATES = 3;
 
@@ -109,7 +110,9 @@ export async function warmup(ctx: CommandContext, flags: WarmupFlags): Promise<v
     if (ctx.globals.json) return ctx.out.json({ leases, totalMs, ...checkpoint });
     for (const lease of leases) {
       ctx.out.result(
-        `leased ${lease.id} slug=${lease.slug} server=${lease.serverId} type=${lease.serverType} location=${lease.location} ip=${lease.ipv4} keep=${lease.keep} idle_timeout=${
+        `leased ${lease.id} slug=${lease.slug} server=${lease.serverId} type=${lease.serverType}${
+          locationField(lease.location)
+        } ip=${lease.ipv4} keep=${lease.keep} idle_timeout=${
           formatDurationMs((lease.idleTimeoutSecs ?? 0) * 1000)
         } expires=${lease.expiresAt}${lease.pool ? ` pool=${lease.pool}` : ""}${
           fork ? ` checkpoint=${fork.image.labels.checkpoint}` : ""

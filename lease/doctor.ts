@@ -67,6 +67,8 @@ export interface DoctorOptions {
   profile?: string;
   /** Global flags as config keys (`provider`, `static.host`, `ssh.key`, …); unset ones undefined. */
   flags?: Record<string, unknown>;
+  /** The provider the config settled on, once read (the command warns about flags it ignores). */
+  onProvider?: (provider: string) => void;
   signal: AbortSignal;
   /** Progress and --debug lines of the Hetzner client. */
   notify: (message: string) => void;
@@ -94,6 +96,7 @@ export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Doc
   checks.push(rsyncCheck(await probeTool(deps, "rsync", ["--version"])));
 
   const config = await observeConfig(deps, options.profile, options.flags);
+  options.onProvider?.(config.values.provider);
   checks.push(config.check);
   checks.push(allowlistCheck(
     config.values.ssh.allowCidrs,

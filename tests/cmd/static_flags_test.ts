@@ -90,3 +90,32 @@ Deno.test("provider hetzner: --static-* and --ssh-key flags warn once, naming th
     await cli.cleanup();
   }
 });
+
+Deno.test("--static-* flags warn once in every command: doctor, config show, and those that read no config", async () => {
+  const cli = await fakeCli();
+  const hetzner =
+    "crabbox: warning: --static-host is ignored under provider hetzner: set provider: ssh in the config or pass --provider ssh";
+  try {
+    const rows: [string[], string | null][] = [
+      [["--static-host", "box.example", "doctor", "--offline"], hetzner],
+      [["--static-host", "box.example", "config", "show"], hetzner],
+      [["--static-host", "box.example", "--provider", "ssh", "doctor", "--offline"], null],
+      [
+        ["--static-host", "box.example", "version"],
+        "crabbox: warning: --static-host is ignored: crabbox version reads no provider settings",
+      ],
+      [
+        ["--static-port", "22", "--ssh-key", "/k", "--provider", "ssh", "config", "path"],
+        "crabbox: warning: --static-port, --ssh-key are ignored: crabbox config path reads no provider settings",
+      ],
+      [["version"], null],
+    ];
+    for (const [argv, warning] of rows) {
+      const result = await cli.run(...argv);
+      const warnings = result.stderr.split("\n").filter((line) => line.startsWith("crabbox: warning:"));
+      assert.deepEqual(warnings, warning ? [warning] : [], argv.join(" "));
+    }
+  } finally {
+    await cli.cleanup();
+  }
+});

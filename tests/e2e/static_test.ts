@@ -137,6 +137,30 @@ Deno.test("provider ssh: run, run --id under the lock, a job, status, list and s
       },
     );
 
+    await t.step(
+      "warmup's and status's lines have no location (a host has none), and the host as ip",
+      async () => {
+        const ip = host.ip.replaceAll(".", "\\.");
+        assert.match(
+          warm.stdout,
+          new RegExp(
+            `^leased ${lease} slug=\\S+ server=\\d+ type=static ip=${ip} keep=false idle_timeout=`,
+            "m",
+          ),
+        );
+        const status = await box.crabbox(["status", lease]);
+        assert.equal(status.code, 0, status.stderr);
+        assert.match(
+          status.stdout,
+          new RegExp(
+            `^${lease} slug=\\S+ state=ready keep=false type=static ssh=${host.user}@${ip}:${host.port} `,
+            "m",
+          ),
+        );
+        assert.doesNotMatch(warm.stdout + status.stdout, /location=/);
+      },
+    );
+
     await t.step("status and list show the lease on the host", async () => {
       const status = await box.crabbox(["--json", "status", lease]);
       assert.equal(status.code, 0, status.stderr);

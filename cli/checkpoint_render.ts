@@ -2,6 +2,7 @@
 import type { CheckpointView } from "../labels/checkpoint.ts";
 import type { DeleteResult, PruneReport } from "../lease/checkpoint.ts";
 import { formatDays } from "../core/duration.ts";
+import { resultVerb } from "./sweep_render.ts";
 
 export function renderCreated(view: CheckpointView): string[] {
   return [
@@ -28,11 +29,7 @@ export function renderPrune(report: PruneReport, unusedForSecs: number): string[
   const lines: string[] = [];
   for (const item of report.checkpoints) {
     if (item.decision === "skip" && item.result !== "failed") continue;
-    const verb = item.result === "would_delete"
-      ? "would delete"
-      : item.result === "failed"
-      ? "failed to delete"
-      : "deleted";
+    const verb = resultVerb(item.result);
     lines.push(
       `${verb} ${item.id}${
         item.name ? ` name=${item.name}` : ""

@@ -26,7 +26,8 @@ import { adoptBoxKeys } from "./store.ts";
 import { createWithFallback } from "./create_server.ts";
 import { type Arch, serverTypesFor } from "./classes.ts";
 import { ensureSshKey } from "./ssh_key.ts";
-import { Box } from "./box.ts";
+import type { Box } from "./box.ts";
+import { boxFor } from "./pool.ts";
 import { BootstrapTimeoutError, waitForReady } from "./readiness.ts";
 import { rollback } from "./rollback.ts";
 import type { LeaseResources } from "./leftovers.ts";
@@ -283,19 +284,8 @@ async function acquireOnce(
     const createAction = created.actionId === null ? null : createServerAction(created.actionId);
     server = await waitForIp(ctx, actions, server, createAction, shape.ipTimeoutSecs);
 
-    box = new Box(deps, {
-      leaseId,
-      paths,
-      user: shape.sshUser,
-      host: server.ipv4!,
-      ports: shape.sshPorts,
-      workRoot: shape.workRoot,
-      connectTimeoutSecs: shape.connectTimeoutSecs,
-      controlPersist: shape.controlPersist,
-      sshConfigFile: shape.sshConfigFile,
-      readyCommand: shape.readyCommand,
-      debug: (line) => out.debug(line),
-    });
+    // The server carries this lease's label, so the box is the one every later command opens.
+    box = boxFor(deps, out, server, shape, null);
     if (!waitForSsh) {
       await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4 });
       return { leaseId, slug, server, box, paths, sshKeyId: keyId, acquireMs, bootstrapMs: 0 };

@@ -118,6 +118,44 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
     );
 
     await t.step(
+      "pond members behind the allowlist still reach each other over the private network",
+      async () => {
+        for (const slug of ["db", "api"]) {
+          const r = await box.crabbox([
+            "warmup",
+            "--class",
+            "tiny",
+            "--allow-cidr",
+            "10.77.0.0/16",
+            "--pond",
+            "fw",
+            "--slug",
+            slug,
+          ]);
+          assert.equal(r.code, 0, r.stderr);
+        }
+        const [firewall] = firewalls();
+        assert.equal(firewall.servers.size, 2, "both members are behind the allowlist");
+        const [network] = harness.fake.networks.networks.values();
+        assert.ok(
+          !firewall.rules.some((r) => r.source_ips.includes(network.ipRange)),
+          "the pond's subnet is not in the rules",
+        );
+        // Hetzner's firewalls filter only the public interface: api → db.cbx goes over the private veth.
+        const probe =
+          "exec 3<>/dev/tcp/db.cbx/2222 && head -c 8 <&3 && echo \" via $(getent hosts db.cbx | cut -f1 -d' ')\"";
+        const r = await box.crabbox(["run", "--id", "api", "--no-sync", "--", "bash", "-c", probe]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^SSH-2\.0- via 10\.90\.\d+\.\d+$/m);
+        const release = await box.crabbox(["pond", "release", "fw"]);
+        assert.equal(release.code, 0, release.stderr);
+        assert.equal(harness.fake.servers.size, 0);
+        assert.equal(harness.fake.networks.size, 0);
+        assert.deepEqual(firewalls(), [], "the members' firewall goes with the last of them");
+      },
+    );
+
+    await t.step(
       "the sweep deletes an unused crabbox firewall past the grace, never one in use",
       async () => {
         const warm = await box.crabbox([

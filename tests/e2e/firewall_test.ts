@@ -142,9 +142,21 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
           "the pond's subnet is not in the rules",
         );
         // Hetzner's firewalls filter only the public interface: api → db.cbx goes over the private veth.
+        // Bounded: a dropped SYN (the old all-interface rule) would otherwise wait for TCP's own timeout.
         const probe =
           "exec 3<>/dev/tcp/db.cbx/2222 && head -c 8 <&3 && echo \" via $(getent hosts db.cbx | cut -f1 -d' ')\"";
-        const r = await box.crabbox(["run", "--id", "api", "--no-sync", "--", "bash", "-c", probe]);
+        const r = await box.crabbox([
+          "run",
+          "--id",
+          "api",
+          "--no-sync",
+          "--",
+          "timeout",
+          "10",
+          "bash",
+          "-c",
+          probe,
+        ]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^SSH-2\.0- via 10\.90\.\d+\.\d+$/m);
         const release = await box.crabbox(["pond", "release", "fw"]);

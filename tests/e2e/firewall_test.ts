@@ -83,6 +83,13 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
       assert.match(inside.stdout, /open/, "sshd answers inside the box");
       assert.equal(await reachable(server.box!.ip, 2222), false, "the client is outside 203.0.113.0/24");
       assert.equal(await reachable(server.box!.ip, 22), false);
+      const ssh = await box.crabbox(["ssh", server.labels.lease]);
+      assert.equal(ssh.code, 5, ssh.stderr);
+      assert.match(
+        ssh.stderr,
+        /^crabbox: error: ssh to cbx_\S+ \(10\.77\.\d+\.2:2222\) got no answer; a firewall admits ssh \(ports 2222,22\) only from ssh\.allowCidrs 203\.0\.113\.0\/24 \(firewall \d+ crabbox-ssh-\S+\)$/m,
+      );
+      assert.match(ssh.stderr, /^crabbox: hint: crabbox cannot see your public address/m);
       const stop = await box.crabbox(["stop", server.labels.lease]);
       assert.equal(stop.code, 0, stop.stderr);
       assert.deepEqual(firewalls(), [], "stopping the last box deletes its firewall");

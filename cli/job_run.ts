@@ -8,6 +8,7 @@ import type { CommandContext } from "./context.ts";
 import { usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { collectPathProblem, runWithResults } from "../jobs/collect.ts";
+import { jobAllowlist } from "../jobs/spec.ts";
 import { type RunSettings, startSweep } from "./settings.ts";
 import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
 import { prepareSync } from "../sync/preflight.ts";
@@ -46,6 +47,7 @@ export async function runJob(
   // As run does: a pool name becomes a label value, so it is sanitized like one.
   const pool = poolName === undefined ? undefined : sanitizeLabelValue(poolName);
   const env = forwardEnv(ctx, settings, job.envAllow, new Set());
+  const allow = jobAllowlist(settings.config, job);
   const shape = {
     ...settings.shape,
     className: job.className,
@@ -58,6 +60,7 @@ export async function runJob(
     keep: job.keep,
     profile: job.profile,
     pond: settings.shape.pond ?? job.pond ?? undefined,
+    ...(allow ? { allowCidrs: allow.cidrs, allowCidrsSource: allow.source } : {}),
   };
   // `checkpoint:` shapes a fresh box only: --id and a pool box already have their disk.
   const fork = job.checkpoint && !options.id && !pool

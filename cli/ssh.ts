@@ -9,6 +9,7 @@ import { rememberServer, touchServer } from "../lease/labels_write.ts";
 import { remoteWorkdir } from "../lease/sync_step.ts";
 import { loadRunSettings, startSweep } from "./settings.ts";
 import { refuseUnderJobsOnly } from "../jobs/spec.ts";
+import { sshBlockedError } from "../lease/firewall.ts";
 
 export function sshCommand(ctx: CommandContext) {
   return new Command("ssh")
@@ -39,6 +40,18 @@ export function sshCommand(ctx: CommandContext) {
       const argv = ["-t", ...box.sshArgs(), remote];
       if (flags.print) return ctx.out.result(shellJoin(["ssh", ...argv]));
       await rememberServer(ctx.deps, api, await touchServer(api, server.id, {}, ctx.interrupt.signal));
-      ctx.exitCode = await ctx.deps.proc.interactive("ssh", argv);
+      const code = await ctx.deps.proc.interactive("ssh", argv);
+      // ssh's own failure (255) on a firewalled box that takes no connection: say which ranges it admits.
+      const blocked = code === 255
+        ? await sshBlockedError(ctx.deps.net, api, {
+          leaseId,
+          host: box.host,
+          port: box.port,
+          ports: box.ports,
+          firewallIds: server.firewallIds,
+        }, { signal: ctx.interrupt.signal })
+        : null;
+      if (blocked) throw blocked;
+      ctx.exitCode = code;
     });
 }

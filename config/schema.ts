@@ -604,6 +604,14 @@ export const JOB_KEYS: Record<string, KeySpec> = {
     check: checkpointRefValue,
   },
   pond: { doc: "Lease the box into this pond (docs/ponds.md).", ...jobString, check: pondValue },
+  allowCidrs: {
+    doc:
+      "The job's `ssh.allowCidrs` for a fresh box (replaces the config's; `[]`: open); `--allow-cidr` still wins.",
+    type: "stringList",
+    default: undefined,
+    check: cidrListProblem,
+    hint: "pass an IPv4 range such as 203.0.113.0/24 (a single address is 203.0.113.7/32)",
+  },
   "env.allow": { doc: "Appended to the allowlist.", type: "stringList", default: [] },
   "env.set": { doc: "Constants for this job.", type: "stringMap", default: {} },
   junit: { doc: "JUnit globs, relative to the workdir.", ...jobGlobs },
@@ -724,6 +732,7 @@ export interface JobConfig {
   pool?: string;
   checkpoint?: string;
   pond?: string;
+  allowCidrs?: string[];
   env: { allow: string[]; set: Record<string, string> };
   junit: string[];
   artifacts: string[];

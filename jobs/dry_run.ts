@@ -18,6 +18,7 @@ import {
   type PlanStep,
   planSteps,
 } from "./plan.ts";
+import { jobAllowlist } from "./spec.ts";
 
 interface JobDryRunRequest {
   config: LoadedConfig;
@@ -55,7 +56,11 @@ export async function dryRunJob(deps: Deps, out: Output, request: JobDryRunReque
     allowLayers: config.config.env.allow,
     rules,
   });
-  const steps = spec ? planSteps(spec, { id: request.id, pool }) : [];
+  // The warmup step names the job's allowlist only when it decides (a flag replaces it).
+  const allow = spec ? jobAllowlist(config, spec) : null;
+  const steps = spec
+    ? planSteps({ ...spec, allowCidrs: allow?.cidrs ?? null }, { id: request.id, pool })
+    : [];
   const ok = checks.every((c) => c.status === "ok");
   const resultsDir = join(gitRoot, config.config.results.dir);
   const planPath = join(resultsDir, `crabbox-${name}-plan.json`);
@@ -76,6 +81,7 @@ export async function dryRunJob(deps: Deps, out: Output, request: JobDryRunReque
         ttlSecs: spec.ttlSecs,
         idleTimeoutSecs: spec.idleSecs,
         keep: spec.keep,
+        allowCidrs: allow?.cidrs ?? config.config.ssh.allowCidrs,
       }
       : null,
     steps,

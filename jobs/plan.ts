@@ -43,6 +43,9 @@ export interface JobSpec {
   checkpoint: string | null;
   /** A normalized pond name (the job's `pond:` key). */
   pond: string | null;
+  /** The job's `allowCidrs:` (null: the config's ssh.allowCidrs apply) and where it is written. */
+  allowCidrs: string[] | null;
+  allowCidrsSource: string | null;
   envAllow: string[];
   envSet: Record<string, string>;
   junit: string[];
@@ -127,6 +130,7 @@ export function planSteps(job: JobSpec, options: { id?: string; pool?: string })
         formatDuration(job.idleSecs),
         ...(job.keep ? ["--keep"] : []),
         ...(job.checkpoint ? ["--from-checkpoint", job.checkpoint] : []),
+        ...(job.allowCidrs ?? []).flatMap((cidr) => ["--allow-cidr", cidr]),
       ],
     });
   }

@@ -38,6 +38,10 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
     pool: def.pool ?? null,
     checkpoint: def.checkpoint ?? null,
     pond: def.pond === undefined ? null : normalizePondName(def.pond) || null,
+    allowCidrs: def.allowCidrs ?? null,
+    allowCidrsSource: def.allowCidrs === undefined
+      ? null
+      : `jobs.${name}.allowCidrs ${(def.at.allowCidrs ?? "").split("/").pop()}`,
     envAllow: def.env.allow,
     // The config's env.set (a selected profile's included), then the job's own.
     envSet: { ...c.env.set, ...def.env.set },
@@ -56,6 +60,18 @@ export function jobSpec(config: LoadedConfig, name: string): JobSpec | null {
       timeout: `jobs.${name}.timeout ${at(def.at.timeout)}`,
     },
   };
+}
+
+/**
+ * The job's `allowCidrs:` when it decides (it replaces ssh.allowCidrs; `--allow-cidr` replaces both),
+ * else null: the config's (or the flag's) list applies as loaded.
+ */
+export function jobAllowlist(
+  config: LoadedConfig,
+  spec: JobSpec,
+): { cidrs: string[]; source: string } | null {
+  if (spec.allowCidrs === null || config.sources["ssh.allowCidrs"]?.startsWith("flag ")) return null;
+  return { cidrs: spec.allowCidrs, source: spec.allowCidrsSource ?? `jobs.${spec.name}.allowCidrs` };
 }
 
 /** `(.crabbox.yaml:14:5)` from a full `path:line:col`. */

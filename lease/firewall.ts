@@ -5,6 +5,7 @@
 import type { CallOptions, Firewall, HetznerApi } from "../providers/hetzner/port.ts";
 import { HetznerApiError } from "../providers/hetzner/errors.ts";
 import { CrabboxError } from "../core/errors.ts";
+import type { Net } from "../core/deps.ts";
 import {
   allowSetHash,
   crabboxFirewalls,
@@ -153,4 +154,26 @@ export async function appliedFirewallHint(
   } catch {
     return null;
   }
+}
+
+/**
+ * `crabbox ssh` whose ssh failed (exit 255) on a box with crabbox firewalls: when the box's ssh port
+ * takes no TCP connection either, the error says which ranges the firewalls admit, as run --id does.
+ * Null when the port answers (the failure was something else) or no crabbox firewall applies.
+ */
+export async function sshBlockedError(
+  net: Net,
+  api: HetznerApi,
+  target: { leaseId: string; host: string; port: number; ports: number[]; firewallIds?: number[] },
+  options: CallOptions = {},
+): Promise<CrabboxError | null> {
+  if (!target.firewallIds?.length) return null;
+  if (await net.tcpProbe(target.host, target.port, 3_000)) return null;
+  const why = await appliedFirewallHint(api, target.firewallIds, target.ports, options);
+  if (!why) return null;
+  return new CrabboxError(
+    "timeout",
+    `ssh to ${target.leaseId} (${target.host}:${target.port}) got no answer; ${why.detail}`,
+    { hint: why.hint },
+  );
 }

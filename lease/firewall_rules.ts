@@ -90,7 +90,13 @@ export function firewallSelector(owner: string, hash: string): string {
 
 export const crabboxFirewalls = () => "crabbox=true,created_by=crabbox";
 
-/** One inbound TCP rule per ssh port; Hetzner drops whatever no rule admits. */
+/**
+ * One inbound TCP rule per ssh port; Hetzner drops whatever no rule admits on the public interface.
+ * No rule for a pond's network: a Cloud Firewall applies to "the Server's public network interface"
+ * (the official document, POST /servers `firewalls`, Server.public_net.firewalls) and does not filter
+ * private Network traffic (docs.hetzner.com/cloud/firewalls/faq, "Can Firewalls secure traffic to my
+ * private Hetzner Cloud Networks?"), so pond members reach each other whatever ssh.allowCidrs says.
+ */
 export function renderRules(cidrs: string[], ports: number[]): FirewallRule[] {
   const sources = normalizeCidrs(cidrs);
   return [...new Set(ports)].sort((a, b) => a - b).map((port) => ({

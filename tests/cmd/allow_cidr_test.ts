@@ -97,3 +97,75 @@ Deno.test("doctor warns when no allowlist is set and reports the one that is", a
     await cli.cleanup();
   }
 });
+
+/** A git repo whose .crabbox.yaml is `yaml`, and a CLI in it; both removed after `body`. */
+async function inRepo(yaml: string, body: (cli: Awaited<ReturnType<typeof fakeCli>>) => Promise<void>) {
+  const repo = await Deno.makeTempDir({ prefix: "cbx-allow-" });
+  await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  await Deno.writeTextFile(`${repo}/.crabbox.yaml`, yaml);
+  const cli = await fakeCli({ cwd: repo });
+  try {
+    await body(cli);
+  } finally {
+    await cli.cleanup();
+    await Deno.remove(repo, { recursive: true });
+  }
+}
+
+Deno.test("a job's allowCidrs: key is checked like ssh.allowCidrs: file:line, exit 2, no API call", async () => {
+  const rows: [string, RegExp][] = [
+    [
+      "jobs:\n  e2e:\n    command: make e2e\n    allowCidrs: [203.0.113.5/24]\n",
+      /^crabbox: error: .*\.crabbox\.yaml:4:\d+: jobs\.e2e\.allowCidrs entry 203\.0\.113\.5\/24 has host bits set \(did you mean 203\.0\.113\.0\/24 or 203\.0\.113\.5\/32\?\)$/m,
+    ],
+    [
+      "jobs:\n  e2e:\n    command: make e2e\n    allowCidrs:\n      - 10.0.0.0/8\n      - office\n",
+      /^crabbox: error: .*\.crabbox\.yaml:\d+:\d+: jobs\.e2e\.allowCidrs entry "office" is not an IPv4 CIDR/m,
+    ],
+  ];
+  for (const [yaml, message] of rows) {
+    for (const extra of [[], ["--dry-run"]]) {
+      await inRepo(yaml, async (cli) => {
+        const result = await cli.run("job", "run", "e2e", ...extra);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, message);
+        assert.equal(result.stdout, "");
+        assert.deepEqual(cli.hetzner.calls, []);
+      });
+    }
+  }
+});
+
+Deno.test("job run --dry-run shows the job's allowCidrs; --allow-cidr replaces them", async () => {
+  const yaml = "ssh:\n  allowCidrs: [192.0.2.0/24]\n" +
+    "jobs:\n  e2e:\n    command: make e2e\n    allowCidrs: [203.0.113.0/24, 198.51.100.7/32]\n" +
+    "  open:\n    command: make e2e\n    allowCidrs: []\n  plain:\n    command: make e2e\n";
+  await inRepo(yaml, async (cli) => {
+    const text = await cli.run("job", "run", "e2e", "--dry-run");
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^crabbox warmup .* --allow-cidr 203\.0\.113\.0\/24 --allow-cidr 198\.51\.100\.7\/32$/m,
+    );
+    const plan = async (...argv: string[]) => {
+      const r = await cli.run("job", "run", ...argv, "--dry-run", "--json");
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      const warmup = doc.steps.find((s: { name: string }) => s.name === "warmup");
+      return { cidrs: doc.lease.allowCidrs, flagged: warmup.argv.includes("--allow-cidr") };
+    };
+    assert.deepEqual(await plan("e2e"), { cidrs: ["203.0.113.0/24", "198.51.100.7/32"], flagged: true });
+    assert.deepEqual(await plan("open"), { cidrs: [], flagged: false }, "[]: open, whatever the config says");
+    assert.deepEqual(
+      await plan("plain"),
+      { cidrs: ["192.0.2.0/24"], flagged: false },
+      "no key: the config's",
+    );
+    assert.deepEqual(
+      await plan("e2e", "--allow-cidr", "10.77.0.0/16"),
+      { cidrs: ["10.77.0.0/16"], flagged: false },
+      "the flag replaces the job's and the config's",
+    );
+    assert.deepEqual(cli.hetzner.calls, []);
+  });
+});

@@ -83,6 +83,13 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
       assert.match(inside.stdout, /open/, "sshd answers inside the box");
       assert.equal(await reachable(server.box!.ip, 2222), false, "the client is outside 203.0.113.0/24");
       assert.equal(await reachable(server.box!.ip, 22), false);
+      const ssh = await box.crabbox(["ssh", server.labels.lease]);
+      assert.equal(ssh.code, 5, ssh.stderr);
+      assert.match(
+        ssh.stderr,
+        /^crabbox: error: ssh to cbx_\S+ \(10\.77\.\d+\.2:2222\) got no answer; a firewall admits ssh \(ports 2222,22\) only from ssh\.allowCidrs 203\.0\.113\.0\/24 \(firewall \d+ crabbox-ssh-\S+\)$/m,
+      );
+      assert.match(ssh.stderr, /^crabbox: hint: crabbox cannot see your public address/m);
       const stop = await box.crabbox(["stop", server.labels.lease]);
       assert.equal(stop.code, 0, stop.stderr);
       assert.deepEqual(firewalls(), [], "stopping the last box deletes its firewall");
@@ -114,6 +121,56 @@ Deno.test("ssh.allowCidrs: a Hetzner Firewall admits ssh only from the allowlist
         const stopB = await box.crabbox(["stop", b]);
         assert.equal(stopB.code, 0, stopB.stderr);
         assert.deepEqual(firewalls(), []);
+      },
+    );
+
+    await t.step(
+      "pond members behind the allowlist still reach each other over the private network",
+      async () => {
+        for (const slug of ["db", "api"]) {
+          const r = await box.crabbox([
+            "warmup",
+            "--class",
+            "tiny",
+            "--allow-cidr",
+            "10.77.0.0/16",
+            "--pond",
+            "fw",
+            "--slug",
+            slug,
+          ]);
+          assert.equal(r.code, 0, r.stderr);
+        }
+        const [firewall] = firewalls();
+        assert.equal(firewall.servers.size, 2, "both members are behind the allowlist");
+        const [network] = harness.fake.networks.networks.values();
+        assert.ok(
+          !firewall.rules.some((r) => r.source_ips.includes(network.ipRange)),
+          "the pond's subnet is not in the rules",
+        );
+        // Hetzner's firewalls filter only the public interface: api → db.cbx goes over the private veth.
+        // Bounded: a dropped SYN (the old all-interface rule) would otherwise wait for TCP's own timeout.
+        const probe =
+          "exec 3<>/dev/tcp/db.cbx/2222 && head -c 8 <&3 && echo \" via $(getent hosts db.cbx | cut -f1 -d' ')\"";
+        const r = await box.crabbox([
+          "run",
+          "--id",
+          "api",
+          "--no-sync",
+          "--",
+          "timeout",
+          "10",
+          "bash",
+          "-c",
+          probe,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^SSH-2\.0- via 10\.90\.\d+\.\d+$/m);
+        const release = await box.crabbox(["pond", "release", "fw"]);
+        assert.equal(release.code, 0, release.stderr);
+        assert.equal(harness.fake.servers.size, 0);
+        assert.equal(harness.fake.networks.size, 0);
+        assert.deepEqual(firewalls(), [], "the members' firewall goes with the last of them");
       },
     );
 

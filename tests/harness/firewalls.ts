@@ -1,8 +1,11 @@
 /**
  * The fake's Hetzner Firewalls: /firewalls (create, list by label_selector, get, delete, refused with
  * 422 resource_in_use while applied), `firewalls` in POST /servers, and real enforcement: the applied
- * rules become an nft table inside the box's network namespace, dropping what no rule admits, as
- * Hetzner does. Test code.
+ * rules become an nft table inside the box's network namespace, dropping what no rule admits on the
+ * box's public interface only, as Hetzner does: a Cloud Firewall is applied to "the public network
+ * interface of this Server" (the official document, Server.public_net.firewalls) and does not filter
+ * private Network traffic (docs.hetzner.com/cloud/firewalls/faq, "Can Firewalls secure traffic to my
+ * private Hetzner Cloud Networks?"), so pond members' veths stay open. Test code.
  */
 import { isoTime } from "./fake_json.ts";
 import { labelProblem, parseSelector } from "./labels.ts";
@@ -39,6 +42,8 @@ interface List {
 /** A box's namespace, as far as the firewall needs it. */
 export interface Enforceable {
   netns: string;
+  /** The public interface inside the namespace (box.ts peerIf); private Network veths are never filtered. */
+  peerIf: string;
 }
 
 const PROTOCOLS = new Set(["tcp", "udp", "icmp", "esp", "gre"]);
@@ -215,13 +220,16 @@ export class FirewallStore {
     const box = this.boxOf(serverId);
     if (!box) return;
     const applied = [...this.firewalls.values()].filter((f) => f.servers.has(serverId));
-    const table = applied.length === 0 ? null : nftTable(applied.flatMap((f) => f.rules));
+    const table = applied.length === 0 ? null : nftTable(applied.flatMap((f) => f.rules), box.peerIf);
     await nft(box.netns, `table inet crabbox_fw\ndelete table inet crabbox_fw\n${table ?? ""}`);
   }
 }
 
-/** Stateful like Hetzner's: replies to what the box opened pass, new inbound traffic needs a rule. */
-export function nftTable(rules: RuleJson[]): string {
+/**
+ * Stateful like Hetzner's: replies to what the box opened pass, new inbound traffic on the public
+ * interface needs a rule; anything arriving on another interface (lo, a pond's private veth) passes.
+ */
+export function nftTable(rules: RuleJson[], publicIf: string): string {
   const lines = rules.filter((r) => r.direction === "in").flatMap((r) => {
     const v4 = r.source_ips.filter((ip) => !ip.includes(":"));
     if (v4.length === 0) return [];
@@ -234,7 +242,7 @@ export function nftTable(rules: RuleJson[]): string {
     "  chain input {",
     "    type filter hook input priority 0; policy drop;",
     "    ct state established,related accept",
-    '    iifname "lo" accept',
+    `    iifname != "${publicIf}" accept`,
     ...lines.map((l) => `    ${l}`),
     "  }",
     "}",

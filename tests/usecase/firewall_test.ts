@@ -4,6 +4,7 @@ import { acquireLease } from "../../lease/acquire.ts";
 import { releaseServer } from "../../lease/release.ts";
 import { BootstrapTimeoutError } from "../../lease/readiness.ts";
 import { runCommandOnBox } from "../../lease/run.ts";
+import { sshBlockedError } from "../../lease/firewall.ts";
 import { apiError, existingLease, leaseShape, type World, world } from "./_world.ts";
 
 const shape = leaseShape({
@@ -141,6 +142,46 @@ Deno.test("run --id on a box behind a crabbox firewall that stopped answering: t
       ),
     );
     assert.match(error.hint!, /crabbox cannot see your public address/);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("crabbox ssh failing (255) behind a crabbox firewall: the error names its ranges, only when the port is shut", async () => {
+  const w = await world();
+  try {
+    const firewall = await w.api.createFirewall({
+      name: "crabbox-ssh-alice-0123456789ab",
+      labels: { crabbox: "true", created_by: "crabbox", owner: "alice", allow: "0123456789ab" },
+      rules: [{
+        direction: "in",
+        protocol: "tcp",
+        port: "2222",
+        sourceIps: ["198.51.100.0/24"],
+        description: null,
+      }],
+    });
+    const target = {
+      leaseId: "cbx_00000000beef",
+      host: "192.0.2.10",
+      port: 2222,
+      ports: [2222, 22],
+      firewallIds: [firewall.id],
+    };
+    w.box.probes = ["closed"];
+    const error = await sshBlockedError(w.deps.net, w.api, target);
+    assert.ok(error, "a shut port behind a firewall");
+    assert.equal(error.exitCode, 5);
+    assert.match(
+      error.message,
+      new RegExp(
+        `^ssh to cbx_00000000beef \\(192\\.0\\.2\\.10:2222\\) got no answer; a firewall admits ssh \\(ports 2222,22\\) only from ssh\\.allowCidrs 198\\.51\\.100\\.0/24 \\(firewall ${firewall.id} crabbox-ssh-alice-0123456789ab\\)$`,
+      ),
+    );
+    assert.match(error.hint!, /crabbox cannot see your public address/);
+    assert.equal(await sshBlockedError(w.deps.net, w.api, { ...target, firewallIds: [] }), null);
+    w.box.probes = ["ok"];
+    assert.equal(await sshBlockedError(w.deps.net, w.api, target), null, "the port answers: ssh's own error");
   } finally {
     await w.cleanup();
   }

@@ -342,7 +342,8 @@ Deno.test("a created server gets an IP and real sshd; crabbox logs in on 2222 wi
     const booted = await bootServer(ctx, keys);
     const { created, id, ip } = booted;
     assert.equal(created.server.status, "initializing");
-    assert.equal(created.server.public_net.ipv4, null);
+    // As in the official document's example: an initializing server already has its IPv4.
+    assert.match(created.server.public_net.ipv4.ip, /^10\.77\.\d+\.2$/);
     assert.deepEqual(created.server.private_net, []);
     assert.equal(created.root_password, null);
     assert.equal(created.action.command, "create_server");

@@ -145,14 +145,22 @@ async function stage(row: RowRun, phase: Phase, box: WarmBox | null): Promise<St
     case "ready": {
       // sshd and cloud-init come ~4 s late: the cut lands while the readiness loop probes.
       fake.nextKnobs.push({ tSsh22: 4_000, tCloudInit: 4_500 });
-      // The readiness loop starts as soon as an answer naming the server's IPv4 reaches the CLI.
-      const ipSeen = proxy.watch({
-        method: "GET",
-        path: /\/servers\/\d+$/,
-        when: (status, body) =>
-          status === 200 && !!(body as { server?: { public_net?: { ipv4?: { ip?: string } } } })
-            ?.server?.public_net?.ipv4?.ip,
-      });
+      // The readiness loop starts as soon as an answer naming the server's IPv4 reaches the CLI: the
+      // create answer itself (the fake's default, as on Hetzner) or a later GET.
+      const hasIp = (body: unknown) =>
+        !!(body as { server?: { public_net?: { ipv4?: { ip?: string } } } })?.server?.public_net?.ipv4?.ip;
+      const ipSeen = Promise.race([
+        proxy.watch({
+          method: "POST",
+          path: /\/servers$/,
+          when: (status, body) => status === 201 && hasIp(body),
+        }),
+        proxy.watch({
+          method: "GET",
+          path: /\/servers\/\d+$/,
+          when: (status, body) => status === 200 && hasIp(body),
+        }),
+      ]);
       return {
         args: run(["--no-sync"]),
         reached: (p) =>

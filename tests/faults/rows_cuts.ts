@@ -90,6 +90,13 @@ export async function warm(row: RowRun): Promise<WarmBox | null> {
   return { leaseId: m[1], slug: m[2], serverId: Number(m[3]) };
 }
 
+/** Drops the remembered label copy from a lease record, so the next run --id looks the lease up. */
+async function forgetLastWrite(configHome: string, leaseId: string): Promise<void> {
+  const path = `${configHome}/crabbox/leases/${leaseId}/lease.json`;
+  const { lastWrite: _dropped, ...record } = JSON.parse(await Deno.readTextFile(path));
+  await Deno.writeTextFile(path, JSON.stringify(record, null, 2) + "\n");
+}
+
 /** Polls a local condition every 25 ms, bounded by the process: it rejects once the process ended. */
 export async function until(proc: CliProcess, what: string, ok: () => Promise<boolean>): Promise<void> {
   let ended = false;
@@ -130,8 +137,18 @@ async function stage(row: RowRun, phase: Phase, box: WarmBox | null): Promise<St
   const slow = { PATH: `${row.world.slowRsyncDir}:${row.env.PATH}` };
   switch (phase) {
     case "resolve": {
+      // A warm run trusts its remembered labels (lease.json lastWrite, ≤ 60 s) and resolves nothing; the
+      // lookup happens once that copy is gone or stale, which is the run cut here.
+      if (box) await forgetLastWrite(row.env.XDG_CONFIG_HOME, box.leaseId);
       const arrived = proxy.hold({ method: "GET", path: /\/servers/, latencyMs: 1500 });
-      return { args: run(["--no-sync"]), reached: () => arrived.then(() => {}) };
+      return {
+        args: run(["--no-sync"]),
+        reached: (p) =>
+          Promise.race([
+            arrived.then(() => {}),
+            p.done.then(() => Promise.reject(new Error("crabbox exited without resolving the lease"))),
+          ]),
+      };
     }
     case "create": {
       const arrived = proxy.hold({ method: "POST", path: /\/servers/, latencyMs: 1500 });

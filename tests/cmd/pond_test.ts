@@ -1,21 +1,10 @@
 /** `crabbox pond …` and --pond in process: help, mistakes (exit 2, no API call), the JSON shapes. */
 import assert from "node:assert/strict";
 import { fakeCli } from "./_fakes.ts";
+import { leaseLabels } from "./_setup.ts";
 
-const member = (lease: string, slug: string, extra: Record<string, string> = {}) => ({
-  crabbox: "true",
-  created_by: "crabbox",
-  provider: "hetzner",
-  lease,
-  slug,
-  keep: "false",
-  state: "ready",
-  owner: "alice_laptop",
-  pond: "pr-42",
-  ttl_secs: "5400",
-  expires_at: "1777638600",
-  ...extra,
-});
+const member = (lease: string, slug: string, extra: Record<string, string> = {}) =>
+  leaseLabels(lease, slug, { pond: "pr-42", ...extra });
 
 Deno.test("pond help names its subcommands; --pond is on warmup, run and list", async () => {
   const cli = await fakeCli();

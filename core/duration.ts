@@ -1,16 +1,23 @@
 /** Duration syntax of SPEC §2.4: one or more <int><h|m|s> groups; compact printing. */
 import { usageError } from "./errors.ts";
 
-const GROUP = /(\d+)([hms])/g;
-const WHOLE = /^(\d+[hms])+$/;
-const UNIT_SECS: Record<string, number> = { h: 3600, m: 60, s: 1 };
+const UNIT_SECS: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
+
+/** The seconds of `<int><unit>` groups over `units` ("hms", or "dhms" where days are allowed); null if malformed. */
+function sumGroups(text: string, units: "hms" | "dhms"): number | null {
+  const trimmed = text.trim();
+  if (!new RegExp(`^(\\d+[${units}])+$`).test(trimmed)) return null;
+  let secs = 0;
+  for (const [, n, unit] of trimmed.matchAll(new RegExp(`(\\d+)([${units}])`, "g"))) {
+    secs += Number(n) * UNIT_SECS[unit];
+  }
+  return secs;
+}
 
 /** Seconds; throws an Error naming the expected form. */
 export function parseDuration(text: string): number {
-  const trimmed = text.trim();
-  if (!WHOLE.test(trimmed)) throw new Error(`invalid duration "${text}" (use forms like 90m, 1h30m, 45s)`);
-  let secs = 0;
-  for (const [, value, unit] of trimmed.matchAll(GROUP)) secs += Number(value) * UNIT_SECS[unit];
+  const secs = sumGroups(text, "hms");
+  if (secs === null) throw new Error(`invalid duration "${text}" (use forms like 90m, 1h30m, 45s)`);
   return secs;
 }
 
@@ -51,22 +58,13 @@ export function formatDuration(secs: number): string {
   return formatDurationMs(secs * 1000);
 }
 
-const LONG_GROUP = /(\d+)([dhms])/g;
-const LONG_WHOLE = /^(\d+[dhms])+$/;
-
 /**
  * A duration that may count days (7d, 1d12h), within [min, max] seconds: for what outlives a lease
  * (checkpoint --ttl, prune --unused-for). A bad one is a usage error naming the flag.
  */
 export function parseDaysFlag(flag: string, value: string, minSecs: number, maxSecs: number): number {
-  const trimmed = value.trim();
-  let secs = 0;
-  if (LONG_WHOLE.test(trimmed)) {
-    for (const [, n, unit] of trimmed.matchAll(LONG_GROUP)) {
-      secs += Number(n) * (unit === "d" ? 86400 : UNIT_SECS[unit]);
-    }
-  }
-  if (!LONG_WHOLE.test(trimmed) || secs < minSecs || secs > maxSecs) {
+  const secs = sumGroups(value, "dhms");
+  if (secs === null || secs < minSecs || secs > maxSecs) {
     throw usageError(
       `${flag} ${value}: must be a duration between ${formatDays(minSecs)} and ${formatDays(maxSecs)}`,
       "pass a duration like 7d, 36h or 1d12h",

@@ -1,6 +1,7 @@
 /** `crabbox checkpoint create|list|delete|prune|fork`: snapshots of a box that fork hydrated boxes. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
+import { leaseContext } from "./run_inputs.ts";
 import { loadBaseSettings, loadRunSettings, startSweep } from "./settings.ts";
 import { addLeaseCreateOptions } from "./lease_options.ts";
 import { warmup, type WarmupFlags } from "./warmup.ts";
@@ -58,7 +59,7 @@ function createCommand(ctx: CommandContext) {
       const settings = await loadRunSettings(ctx, {});
       await startSweep(ctx, settings, [lease]);
       const view = await createCheckpoint(
-        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        leaseContext(ctx, settings),
         {
           lease,
           name,
@@ -105,7 +106,7 @@ function deleteCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const result = await deleteCheckpoint(
-        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        leaseContext(ctx, settings),
         { ref, owner: settings.owner, force: !!flags.force },
       );
       if (ctx.globals.json) return ctx.out.json(result);
@@ -125,7 +126,7 @@ function pruneCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings);
       const report = await pruneCheckpoints(
-        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        leaseContext(ctx, settings),
         { unusedForSecs, owner: settings.owner, dryRun: !!flags.dryRun },
       );
       if (ctx.globals.json) return ctx.out.json(report);

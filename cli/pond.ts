@@ -1,6 +1,7 @@
 /** `crabbox pond list|peers|release`: boxes leased with --pond, their private network (docs/ponds.md). */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
+import { leaseContext } from "./run_inputs.ts";
 import { notFoundError, usageError } from "../core/errors.ts";
 import { requestedPond } from "../labels/pond.ts";
 import { listPonds, pondPeers, releasePond } from "../lease/pond.ts";
@@ -23,12 +24,7 @@ export function pondCommand(ctx: CommandContext) {
     const settings = await loadBaseSettings(ctx);
     return {
       settings,
-      use: {
-        deps: ctx.deps,
-        api: ctx.hetzner(settings.endpoint),
-        out: ctx.out,
-        signal: ctx.interrupt.signal,
-      },
+      use: leaseContext(ctx, settings),
     };
   };
 

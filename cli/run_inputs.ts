@@ -7,13 +7,15 @@ import { listLeaseRecords } from "../lease/store.ts";
 import type { RunContext } from "../lease/run.ts";
 import type { SyncPreflightRequest } from "../sync/preflight.ts";
 
+/** What every lease use case takes from this invocation: the effects, the API, the output, the interrupt. */
+export function leaseContext(ctx: CommandContext, settings: BaseSettings) {
+  return { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal };
+}
+
 /** What the run use case needs from this invocation. */
 export function runContext(ctx: CommandContext, settings: BaseSettings): RunContext {
   return {
-    deps: ctx.deps,
-    api: ctx.hetzner(settings.endpoint),
-    out: ctx.out,
-    signal: ctx.interrupt.signal,
+    ...leaseContext(ctx, settings),
     repoRoot: settings.gitRoot,
     setSecondInterruptNote: (note) => (ctx.onSecondInterrupt = note),
     prices: ctx.prices(settings.endpoint),

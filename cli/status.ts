@@ -1,6 +1,7 @@
 /** `crabbox status <id> [--wait] [--wait-timeout 5m] [--json]`: read-only, never extends the lease. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
+import { leaseContext } from "./run_inputs.ts";
 import { usageError } from "../core/errors.ts";
 import { parseDurationFlag } from "../core/duration.ts";
 import { leaseStatus } from "../lease/status.ts";
@@ -25,13 +26,7 @@ export function statusCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [id]);
       const view = await leaseStatus(
-        {
-          deps: ctx.deps,
-          api: ctx.hetzner(settings.endpoint),
-          out: ctx.out,
-          signal: ctx.interrupt.signal,
-          prices: ctx.prices(settings.endpoint),
-        },
+        { ...leaseContext(ctx, settings), prices: ctx.prices(settings.endpoint) },
         { id, wait: !!flags.wait, waitTimeoutSecs, settings: settings.status },
       );
       if (ctx.globals.json) return ctx.out.json(view);

@@ -1,6 +1,7 @@
 /** `crabbox stop <id>` (alias release): idempotent — a lease that is already gone exits 0. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
+import { leaseContext } from "./run_inputs.ts";
 import { usageError } from "../core/errors.ts";
 import { stopLease } from "../lease/stop.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
@@ -24,7 +25,7 @@ export function stopCommand(ctx: CommandContext) {
       const settings = await loadBaseSettings(ctx);
       await startSweep(ctx, settings, [all[0]]);
       const result = await stopLease(
-        { deps: ctx.deps, api: ctx.hetzner(settings.endpoint), out: ctx.out, signal: ctx.interrupt.signal },
+        leaseContext(ctx, settings),
         { id: all[0], force: !!flags.force, localOwner: settings.owner, box: settings.status },
       );
       if (ctx.globals.json) {

@@ -71,6 +71,9 @@ export interface FileInfo {
   size: number;
   mode: number | null;
   mtimeMs: number | null;
+  /** Inode change time and inode number: with size and mtime, what tells a rewritten file (unset in fakes). */
+  ctimeMs?: number | null;
+  ino?: number | null;
   /** Owner's uid (null on Windows). */
   uid: number | null;
 }

@@ -202,6 +202,8 @@ export const realFs: FileSystem = {
         size: info.size,
         mode: info.mode,
         mtimeMs: info.mtime?.getTime() ?? null,
+        ctimeMs: info.ctime?.getTime() ?? null,
+        ino: info.ino,
         uid: info.uid,
       };
     } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * The XDG base directories crabbox uses, resolved once here (config, state, runtime). A relative or empty
+ * The XDG base directories crabbox uses, resolved once here (config, state, cache, runtime). A relative or empty
  * value is ignored, as the XDG Base Directory spec requires, and the default under $HOME is used instead.
  */
 import { join } from "node:path";
@@ -20,6 +20,11 @@ export function configDir(deps: XdgDeps): string {
 /** `$XDG_STATE_HOME/crabbox`, else `~/.local/state/crabbox`: price cache, sweep stamp, tombstones. */
 export function stateDir(deps: XdgDeps): string {
   return join(xdgBase(deps, "XDG_STATE_HOME", ".local", "state"), "crabbox");
+}
+
+/** `$XDG_CACHE_HOME/crabbox`, else `~/.cache/crabbox`: what can be rebuilt at any time (the manifest memo). */
+export function cacheDir(deps: XdgDeps): string {
+  return join(xdgBase(deps, "XDG_CACHE_HOME", ".cache"), "crabbox");
 }
 
 /** `$XDG_RUNTIME_DIR` when set to an absolute path (ssh control sockets go below it), else null. */

@@ -10,7 +10,6 @@ import { formatBytes, formatCount, shellJoin } from "../core/format.ts";
 import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { pruneList } from "../sync/manifest.ts";
-import { localFingerprint } from "../sync/fingerprint.ts";
 import { idRecords } from "../sync/content_ids.ts";
 import {
   changedFilesScript,
@@ -132,10 +131,7 @@ export async function syncTree(
   if (input.fullResync) {
     await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
   }
-  const local = await (input.fingerprint ?? localFingerprint(deps, input.manifest, input.rules, {
-    delete: input.prune,
-    checksum: input.checksum,
-  }));
+  const local = await input.tree.fingerprint;
   const state = input.fullResync
     ? ""
     : (input.remoteState?.trim() ?? decode((await box.run(readSyncStateScript(repoState))).stdout));
@@ -156,20 +152,19 @@ export async function syncTree(
     if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());
     return {
       skipped: true,
-      files: input.manifest.files.length,
-      bytes: input.manifest.bytes,
+      files: input.tree.summary.files,
+      bytes: input.tree.summary.bytes,
       pruned: 0,
       durationMs: 0,
     };
   }
-  out.progress(
-    `sync ${formatCount(input.manifest.files.length)} files ${
-      formatBytes(input.manifest.bytes)
-    } -> ${input.workdir}`,
-  );
-  out.phase("sync", `${formatCount(input.manifest.files.length)} files ${formatBytes(input.manifest.bytes)}`);
+  // The exact manifest and content ids: at hand when the tree was built, else built now (a memo hit).
+  const { manifest, fingerprint: exact } = await input.tree.full();
+  const counted = `${formatCount(manifest.files.length)} files ${formatBytes(manifest.bytes)}`;
+  out.progress(`sync ${counted} -> ${input.workdir}`);
+  out.phase("sync", counted);
   // rsync trusts size+mtime: files whose content id differs from the box's record are sent regardless.
-  const compare = await box.run(changedFilesScript(repoState), idRecords(input.manifest.files, local.ids));
+  const compare = await box.run(changedFilesScript(repoState), idRecords(manifest.files, exact.ids));
   if (compare.code !== 0) {
     throw syncError(`could not compare content on the box (${compare.code}): ${decode(compare.stderr)}`);
   }
@@ -177,12 +172,12 @@ export async function syncTree(
   out.debug(`content changed since the last sync: ${formatCount(changed.length)} files`);
   const transfer = (files: string[], options: { checksum: boolean; ignoreTimes: boolean }) =>
     rsyncFiles(ctx, box, { ...input, files, ...options }, started);
-  if (input.checksum) await transfer(input.manifest.files, { checksum: true, ignoreTimes: false });
+  if (input.checksum) await transfer(manifest.files, { checksum: true, ignoreTimes: false });
   else {
     if (changed.length) await transfer(changed, { checksum: false, ignoreTimes: true });
     // The rest by size+mtime, which also carries mode and mtime changes (skipped when all were sent).
-    if (changed.length < input.manifest.files.length) {
-      await transfer(input.manifest.files, { checksum: false, ignoreTimes: false });
+    if (changed.length < manifest.files.length) {
+      await transfer(manifest.files, { checksum: false, ignoreTimes: false });
     }
   }
 
@@ -195,7 +190,7 @@ export async function syncTree(
         massDeleteLimit: input.massDeleteLimit,
         allowMassDelete: input.allowMassDelete,
       }),
-      pruneList(input.manifest),
+      pruneList(manifest),
     );
     const text = decode(prune.stdout);
     if (prune.code === 66) {
@@ -212,7 +207,7 @@ export async function syncTree(
     pruned = Number(text.match(/PRUNED (\d+)/)?.[1] ?? 0);
   }
   const commit = await box.run(
-    commitSyncScript({ ...repoState, fingerprint: local.value, source: input.source }),
+    commitSyncScript({ ...repoState, fingerprint: exact.value, source: input.source }),
   );
   if (commit.code !== 0) {
     out.warn(`could not record the sync on the box (${commit.code}); the next run resyncs`);
@@ -223,8 +218,8 @@ export async function syncTree(
   out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, ${hydrated})`);
   return {
     skipped: false,
-    files: input.manifest.files.length,
-    bytes: input.manifest.bytes,
+    files: manifest.files.length,
+    bytes: manifest.bytes,
     pruned,
     durationMs,
   };

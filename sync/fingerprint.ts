@@ -21,18 +21,35 @@ export interface FingerprintInput {
   changed: { path: string; mode: string; size: number; hash: string }[];
 }
 
-/** Pure: the same input always gives the same fingerprint. */
-export function fingerprint(input: FingerprintInput): string {
+/**
+ * Pure: the digest of what the tree holds (the file list, deletions, rules, and every file's mode, size and
+ * content id). The manifest memo keeps it, so an unchanged tree needs none of its per-file inputs.
+ */
+export function treeDigest(input: Omit<FingerprintInput, "head" | "tree" | "options">): string {
   const nul = (list: string[]) => sha256(list.length ? list.join("\0") + "\0" : "");
-  let text = "crabbox-sync-v1\n" +
-    `head=${input.head ?? "none"}\n` +
-    `tree=${input.tree ?? "none"}\n` +
-    `manifest=${nul(input.manifest)}\n` +
+  let text = `manifest=${nul(input.manifest)}\n` +
     `deleted=${nul(input.deleted)}\n` +
-    `rules=${sha256(input.rules.join("\n"))}\n` +
-    `options=delete:${input.options.delete},checksum:${input.options.checksum}\n`;
+    `rules=${sha256(input.rules.join("\n"))}\n`;
   for (const c of input.changed) text += `${c.path}\0${c.mode}\0${c.size}\0${c.hash}\n`;
   return sha256(text);
+}
+
+/** Pure: the fingerprint of a tree digest at a commit, under the sync options. */
+export function fingerprintOf(
+  input: Pick<FingerprintInput, "head" | "tree" | "options"> & { treeDigest: string },
+): string {
+  return sha256(
+    "crabbox-sync-v2\n" +
+      `head=${input.head ?? "none"}\n` +
+      `tree=${input.tree ?? "none"}\n` +
+      `options=delete:${input.options.delete},checksum:${input.options.checksum}\n` +
+      `files=${input.treeDigest}\n`,
+  );
+}
+
+/** Pure: the same input always gives the same fingerprint. */
+export function fingerprint(input: FingerprintInput): string {
+  return fingerprintOf({ ...input, treeDigest: treeDigest(input) });
 }
 
 async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promise<string | null> {
@@ -44,6 +61,18 @@ export interface LocalFingerprint {
   value: string;
   head: string | null;
   ids: Map<string, string>;
+  /** The tree digest inside value (what the manifest memo keeps). */
+  treeDigest: string;
+}
+
+/** HEAD and its tree, or nulls on an unborn branch. */
+export async function headAndTree(
+  deps: Pick<Deps, "proc">,
+  root: string,
+): Promise<{ head: string | null; tree: string | null }> {
+  const head = (await git(deps, root, ["rev-parse", "--verify", "-q", "HEAD"]))?.trim() || null;
+  const tree = head ? (await git(deps, root, ["rev-parse", "HEAD^{tree}"]))?.trim() ?? null : null;
+  return { head, tree };
 }
 
 /**
@@ -57,10 +86,10 @@ export async function localFingerprint(
   rules: string[],
   options: { delete: boolean; checksum: boolean },
 ): Promise<LocalFingerprint> {
-  const root = manifest.gitRoot;
-  const head = (await git(deps, root, ["rev-parse", "--verify", "-q", "HEAD"]))?.trim() || null;
-  const tree = head ? (await git(deps, root, ["rev-parse", "HEAD^{tree}"]))?.trim() ?? null : null;
-  const ids = await contentIds(deps, manifest);
+  const [{ head, tree }, ids] = await Promise.all([
+    headAndTree(deps, manifest.gitRoot),
+    contentIds(deps, manifest),
+  ]);
   const octal = new Map<number, string>(); // a handful of distinct modes, 100k files
   const changed = manifest.files.map((path, i) => ({
     path,
@@ -69,17 +98,6 @@ export async function localFingerprint(
     size: manifest.sizes[i],
     hash: ids.get(path)!,
   }));
-  return {
-    value: fingerprint({
-      head,
-      tree,
-      manifest: manifest.files,
-      deleted: manifest.deleted,
-      rules,
-      options,
-      changed,
-    }),
-    head,
-    ids,
-  };
+  const digest = treeDigest({ manifest: manifest.files, deleted: manifest.deleted, rules, changed });
+  return { value: fingerprintOf({ head, tree, options, treeDigest: digest }), head, ids, treeDigest: digest };
 }

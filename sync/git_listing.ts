@@ -4,6 +4,7 @@
  * (blob sizes, to tell whether that stat size can be trusted) and `status --porcelain=v2` (the
  * entries whose work-tree file differs from the index, and the untracked files). Parsers are pure.
  */
+import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 
@@ -151,16 +152,18 @@ export async function readIndex(deps: Pick<Deps, "proc">, root: string): Promise
   return entries;
 }
 
+/** What `git status` said, and a digest of its whole output (the manifest memo compares it). */
+export type ReadStatus = WorkTreeStatus & { digest: string };
+
 /** The work-tree changes and untracked files of the repository at root (submodules are listed on their own). */
-export async function readStatus(deps: Pick<Deps, "proc">, root: string): Promise<WorkTreeStatus> {
-  return parseStatus(
-    await git(deps, root, [
-      "status",
-      "--porcelain=v2",
-      "-z",
-      "--untracked-files=all",
-      "--ignore-submodules=all",
-      "--no-renames",
-    ]),
-  );
+export async function readStatus(deps: Pick<Deps, "proc">, root: string): Promise<ReadStatus> {
+  const text = await git(deps, root, [
+    "status",
+    "--porcelain=v2",
+    "-z",
+    "--untracked-files=all",
+    "--ignore-submodules=all",
+    "--no-renames",
+  ]);
+  return { ...parseStatus(text), digest: createHash("sha256").update(text).digest("hex") };
 }

@@ -7,7 +7,14 @@
 import type { Deps, FileInfo, SpecialFileKind } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 import { PathPatterns, type Rule, RuleSet, type Verdict } from "./rules.ts";
-import { GITLINK, type IndexEntry, readIndex, readStatus, trustedSize } from "./git_listing.ts";
+import {
+  GITLINK,
+  type IndexEntry,
+  readIndex,
+  readStatus,
+  trustedSize,
+  type WorkTreeStatus,
+} from "./git_listing.ts";
 
 export interface Manifest {
   gitRoot: string;
@@ -68,8 +75,9 @@ async function listRepo(
   prefix: string,
   rules: RuleSet,
   into: Listed[],
+  started?: Promise<WorkTreeStatus>,
 ): Promise<void> {
-  const status = readStatus(deps, root);
+  const status = started ?? readStatus(deps, root);
   status.catch(() => {}); // awaited below, where its failure is the error
   const tracked: (Listed & { entry: IndexEntry })[] = [];
   for (const entry of await readIndex(deps, root)) {
@@ -121,11 +129,12 @@ export async function buildManifest(
   deps: Pick<Deps, "proc" | "fs">,
   gitRoot: string,
   rules: Rule[],
-  options: { include?: string[] } = {},
+  /** status: the root's `git status`, when already started (the manifest memo started it). */
+  options: { include?: string[]; status?: Promise<WorkTreeStatus> } = {},
 ): Promise<Manifest> {
   const ruleSet = new RuleSet(rules);
   const listed: Listed[] = [];
-  await listRepo(deps, gitRoot, "", ruleSet, listed);
+  await listRepo(deps, gitRoot, "", ruleSet, listed, options.status);
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const include = options.include?.length ? new PathPatterns(options.include) : null;
   const manifest: Manifest = {

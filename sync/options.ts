@@ -2,14 +2,12 @@
  * What the sync step (lease/sync_step.ts) is given: the preflight (sync/preflight.ts) builds it before
  * anything paid exists, so the type lives here, below both.
  */
-import type { Manifest } from "./manifest.ts";
-import type { LocalFingerprint } from "./fingerprint.ts";
+import type { SyncTree } from "./sync_tree.ts";
 
 export interface SyncOptions {
   gitRoot: string;
-  manifest: Manifest;
-  /** The local fingerprint, when already started (it then overlaps the lease); else computed here. */
-  fingerprint?: Promise<LocalFingerprint>;
+  /** The tree to sync: summary and fingerprint (started, so they overlap the lease), manifest on demand. */
+  tree: SyncTree;
   checksum: boolean;
   /** sync.fingerprint: false never skips a sync on a matching fingerprint (it is still written). */
   skipUnchanged: boolean;
@@ -17,8 +15,6 @@ export interface SyncOptions {
   prune: boolean;
   massDeleteLimit: number;
   allowMassDelete: boolean;
-  /** The effective rule list, for the fingerprint. */
-  rules: string[];
   /** null disables hydration. `branch` is the local branch ("" when HEAD is detached). */
   hydrate: { origin: string | null; base: string; branch: string } | null;
   /** Identifies this checkout: only the checkout that synced last may skip by fingerprint. */

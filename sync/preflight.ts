@@ -11,7 +11,8 @@ import type { CrabboxConfig } from "../config/schema.ts";
 import { MAX_CONFIG_BYTES } from "../config/load.ts";
 import type { SyncOptions } from "./options.ts";
 import { buildManifest, findGitRoot, type Manifest } from "./manifest.ts";
-import { localFingerprint } from "./fingerprint.ts";
+import { openSyncTree } from "./sync_tree.ts";
+import type { ManifestSummary } from "./manifest_memo.ts";
 import { boxOrigin } from "./origin.ts";
 import { describeNonRegular } from "./plan.ts";
 import { builtinRules, parseRuleLines, type Rule } from "./rules.ts";
@@ -29,6 +30,28 @@ interface SyncCandidate {
   crabboxignore: boolean;
 }
 
+/** The effective rules: built-ins, config (sync.exclude), then the repository's .crabboxignore. */
+async function effectiveRules(
+  deps: Deps,
+  gitRoot: string,
+  sync: CrabboxConfig["sync"],
+): Promise<{ rules: Rule[]; crabboxignore: boolean }> {
+  const rules: Rule[] = [
+    ...builtinRules(),
+    ...sync.exclude.flatMap((line) => parseRuleLines(line, "repo")),
+  ];
+  const ignoreFile = `${gitRoot}/.crabboxignore`;
+  const ignoreText = await readCrabboxignore(deps, ignoreFile);
+  if (ignoreText !== null) rules.push(...parseRuleLines(ignoreText, "crabboxignore", ignoreFile));
+  return { rules, crabboxignore: ignoreText !== null };
+}
+
+const warnReincluded = (out: Output, paths: string[]) => {
+  for (const path of paths) {
+    out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
+  }
+};
+
 /** The sync candidate: git root, effective rules (built-ins, config, .crabboxignore) and manifest. */
 export async function collectSyncCandidate(
   deps: Deps,
@@ -36,18 +59,9 @@ export async function collectSyncCandidate(
   request: SyncCandidateRequest,
 ): Promise<SyncCandidate> {
   const gitRoot = request.gitRoot ?? await findGitRoot(deps, deps.fs.cwd());
-  const rules: Rule[] = [
-    ...builtinRules(),
-    ...request.sync.exclude.flatMap((line) => parseRuleLines(line, "repo")),
-  ];
-  const ignoreFile = `${gitRoot}/.crabboxignore`;
-  const ignoreText = await readCrabboxignore(deps, ignoreFile);
-  const crabboxignore = ignoreText !== null;
-  if (ignoreText !== null) rules.push(...parseRuleLines(ignoreText, "crabboxignore", ignoreFile));
+  const { rules, crabboxignore } = await effectiveRules(deps, gitRoot, request.sync);
   const manifest = await buildManifest(deps, gitRoot, rules, { include: request.sync.include });
-  for (const path of manifest.reincludedSecrets) {
-    out.warn(`${path} matches a secret pattern but a rule re-includes it; it will be synced`);
-  }
+  warnReincluded(out, manifest.reincludedSecrets);
   return { gitRoot, rules, manifest, crabboxignore };
 }
 
@@ -89,31 +103,40 @@ export async function prepareSync(
   const { sync } = request;
   const started = deps.clock.now();
   await checkRsync(deps);
-  const { gitRoot, rules, manifest } = await collectSyncCandidate(deps, out, request);
-  // Named before anything is leased; the manifest already left them out, so nothing opens them.
-  if (manifest.nonRegular.length) out.warn(`skipping ${describeNonRegular(manifest.nonRegular)}`);
-  for (const secret of manifest.excludedTrackedSecrets.slice(0, 5)) {
-    out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
-  }
-  checkGuardrails(out, sync, manifest, request.forceSyncLarge || sync.allowLarge);
+  const gitRoot = request.gitRoot ?? await findGitRoot(deps, deps.fs.cwd());
+  const { rules } = await effectiveRules(deps, gitRoot, sync);
   const checksum = request.checksum || sync.checksum;
   const prune = sync.delete;
   const ruleTexts = rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`);
-  // Computed while the lease is found and probed (network waits); the sync step awaits it.
-  const fingerprint = localFingerprint(deps, manifest, ruleTexts, { delete: prune, checksum });
-  fingerprint.catch(() => {}); // a failure is the sync step's error, where it is awaited
+  // The fingerprint is computed while the lease is found and probed (network waits); the sync step awaits it.
+  const tree = await openSyncTree(deps, {
+    gitRoot,
+    rules,
+    ruleTexts,
+    include: sync.include,
+    options: { delete: prune, checksum },
+  });
+  out.debug(
+    `manifest: ${tree.source === "memo" ? "from the memo (git status unchanged)" : "built from git"}`,
+  );
+  const { summary } = tree;
+  warnReincluded(out, summary.reincludedSecrets);
+  // Named before anything is leased; the manifest already left them out, so nothing opens them.
+  if (summary.nonRegular.length) out.warn(`skipping ${describeNonRegular(summary.nonRegular)}`);
+  for (const secret of summary.excludedTrackedSecrets.slice(0, 5)) {
+    out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
+  }
+  checkGuardrails(out, sync, summary, request.forceSyncLarge || sync.allowLarge);
   const hydrate = request.gitHydrate && sync.hydrate ? await hydrateFacts(deps, out, gitRoot, sync) : null;
   return {
     gitRoot,
-    manifest,
-    fingerprint,
+    tree,
     checksum,
     skipUnchanged: sync.fingerprint,
     fullResync: request.fullResync,
     prune,
     massDeleteLimit: sync.massDeleteLimit,
     allowMassDelete: request.allowMassDelete,
-    rules: ruleTexts,
     hydrate,
     source: `${deps.system.hostname()}:${gitRoot}`,
     timeoutSecs: sync.timeout,
@@ -124,10 +147,10 @@ export async function prepareSync(
 function checkGuardrails(
   out: Output,
   sync: CrabboxConfig["sync"],
-  manifest: Manifest,
+  manifest: ManifestSummary,
   allowLarge: boolean,
 ): void {
-  const files = manifest.files.length;
+  const files = manifest.files;
   if (!allowLarge && (files >= sync.failFiles || manifest.bytes >= sync.failBytes)) {
     throw new CrabboxError(
       "sync",

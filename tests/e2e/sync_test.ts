@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startHarness } from "../harness/harness.ts";
 import { type CliResult, git, type Sandbox, sandbox } from "./_cli.ts";
+import { RACY_MS } from "../../sync/manifest_memo.ts";
 
 const CANARY = "forwarded-canary-7f3e9a";
 
@@ -267,7 +268,7 @@ Deno.test("non-regular files (FIFO, socket) are skipped with one warning before 
   }
 });
 
-Deno.test("a same-size edit with a preserved mtime reaches the box, dirty or committed", async () => {
+Deno.test("a same-size edit with a preserved mtime reaches the box, dirty, committed or memoised", async () => {
   const harness = await startHarness();
   const box = await sandbox(harness);
   let stopLater = "";
@@ -298,6 +299,25 @@ Deno.test("a same-size edit with a preserved mtime reaches the box, dirty or com
 
     const again = await box.crabbox(["run", "--id", lease, "--", "true"]);
     assert.match(again.stderr, /^crabbox: sync skipped: no changes/m);
+
+    // The manifest memo: only files settled for RACY_MS are memoised, so that much time must pass (the
+    // rule under test, not a synchronisation). Then a no-change run is answered from the memo, and an
+    // in-place same-size edit of an untracked file (git status and the index say nothing new) that
+    // keeps the mtime still misses it and reaches the box.
+    await Deno.writeTextFile(`${repo}/notes.txt`, "draft 1\n");
+    const { ctime } = await Deno.lstat(`${repo}/notes.txt`);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, ctime!.getTime() + RACY_MS + 1_000 - Date.now()))
+    );
+    const memoised = await box.crabbox(["run", "--id", lease, "--", "true"]); // syncs notes.txt, writes the memo
+    assert.equal(memoised.code, 0, memoised.stderr);
+    const hit = await box.crabbox(["run", "--debug", "--id", lease, "--", "true"]);
+    assert.match(hit.stderr, /manifest: from the memo/);
+    assert.match(hit.stderr, /^crabbox: sync skipped: no changes/m);
+    await sameSizeEdit("notes.txt", "draft 1", "draft 2");
+    const missed = await box.crabbox(["run", "--debug", "--id", lease, "--", "cat", "notes.txt"]);
+    assert.match(missed.stderr, /manifest: built from git/);
+    assert.equal(missed.stdout, "draft 2\n");
     assert.equal((await box.crabbox(["stop", lease])).code, 0);
     stopLater = "";
     assert.deepEqual(harness.violations(), []);

@@ -1,7 +1,7 @@
 /** The sync fingerprint (SPEC §10.5): the exact text hashed, what changes it, and a real repo. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { fingerprint, type FingerprintInput, localFingerprint } from "../../sync/fingerprint.ts";
+import { fingerprint, type FingerprintInput, localFingerprint, treeDigest } from "../../sync/fingerprint.ts";
 import { buildManifest } from "../../sync/manifest.ts";
 import { builtinRules } from "../../sync/rules.ts";
 import { realFs, realProcess } from "../../core/runtime.ts";
@@ -19,14 +19,16 @@ const base: FingerprintInput = {
 };
 
 Deno.test("fingerprint hashes exactly the SPEC text", () => {
-  const text = "crabbox-sync-v1\n" +
-    `head=${base.head}\n` +
-    `tree=${base.tree}\n` +
-    `manifest=${sha("a.txt\0src/b.ts\0")}\n` +
+  const files = `manifest=${sha("a.txt\0src/b.ts\0")}\n` +
     `deleted=${sha("gone.txt\0")}\n` +
     `rules=${sha("node_modules\n!keep")}\n` +
-    "options=delete:true,checksum:false\n" +
     `src/b.ts\x00100644\x003\x00${sha("abc")}\n`;
+  const text = "crabbox-sync-v2\n" +
+    `head=${base.head}\n` +
+    `tree=${base.tree}\n` +
+    "options=delete:true,checksum:false\n" +
+    `files=${sha(files)}\n`;
+  assert.equal(treeDigest(base), sha(files));
   assert.equal(fingerprint(base), sha(text));
   assert.equal(fingerprint({ ...base, head: null, tree: null }).length, 64);
 });

@@ -13,6 +13,7 @@ import { remoteBash } from "../../lease/box.ts";
 import type { RemoteScript } from "../../ssh/scripts.ts";
 import { type SyncBox, type SyncOptions, syncTree } from "../../lease/sync_step.ts";
 import { buildManifest } from "../../sync/manifest.ts";
+import { treeOf } from "../../sync/sync_tree.ts";
 import { builtinRules } from "../../sync/rules.ts";
 
 const decoder = new TextDecoder();
@@ -104,14 +105,13 @@ exec bash -c "$*"
       const manifest = await buildManifest(deps, repo, builtinRules());
       return await syncTree({ deps, out, signal: on.signal }, on.box ?? box, {
         gitRoot: repo,
-        manifest,
+        tree: treeOf(deps, manifest, [], { delete: true, checksum: false }),
         checksum: false,
         skipUnchanged: true,
         fullResync: false,
         prune: true,
         massDeleteLimit: 200,
         allowMassDelete: false,
-        rules: [],
         hydrate: null,
         source: `laptop:${repo}`,
         timeoutSecs: 60,

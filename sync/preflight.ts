@@ -102,9 +102,19 @@ export async function prepareSync(
 ): Promise<SyncOptions> {
   const { sync } = request;
   const started = deps.clock.now();
-  await checkRsync(deps);
-  const gitRoot = request.gitRoot ?? await findGitRoot(deps, deps.fs.cwd());
-  const { rules } = await effectiveRules(deps, gitRoot, sync);
+  // rsync's check, the rules and the hydration facts are independent: asked at once, reported in order.
+  const rsync = checkRsync(deps);
+  rsync.catch(() => {}); // awaited first below: a missing rsync is the first thing to say
+  const gitRoot = request.gitRoot ?? await findGitRoot(deps, deps.fs.cwd()).catch(async (error) => {
+    await rsync;
+    throw error;
+  });
+  const hydrateFacts = request.gitHydrate && sync.hydrate ? gitFacts(deps, out, gitRoot, sync) : null;
+  hydrateFacts?.catch(() => {});
+  const rulesRead = effectiveRules(deps, gitRoot, sync);
+  rulesRead.catch(() => {});
+  await rsync;
+  const { rules } = await rulesRead;
   const checksum = request.checksum || sync.checksum;
   const prune = sync.delete;
   const ruleTexts = rules.map((r) => `${r.include ? "!" : ""}${r.pattern}`);
@@ -127,7 +137,7 @@ export async function prepareSync(
     out.warn(`tracked file ${secret.path} is not synced (secret-like: ${secret.rule})`);
   }
   checkGuardrails(out, sync, summary, request.forceSyncLarge || sync.allowLarge);
-  const hydrate = request.gitHydrate && sync.hydrate ? await hydrateFacts(deps, out, gitRoot, sync) : null;
+  const hydrate = await hydrateFacts;
   return {
     gitRoot,
     tree,
@@ -167,7 +177,7 @@ function checkGuardrails(
   }
 }
 
-async function hydrateFacts(
+async function gitFacts(
   deps: Deps,
   out: Output,
   gitRoot: string,

@@ -91,6 +91,9 @@ export async function runRemoteCommand(
   }
   let exitCode = status.code;
   if (exitCode === 255) exitCode = await settleExit255(box, spec.runId);
+  else if (SETUP_FAILURES[exitCode] && !interrupted) {
+    exitCode = await settleSetupExit(box, spec.runId, exitCode);
+  }
   return { exitCode, interrupted, durationMs: deps.clock.now() - started };
 
   async function settleExit255(box: Box, runId: string): Promise<number> {
@@ -117,6 +120,25 @@ export async function runRemoteCommand(
       hint: `re-run the command; check the box with: crabbox status ${box.leaseId}`,
     });
   }
+}
+
+/** The codes the exec script exits with before the command starts (exec.sh), and what each means. */
+const SETUP_FAILURES: Record<number, string> = {
+  74: "could not write the forwarded env file",
+  97: "could not enter the command's workdir",
+};
+
+/**
+ * 74 or 97: the exec script's own failure, or the command's exit? Only a command that ran leaves an exit
+ * record, so the box's answer tells them apart, one round trip, only for these two codes.
+ */
+async function settleSetupExit(box: Box, runId: string, code: number): Promise<number> {
+  const probe = await box.run(readExitScript({ workRoot: box.workRoot, runId }));
+  const answer = new TextDecoder().decode(probe.stdout).trim();
+  if (probe.code === 0 && /^\d+$/.test(answer)) return Number(answer);
+  throw new CrabboxError("remote", `the box ${SETUP_FAILURES[code]}; the command did not start (${code})`, {
+    hint: `check the box's disk and work root with: crabbox ssh ${box.leaseId} -- df -h ${box.workRoot}`,
+  });
 }
 
 /** TERM the remote group over a second channel; KILL if the command channel has not ended 10 s later. */

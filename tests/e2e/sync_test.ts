@@ -112,7 +112,7 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
       },
     );
 
-    await t.step("a command's own 255 is reported as 255 and runs once", async () => {
+    await t.step("a command's own 255 (or 74, 97) is reported as such and runs once", async () => {
       const result = await box.crabbox([
         "run",
         "--id",
@@ -125,6 +125,11 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
       ]);
       assert.equal(result.code, 255, result.stderr);
       assert.equal(await Deno.readTextFile(remote("runs.txt")), "x\n");
+      // 74 and 97 are also the exec script's own failures: a command's own still passes through.
+      for (const code of [74, 97]) {
+        const own = await box.crabbox(["run", "--id", lease, "--no-sync", "--", "sh", "-c", `exit ${code}`]);
+        assert.equal(own.code, code, own.stderr);
+      }
     });
 
     await t.step("a dropped connection is a transport failure (exit 7), never a re-run", async () => {

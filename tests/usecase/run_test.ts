@@ -101,6 +101,36 @@ Deno.test("run: a connection lost mid-command is settled from the box's exit fil
   }
 });
 
+Deno.test("run: exit 74 or 97 is the command's own when the box recorded it, else the exec script's failure", async () => {
+  for (
+    const [code, failure] of [[
+      74,
+      /could not write the forwarded env file; the command did not start \(74\)/,
+    ], [
+      97,
+      /could not enter the command's workdir; the command did not start \(97\)/,
+    ]] as const
+  ) {
+    const w = await world();
+    try {
+      w.box.exec = () => ({ code });
+      w.box.answers.read_exit = () => ({ code: 0, stdout: "dead\n" });
+      await assert.rejects(run(w), failure);
+      assert.equal(w.api.servers.size, 0, "still released");
+    } finally {
+      await w.cleanup();
+    }
+    const own = await world();
+    try {
+      own.box.exec = () => ({ code });
+      own.box.answers.read_exit = () => ({ code: 0, stdout: `${code}\n` });
+      assert.equal(await run(own), code, "the command's own exit passes through");
+    } finally {
+      await own.cleanup();
+    }
+  }
+});
+
 Deno.test("run: Ctrl-C during the command stops the remote group over a second channel and exits 130", async () => {
   const w = await world();
   try {

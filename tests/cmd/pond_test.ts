@@ -1,10 +1,19 @@
 /** `crabbox pond …` and --pond in process: help, mistakes (exit 2, no API call), the JSON shapes. */
 import assert from "node:assert/strict";
-import { fakeCli } from "./_fakes.ts";
+import { fakeCli, type MemoryHetzner } from "./_fakes.ts";
 import { leaseLabels } from "./_setup.ts";
 
 const member = (lease: string, slug: string, extra: Record<string, string> = {}) =>
   leaseLabels(lease, slug, { pond: "pr-42", ...extra });
+
+/** Pond pr-42's network, as its first member made it. */
+const pondNetwork = (cli: { hetzner: MemoryHetzner }) =>
+  cli.hetzner.createNetwork({
+    name: "crabbox-pond-pr-42",
+    ipRange: "10.90.7.0/24",
+    networkZone: "eu-central",
+    labels: { crabbox: "true", created_by: "crabbox", pond: "pr-42", owner: "alice_laptop" },
+  });
 
 Deno.test("pond help names its subcommands; --pond is on warmup, run and list", async () => {
   const cli = await fakeCli();
@@ -63,12 +72,7 @@ Deno.test("a --pond or pond name without a letter or digit, or too long, is exit
 Deno.test("pond peers --json: the issue's shape, pending without a private IP; unknown pond exit 4", async () => {
   const cli = await fakeCli();
   try {
-    const network = await cli.hetzner.createNetwork({
-      name: "crabbox-pond-pr-42",
-      ipRange: "10.90.7.0/24",
-      networkZone: "eu-central",
-      labels: { crabbox: "true", created_by: "crabbox", pond: "pr-42", owner: "alice_laptop" },
-    });
+    const network = await pondNetwork(cli);
     cli.hetzner.addServer({
       id: 11,
       labels: member("cbx_aaaaaaaaaaaa", "db"),
@@ -125,12 +129,7 @@ Deno.test("pond peers --json: the issue's shape, pending without a private IP; u
 Deno.test("pond release: dry run changes nothing; the real one stops members and deletes the network", async () => {
   const cli = await fakeCli();
   try {
-    const network = await cli.hetzner.createNetwork({
-      name: "crabbox-pond-pr-42",
-      ipRange: "10.90.7.0/24",
-      networkZone: "eu-central",
-      labels: { crabbox: "true", created_by: "crabbox", pond: "pr-42", owner: "alice_laptop" },
-    });
+    const network = await pondNetwork(cli);
     cli.hetzner.addServer({ id: 21, labels: member("cbx_aaaaaaaaaaaa", "db") });
     const dry = await cli.run("pond", "release", "pr-42", "--dry-run");
     assert.equal(dry.code, 0, dry.stderr);

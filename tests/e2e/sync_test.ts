@@ -48,6 +48,8 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
     const lease = warm.stdout.match(/^leased (cbx_\S+)/m)![1];
     const server = () => [...fake.servers.values()].find((s) => s.labels.lease === lease)!;
     const remote = (path: string) => `${server().box!.dir}/work/crabbox/${lease}/webapp/${path}`;
+    /** `run --id` of a shell line on the kept box, without a sync. */
+    const unsynced = (script: string) => ["run", "--id", lease, "--no-sync", "--", "sh", "-c", script];
     const exists = async (path: string) => !!(await Deno.lstat(remote(path)).catch(() => null));
 
     await t.step("tracked build output syncs; .env and secrets/ never leave the machine", async () => {
@@ -113,36 +115,18 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
     );
 
     await t.step("a command's own 255 (or 74, 97) is reported as such and runs once", async () => {
-      const result = await box.crabbox([
-        "run",
-        "--id",
-        lease,
-        "--no-sync",
-        "--",
-        "sh",
-        "-c",
-        "echo x >> runs.txt; exit 255",
-      ]);
+      const result = await box.crabbox(unsynced("echo x >> runs.txt; exit 255"));
       assert.equal(result.code, 255, result.stderr);
       assert.equal(await Deno.readTextFile(remote("runs.txt")), "x\n");
       // 74 and 97 are also the exec script's own failures: a command's own still passes through.
       for (const code of [74, 97]) {
-        const own = await box.crabbox(["run", "--id", lease, "--no-sync", "--", "sh", "-c", `exit ${code}`]);
+        const own = await box.crabbox(unsynced(`exit ${code}`));
         assert.equal(own.code, code, own.stderr);
       }
     });
 
     await t.step("a dropped connection is a transport failure (exit 7), never a re-run", async () => {
-      const running = box.spawn([
-        "run",
-        "--id",
-        lease,
-        "--no-sync",
-        "--",
-        "sh",
-        "-c",
-        "echo x >> drops.txt; echo started; sleep 30",
-      ]);
+      const running = box.spawn(unsynced("echo x >> drops.txt; echo started; sleep 30"));
       await running.waitForStdout("started");
       await server().box!.dropConnections();
       const result = await running.done;
@@ -152,16 +136,7 @@ Deno.test("sync, remote git, exit codes, drops, Ctrl-C and env forwarding", asyn
     });
 
     await t.step("after Ctrl-C no process of the command survives on the box", async () => {
-      const running = box.spawn([
-        "run",
-        "--id",
-        lease,
-        "--no-sync",
-        "--",
-        "sh",
-        "-c",
-        "echo started; sleep 300 & sleep 301",
-      ]);
+      const running = box.spawn(unsynced("echo started; sleep 300 & sleep 301"));
       await running.waitForStdout("started");
       running.child.kill("SIGINT");
       const result = await running.done;

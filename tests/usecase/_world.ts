@@ -9,6 +9,7 @@ import { Redactor } from "../../core/redact.ts";
 import { realFs } from "../../core/runtime.ts";
 import type { LeaseShape } from "../../lease/acquire.ts";
 import { createLeaseDir, writeLeaseRecord } from "../../lease/store.ts";
+import { runCommandOnBox, type RunRequest } from "../../lease/run.ts";
 import type { Labels, Server } from "../../providers/hetzner/port.ts";
 import { CapturedIo, fakeCli, ManualClock, MemoryHetzner } from "../cmd/_fakes.ts";
 import { FakeBox } from "./_fake_box.ts";
@@ -107,4 +108,28 @@ export async function existingLease(
     repoRoot: null,
   });
   return server;
+}
+
+/** runCommandOnBox in the world: `make test` on a fresh tiny lease of alice's, unless the request says otherwise. */
+export function runInWorld(w: World, request: Partial<RunRequest> = {}, signal = w.signal) {
+  return runCommandOnBox({
+    deps: w.deps,
+    api: w.api,
+    out: w.out,
+    signal,
+    repoRoot: null,
+    setSecondInterruptNote: () => {},
+  }, {
+    argv: ["make", "test"],
+    shell: false,
+    stop: "auto",
+    shape: leaseShape(),
+    sync: null,
+    repo: "webapp",
+    graceSecs: 600,
+    lockTimeoutSecs: 60,
+    owner: "alice",
+    env: { forward: { API_TOKEN: "s3cret-value" }, allow: ["API_*"] },
+    ...request,
+  });
 }

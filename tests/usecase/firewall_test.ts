@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { acquireLease } from "../../lease/acquire.ts";
 import { releaseServer } from "../../lease/release.ts";
 import { BootstrapTimeoutError } from "../../lease/readiness.ts";
-import { runCommandOnBox } from "../../lease/run.ts";
 import { sshBlockedError } from "../../lease/firewall.ts";
-import { apiError, existingLease, leaseShape, type World, world } from "./_world.ts";
+import { apiError, existingLease, leaseShape, runInWorld, type World, world } from "./_world.ts";
 
 const shape = leaseShape({
   allowCidrs: ["203.0.113.0/24"],
@@ -18,6 +17,19 @@ const randomIds = (w: World) => {
     bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
   };
 };
+/** alice's firewall that lets only 198.51.100.0/24 reach port 2222. */
+const aliceFirewall = (w: World) =>
+  w.api.createFirewall({
+    name: "crabbox-ssh-alice-0123456789ab",
+    labels: { crabbox: "true", created_by: "crabbox", owner: "alice", allow: "0123456789ab" },
+    rules: [{
+      direction: "in",
+      protocol: "tcp",
+      port: "2222",
+      sourceIps: ["198.51.100.0/24"],
+      description: null,
+    }],
+  });
 const acquire = (w: World, s = shape) =>
   acquireLease({ deps: w.deps, api: w.api, out: w.out, signal: w.signal, repoRoot: null }, s);
 
@@ -100,40 +112,16 @@ Deno.test("a failed POST /servers rolls back the firewall it made; one another b
 Deno.test("run --id on a box behind a crabbox firewall that stopped answering: the timeout names its ranges", async () => {
   const w = await world();
   try {
-    const firewall = await w.api.createFirewall({
-      name: "crabbox-ssh-alice-0123456789ab",
-      labels: { crabbox: "true", created_by: "crabbox", owner: "alice", allow: "0123456789ab" },
-      rules: [{
-        direction: "in",
-        protocol: "tcp",
-        port: "2222",
-        sourceIps: ["198.51.100.0/24"],
-        description: null,
-      }],
-    });
+    const firewall = await aliceFirewall(w);
     const server = await existingLease(w, "cbx_00000000beef");
     w.api.servers.get(server.id)!.firewallIds = [firewall.id];
     w.box.probes = ["closed"];
-    const error = await runCommandOnBox({
-      deps: w.deps,
-      api: w.api,
-      out: w.out,
-      signal: w.signal,
-      repoRoot: null,
-      setSecondInterruptNote: () => {},
-    }, {
+    const error = await runInWorld(w, {
       argv: ["true"],
-      shell: false,
-      stop: "auto",
-      shape: leaseShape(),
-      sync: null,
-      repo: "webapp",
-      graceSecs: 600,
-      lockTimeoutSecs: 60,
-      owner: "alice",
       env: { forward: {}, allow: [] },
       id: "cbx_00000000beef",
-    }).then(() => assert.fail("ran"), (e) => e);
+    })
+      .then(() => assert.fail("ran"), (e) => e);
     assert.ok(error instanceof BootstrapTimeoutError, String(error));
     assert.match(
       error.message,
@@ -150,17 +138,7 @@ Deno.test("run --id on a box behind a crabbox firewall that stopped answering: t
 Deno.test("crabbox ssh failing (255) behind a crabbox firewall: the error names its ranges, only when the port is shut", async () => {
   const w = await world();
   try {
-    const firewall = await w.api.createFirewall({
-      name: "crabbox-ssh-alice-0123456789ab",
-      labels: { crabbox: "true", created_by: "crabbox", owner: "alice", allow: "0123456789ab" },
-      rules: [{
-        direction: "in",
-        protocol: "tcp",
-        port: "2222",
-        sourceIps: ["198.51.100.0/24"],
-        description: null,
-      }],
-    });
+    const firewall = await aliceFirewall(w);
     const target = {
       leaseId: "cbx_00000000beef",
       host: "192.0.2.10",

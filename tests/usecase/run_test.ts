@@ -1,31 +1,9 @@
 /** runCommandOnBox on a FakeBox: the order of a run's steps, its exit code, and release on every path. */
 import assert from "node:assert/strict";
-import { runCommandOnBox, type RunRequest } from "../../lease/run.ts";
 import { interruptedError } from "../../core/errors.ts";
-import { existingLease, leaseShape, type World, world } from "./_world.ts";
+import { existingLease, runInWorld, world } from "./_world.ts";
 
-function run(w: World, request: Partial<RunRequest> = {}, signal = w.signal) {
-  return runCommandOnBox({
-    deps: w.deps,
-    api: w.api,
-    out: w.out,
-    signal,
-    repoRoot: null,
-    setSecondInterruptNote: () => {},
-  }, {
-    argv: ["make", "test"],
-    shell: false,
-    stop: "auto",
-    shape: leaseShape(),
-    sync: null,
-    repo: "webapp",
-    graceSecs: 600,
-    lockTimeoutSecs: 60,
-    owner: "alice",
-    env: { forward: { API_TOKEN: "s3cret-value" }, allow: ["API_*"] },
-    ...request,
-  });
-}
+const run = runInWorld;
 
 Deno.test("run: lock, workdir, command with the env on its stdin; its exit code passes through; the fresh box is released", async () => {
   const w = await world();

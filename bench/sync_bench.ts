@@ -1,7 +1,8 @@
 /**
  * The performance goals of issue 10, measured side by side in one run and printed as a table: each goal's
  * crabbox figure, its limit figure and the ratio. Printed, never asserted. Runs against the local harness;
- * needs root. `deno task bench` (full) or `deno task bench --quick` (minutes). Timings are medians of
+ * needs root. `deno task bench` (full) or `deno task bench --quick` (minutes); `--only=P2,P5` measures just
+ * those goals. Timings are medians of
  * paired samples (crabbox, then limit, alternating), so load from other processes hits both alike.
  * Beside it: bench/compression.ts (P3: what each rsync compression choice costs on a tree) and
  * bench/profile_no_change.ts (P2: a no-change run under --cpu-prof), run by hand.
@@ -12,6 +13,9 @@ import { benchNoChange, noChangeGoal } from "./no_change.ts";
 import { benchSweep, sweepGoal } from "./sweep.ts";
 
 const quick = Deno.args.includes("--quick");
+/** `--only=P2,P7`: just those goals (P7 comes with P3), for a figure in minutes instead of the whole table. */
+const only = Deno.args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const measures = (goal: string) => !only || only.includes(goal) || (goal === "P3" && only.includes("P7"));
 const SAMPLES = quick ? 5 : 9;
 const P2_SIZES = quick ? [10_000] : [10_000, 50_000, 100_000];
 const P3_FILES = quick ? 2_000 : 20_000;
@@ -108,23 +112,25 @@ const harness = await startHarness();
 const box = await sandbox(harness);
 try {
   // P6: --version / --help against an empty `deno run`.
-  const empty = `${box.home}/empty.ts`;
-  await Deno.writeTextFile(empty, "");
-  const denoRun = (args: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...PERMISSIONS, ...args],
-      env: box.env,
-      clearEnv: true,
-      stdout: "null",
-      stderr: "null",
-    }).output();
-  const version = await paired(() => denoRun([MAIN, "--version"]), () => denoRun([empty]));
-  row("P6 `crabbox --version`", version.crabbox, version.limit, "empty deno run");
-  const help = await paired(() => denoRun([MAIN, "--help"]), () => denoRun([empty]));
-  row("P6 `crabbox --help`", help.crabbox, help.limit, "empty deno run");
+  if (measures("P6")) {
+    const empty = `${box.home}/empty.ts`;
+    await Deno.writeTextFile(empty, "");
+    const denoRun = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", ...PERMISSIONS, ...args],
+        env: box.env,
+        clearEnv: true,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+    const version = await paired(() => denoRun([MAIN, "--version"]), () => denoRun([empty]));
+    row("P6 `crabbox --version`", version.crabbox, version.limit, "empty deno run");
+    const help = await paired(() => denoRun([MAIN, "--help"]), () => denoRun([empty]));
+    row("P6 `crabbox --help`", help.crabbox, help.limit, "empty deno run");
+  }
 
   // P5: sweep requests over many paper servers, against the goal's pages + deletes.
-  for (const p5 of await benchSweep(harness, box, P5_SIZES)) {
+  for (const p5 of measures("P5") ? await benchSweep(harness, box, P5_SIZES) : []) {
     rows.push({
       goal: sweepGoal(p5),
       crabbox: `${p5.requests} (${p5.lists} GET, ${p5.deletes} DELETE) in ${seconds(p5.ms)}`,
@@ -146,8 +152,10 @@ try {
   if ((await bareSsh()).code !== 0) throw new Error(`bare ssh failed: ${bare}`);
 
   // P1: warm run against one bare non-multiplexed ssh.
-  const p1 = await paired(() => ok(box, ["run", "--id", lease, "--", "true"]), bareSsh);
-  row("P1 warm `run --id X -- true`", p1.crabbox, p1.limit, "bare ssh");
+  if (measures("P1")) {
+    const p1 = await paired(() => ok(box, ["run", "--id", lease, "--", "true"]), bareSsh);
+    row("P1 warm `run --id X -- true`", p1.crabbox, p1.limit, "bare ssh");
+  }
 
   // P4: API requests (counts from the fake's log).
   const requests = async (fn: () => Promise<unknown>) => {
@@ -155,19 +163,26 @@ try {
     await fn();
     return (await harness.admin.log()).length - before;
   };
-  const warmRequests = await requests(() => ok(box, ["run", "--id", lease, "--", "true"]));
-  const oneShotRequests = await requests(() => ok(box, ["run", "--class", "tiny", "--", "true"]));
-  rows.push({ goal: "P4 API requests, warm `run --id`", crabbox: `${warmRequests}`, limit: "2", ratio: "" });
-  rows.push({
-    goal: "P4 API requests, one-shot `run`",
-    crabbox: `${oneShotRequests}`,
-    limit: "6",
-    ratio: "",
-  });
+  if (measures("P4")) {
+    const warmRequests = await requests(() => ok(box, ["run", "--id", lease, "--", "true"]));
+    const oneShotRequests = await requests(() => ok(box, ["run", "--class", "tiny", "--", "true"]));
+    rows.push({
+      goal: "P4 API requests, warm `run --id`",
+      crabbox: `${warmRequests}`,
+      limit: "2",
+      ratio: "",
+    });
+    rows.push({
+      goal: "P4 API requests, one-shot `run`",
+      crabbox: `${oneShotRequests}`,
+      limit: "6",
+      ratio: "",
+    });
+  }
 
   // P8: one-shot `run -- true` beyond the provider's own boot, timed from the outside: from the server's
   // appearance in the fake to its sshd on the configured port (only user-data opens it) saying hello.
-  {
+  if (measures("P8")) {
     const runs: number[] = [], boots: number[] = [];
     for (let i = 0; i < (quick ? 3 : 5); i++) {
       const before = new Set(harness.fake.servers.keys());
@@ -186,13 +201,16 @@ try {
   }
 
   // P2: no-change run on a big repo against `git status --porcelain` (bench/no_change.ts).
-  for (const p2 of await benchNoChange(box, lease, { sizes: P2_SIZES, samples: quick ? 3 : 5, makeTree })) {
+  const p2Rows = measures("P2")
+    ? await benchNoChange(box, lease, { sizes: P2_SIZES, samples: quick ? 3 : 5, makeTree })
+    : [];
+  for (const p2 of p2Rows) {
     row(noChangeGoal(p2.size), p2.crabboxMs, p2.gitStatusMs, "git status");
     console.error(`bench: ${noChangeGoal(p2.size)}: summary sync=${p2.syncPhase} total=${p2.summaryTotal}`);
   }
 
   // P3: first full sync against a bare `rsync -a` of the same tree to the same box.
-  {
+  if (measures("P3")) {
     const repo = `${box.home}/sync${P3_FILES}`;
     await makeTree(repo, P3_FILES, P3_FILE_BYTES);
     await git(repo, "init", "-q");

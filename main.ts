@@ -18,6 +18,7 @@ import type { CommandContext } from "./cli/context.ts";
 import { versionLine } from "./cli/version.ts";
 import { asksForFlag, asksForJson, type CommandShape } from "./cli/json_flag.ts";
 import { HELP_WIDTH } from "./cli/root_help_render.ts";
+import { prefetchRepository, syncsRepository } from "./sync/prefetch.ts";
 
 /** `crabbox --version` alone: the entry point answers it before the adapters and command tree load. */
 const isVersionOnly = (argv: string[]) => argv.length === 1 && argv[0] === "--version";
@@ -150,6 +151,16 @@ function installSignalHandlers(ctx: CommandContext): () => void {
   return () => offs.forEach((off) => off());
 }
 
+/** Is there a `.git` (directory or file) in dir? A synchronous look, for the startup prefetch only. */
+function hasGitEntry(dir: string): boolean {
+  try {
+    Deno.lstatSync(`${dir === "/" ? "" : dir}/.git`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A reader that went away (`crabbox --help | head`) is silent, as on the full path. */
 function writeAllOrGiveUp(bytes: Uint8Array): void {
   try {
@@ -172,8 +183,16 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const redactor = new Redactor();
-  const { buildRealDeps } = await import("./core/real_deps.ts");
-  const deps = buildRealDeps(redactor);
+  const [{ buildRealDeps }, { withPrefetch }] = await Promise.all([
+    import("./core/real_deps.ts"),
+    import("./core/prefetch.ts"),
+  ]);
+  const real = buildRealDeps(redactor);
+  const deps = { ...real, proc: withPrefetch(real.proc) };
+  // A run's first git questions are asked now, while the command tree loads (sync/prefetch.ts).
+  if (syncsRepository(Deno.args)) {
+    prefetchRepository(deps.proc, deps.fs.cwd(), { hasGitEntry, env: (name) => deps.env.get(name) });
+  }
   const code = await main(Deno.args, deps, redactor);
   Deno.exit(code);
 }

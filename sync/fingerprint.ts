@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import type { Manifest } from "./manifest.ts";
 import { contentIds } from "./content_ids.ts";
+import { GIT_HEAD, GIT_HEAD_TREE } from "./git_queries.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 const decoder = new TextDecoder();
@@ -70,8 +71,8 @@ export async function headAndTree(
   deps: Pick<Deps, "proc">,
   root: string,
 ): Promise<{ head: string | null; tree: string | null }> {
-  const head = (await git(deps, root, ["rev-parse", "--verify", "-q", "HEAD"]))?.trim() || null;
-  const tree = head ? (await git(deps, root, ["rev-parse", "HEAD^{tree}"]))?.trim() ?? null : null;
+  const head = (await git(deps, root, GIT_HEAD))?.trim() || null;
+  const tree = head ? (await git(deps, root, GIT_HEAD_TREE))?.trim() ?? null : null;
   return { head, tree };
 }
 

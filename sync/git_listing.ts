@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
+import { GIT_STATUS } from "./git_queries.ts";
 
 export interface IndexEntry {
   path: string;
@@ -157,13 +158,6 @@ export type ReadStatus = WorkTreeStatus & { digest: string };
 
 /** The work-tree changes and untracked files of the repository at root (submodules are listed on their own). */
 export async function readStatus(deps: Pick<Deps, "proc">, root: string): Promise<ReadStatus> {
-  const text = await git(deps, root, [
-    "status",
-    "--porcelain=v2",
-    "-z",
-    "--untracked-files=all",
-    "--ignore-submodules=all",
-    "--no-renames",
-  ]);
+  const text = await git(deps, root, GIT_STATUS);
   return { ...parseStatus(text), digest: createHash("sha256").update(text).digest("hex") };
 }

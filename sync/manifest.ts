@@ -6,6 +6,7 @@
  */
 import type { Deps, FileInfo, SpecialFileKind } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
+import { GIT_TOPLEVEL } from "./git_queries.ts";
 import { PathPatterns, type Rule, RuleSet, type Verdict } from "./rules.ts";
 import {
   GITLINK,
@@ -48,7 +49,7 @@ const decoder = new TextDecoder();
 
 /** The git root of cwd, or an exit-6 error that says what to do. */
 export async function findGitRoot(deps: Pick<Deps, "proc">, cwd: string): Promise<string> {
-  const result = await deps.proc.run("git", ["rev-parse", "--show-toplevel"], { cwd });
+  const result = await deps.proc.run("git", GIT_TOPLEVEL, { cwd });
   if (result.code !== 0) {
     throw syncError(`${cwd} is not inside a git repository`, "run 'git init' or use --no-sync");
   }

@@ -12,6 +12,7 @@ import { MAX_CONFIG_BYTES } from "../config/load.ts";
 import type { SyncOptions } from "./options.ts";
 import { buildManifest, findGitRoot, type Manifest } from "./manifest.ts";
 import { openSyncTree } from "./sync_tree.ts";
+import { GIT_BRANCH, GIT_ORIGIN_HEAD, GIT_ORIGIN_URL, RSYNC_VERSION } from "./git_queries.ts";
 import type { ManifestSummary } from "./manifest_memo.ts";
 import { boxOrigin } from "./origin.ts";
 import { describeNonRegular } from "./plan.ts";
@@ -183,10 +184,11 @@ async function gitFacts(
   gitRoot: string,
   sync: CrabboxConfig["sync"],
 ): Promise<SyncOptions["hydrate"]> {
+  const current = gitOutput(deps, gitRoot, GIT_BRANCH);
   const [originUrl, base, branch] = await Promise.all([
-    gitOutput(deps, gitRoot, ["config", "--get", "remote.origin.url"]),
-    sync.baseRef || defaultBaseRef(deps, gitRoot),
-    gitOutput(deps, gitRoot, ["branch", "--show-current"]),
+    gitOutput(deps, gitRoot, GIT_ORIGIN_URL),
+    sync.baseRef || defaultBaseRef(deps, gitRoot, current),
+    current,
   ]);
   // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
   const verdict = boxOrigin(originUrl);
@@ -200,7 +202,7 @@ async function checkRsync(deps: Deps): Promise<void> {
   if (!(await deps.proc.which("rsync"))) {
     throw new CrabboxError("sync", "rsync not found on PATH", { hint });
   }
-  const out = new TextDecoder().decode((await deps.proc.run("rsync", ["--version"])).stdout);
+  const out = new TextDecoder().decode((await deps.proc.run("rsync", RSYNC_VERSION)).stdout);
   const version = out.match(/rsync\s+version\s+v?(\d+)\.(\d+)\.(\d+)/);
   if (/openrsync/i.test(out) || !version) throw new CrabboxError("sync", "rsync is not GNU rsync", { hint });
   const [major, minor, patch] = version.slice(1).map(Number);
@@ -214,14 +216,9 @@ async function gitOutput(deps: Deps, cwd: string, args: string[]): Promise<strin
   return result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
 }
 
-/** The short name of origin/HEAD, else the current branch. */
-async function defaultBaseRef(deps: Deps, gitRoot: string): Promise<string> {
-  const originHead = await gitOutput(deps, gitRoot, [
-    "symbolic-ref",
-    "--short",
-    "-q",
-    "refs/remotes/origin/HEAD",
-  ]);
+/** The short name of origin/HEAD, else the current branch (asked once, by the caller). */
+async function defaultBaseRef(deps: Deps, gitRoot: string, current: Promise<string | null>): Promise<string> {
+  const originHead = await gitOutput(deps, gitRoot, GIT_ORIGIN_HEAD);
   if (originHead) return originHead.replace(/^origin\//, "");
-  return (await gitOutput(deps, gitRoot, ["branch", "--show-current"])) ?? "";
+  return (await current) ?? "";
 }

@@ -2,6 +2,7 @@
 import { basename } from "node:path";
 import type { Deps } from "../core/deps.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
+import { GIT_ORIGIN_URL } from "./git_queries.ts";
 
 export function repoNameFromUrl(originUrl: string | null, gitRoot: string): string {
   const fromOrigin = originUrl?.trim().replace(/\/+$/, "").split(/[/:]/).pop()?.replace(/\.git$/, "");
@@ -9,7 +10,7 @@ export function repoNameFromUrl(originUrl: string | null, gitRoot: string): stri
 }
 
 export async function repoNameFrom(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string> {
-  const result = await deps.proc.run("git", ["config", "--get", "remote.origin.url"], { cwd: gitRoot });
+  const result = await deps.proc.run("git", GIT_ORIGIN_URL, { cwd: gitRoot });
   const origin = result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
   return repoNameFromUrl(origin, gitRoot);
 }

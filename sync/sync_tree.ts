@@ -20,6 +20,7 @@ import {
   summaryOf,
 } from "./manifest_memo.ts";
 import type { Rule } from "./rules.ts";
+import { GIT_INDEX_PATH } from "./git_queries.ts";
 
 export interface SyncTree {
   summary: ManifestSummary;
@@ -156,7 +157,7 @@ async function unchanged(deps: Pick<Deps, "fs">, looked: [string, string][]): Pr
 
 /** git's index file (GIT_INDEX_FILE and linked worktrees respected), or null when git cannot say. */
 async function gitIndexPath(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string | null> {
-  const result = await deps.proc.run("git", ["rev-parse", "--git-path", "index"], { cwd: gitRoot });
+  const result = await deps.proc.run("git", GIT_INDEX_PATH, { cwd: gitRoot });
   if (result.code !== 0) return null;
   const path = new TextDecoder().decode(result.stdout).trim();
   return path.startsWith("/") ? path : `${gitRoot}/${path}`;

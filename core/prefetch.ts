@@ -1,0 +1,39 @@
+/**
+ * Early answers for the process runner. The composition root may start a few read-only commands a
+ * command is about to make while its modules still load (the second core is idle then); the first
+ * run() with the same binary, arguments and directory, and no stdin, env or signal, gets that answer
+ * instead of a new process. Each answer is used once, so a later identical call sees the world anew.
+ */
+import type { ProcessRunner, RunOptions, RunResult } from "./deps.ts";
+
+export interface PrefetchingRunner extends ProcessRunner {
+  /** Starts cmd now; its answer waits for the matching run(). */
+  prefetch(cmd: string, args: string[], cwd?: string): Promise<RunResult>;
+}
+
+const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
+  JSON.stringify([cmd, args, cwd ?? null]);
+
+export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
+  const early = new Map<string, Promise<RunResult>>();
+  const plain = (options: RunOptions) =>
+    options.stdin === undefined && options.env === undefined && options.signal === undefined;
+  return {
+    prefetch(cmd, args, cwd) {
+      const answer = inner.run(cmd, args, cwd === undefined ? {} : { cwd });
+      answer.catch(() => {}); // an answer nobody asks for must not become an unhandled rejection
+      early.set(keyOf(cmd, args, cwd), answer);
+      return answer;
+    },
+    run(cmd, args, options = {}) {
+      const key = keyOf(cmd, args, options.cwd);
+      const answer = plain(options) ? early.get(key) : undefined;
+      if (!answer) return inner.run(cmd, args, options);
+      early.delete(key);
+      return answer;
+    },
+    spawn: (cmd, args, options) => inner.spawn(cmd, args, options),
+    interactive: (cmd, args) => inner.interactive(cmd, args),
+    which: (cmd) => inner.which(cmd),
+  };
+}

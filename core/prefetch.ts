@@ -8,7 +8,7 @@ import type { ProcessRunner, RunOptions, RunResult } from "./deps.ts";
 
 export interface PrefetchingRunner extends ProcessRunner {
   /** Starts cmd now; its answer waits for the matching run(). */
-  prefetch(cmd: string, args: string[], cwd?: string): Promise<RunResult>;
+  prefetch(cmd: string, args: string[], cwd?: string): void;
 }
 
 const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
@@ -23,7 +23,6 @@ export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
       const answer = inner.run(cmd, args, cwd === undefined ? {} : { cwd });
       answer.catch(() => {}); // an answer nobody asks for must not become an unhandled rejection
       early.set(keyOf(cmd, args, cwd), answer);
-      return answer;
     },
     run(cmd, args, options = {}) {
       const key = keyOf(cmd, args, options.cwd);

@@ -38,10 +38,16 @@ export function prefetchRepository(
   proc.prefetch("git", GIT_TOPLEVEL, cwd);
   const root = guessGitRoot(cwd, look.hasGitEntry);
   if (root === null) return;
-  for (const args of [GIT_STATUS, GIT_INDEX_PATH, GIT_HEAD, GIT_HEAD_TREE, GIT_ORIGIN_URL, GIT_ORIGIN_HEAD]) {
-    proc.prefetch("git", args, root);
-  }
-  proc.prefetch("git", GIT_BRANCH, root);
+  const queries = [
+    GIT_STATUS,
+    GIT_INDEX_PATH,
+    GIT_HEAD,
+    GIT_HEAD_TREE,
+    GIT_ORIGIN_URL,
+    GIT_ORIGIN_HEAD,
+    GIT_BRANCH,
+  ];
+  for (const args of queries) proc.prefetch("git", args, root);
 }
 
 /** Pure: the nearest of cwd and its parents for which hasGitEntry says yes, or null. */

@@ -194,5 +194,6 @@ if (import.meta.main) {
     prefetchRepository(deps.proc, deps.fs.cwd(), { hasGitEntry, env: (name) => deps.env.get(name) });
   }
   const code = await main(Deno.args, deps, redactor);
+  await deps.proc.finish();
   Deno.exit(code);
 }

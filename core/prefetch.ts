@@ -9,6 +9,11 @@ import type { ProcessRunner, RunOptions, RunResult } from "./deps.ts";
 export interface PrefetchingRunner extends ProcessRunner {
   /** Starts cmd now; its answer waits for the matching run(). */
   prefetch(cmd: string, args: string[], cwd?: string): void;
+  /**
+   * Stops the answers nobody asked for and waits for their processes to end: none may outlive
+   * crabbox (git status can still be refreshing the index of a repository its caller removes next).
+   */
+  finish(): Promise<void>;
 }
 
 const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
@@ -16,11 +21,12 @@ const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
 
 export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
   const early = new Map<string, Promise<RunResult>>();
+  const stop = new AbortController();
   const plain = (options: RunOptions) =>
     options.stdin === undefined && options.env === undefined && options.signal === undefined;
   return {
     prefetch(cmd, args, cwd) {
-      const answer = inner.run(cmd, args, cwd === undefined ? {} : { cwd });
+      const answer = inner.run(cmd, args, { cwd, signal: stop.signal });
       answer.catch(() => {}); // an answer nobody asks for must not become an unhandled rejection
       early.set(keyOf(cmd, args, cwd), answer);
     },
@@ -30,6 +36,11 @@ export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
       if (!answer) return inner.run(cmd, args, options);
       early.delete(key);
       return answer;
+    },
+    async finish() {
+      stop.abort();
+      await Promise.allSettled(early.values());
+      early.clear();
     },
     spawn: (cmd, args, options) => inner.spawn(cmd, args, options),
     interactive: (cmd, args) => inner.interactive(cmd, args),

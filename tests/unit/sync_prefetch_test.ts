@@ -160,3 +160,16 @@ Deno.test("a tree opened on the prefetching runner is the same tree, with git st
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("finish() stops the answers nobody asked for and waits for them to end", async () => {
+  const { runner, calls } = countingRunner();
+  const proc = withPrefetch(runner);
+  proc.prefetch("git", ["status"], "/repo");
+  proc.prefetch("git", ["branch"], "/repo");
+  await proc.run("git", ["status"], { cwd: "/repo" });
+  await proc.finish();
+  assert.equal(calls.length, 2);
+  assert.ok(calls.every((call) => call.options.signal?.aborted));
+  // Nothing early is left: the same call now runs anew.
+  assert.equal(text(await proc.run("git", ["branch"], { cwd: "/repo" })), "answer 3");
+});

@@ -6,10 +6,11 @@ root=$1 workdir=$2 run=$3 env_bytes=$4 mode=$5
 shift 5
 runs="$root/.crabbox/runs"
 env_file="$root/.crabbox/env/$run.env"
-mkdir -p -- "$runs" || exit 97
+[ -d "$runs" ] || mkdir -p -- "$runs" || exit 97
 if [ "$env_bytes" -gt 0 ]; then
   # head -c reads no further than its count, so the rest of stdin stays the watchdog's.
-  if ! ( umask 077; mkdir -p -- "${env_file%/*}" && head -c "$env_bytes" >"$env_file.tmp" ) ||
+  if ! ( umask 077; { [ -d "${env_file%/*}" ] || mkdir -p -- "${env_file%/*}"; } &&
+    head -c "$env_bytes" >"$env_file.tmp" ) ||
     [ "$(wc -c <"$env_file.tmp")" -ne "$env_bytes" ] || ! mv -f -- "$env_file.tmp" "$env_file"; then
     echo "crabbox-remote: could not write the env file" >&2
     rm -f -- "$env_file.tmp"

@@ -1,6 +1,15 @@
 # shellcheck shell=bash
 # The last completed sync of a repo: fingerprint line, then "hydrated <commit>". Args: root repo
+# Shell builtins only: it runs inside the lock channel before the client may go on.
 state="$1/.crabbox/sync/$2"
-cat -- "$state/fingerprint" 2>/dev/null
-if [ -f "$state/hydrated" ]; then printf 'hydrated %s\n' "$(cat -- "$state/hydrated")"; fi
+line=
+if [ -f "$state/fingerprint" ]; then
+  IFS= read -r line <"$state/fingerprint" || :
+  if [ -n "$line" ]; then printf '%s\n' "$line"; fi
+fi
+if [ -f "$state/hydrated" ]; then
+  line=
+  IFS= read -r line <"$state/hydrated" || :
+  printf 'hydrated %s\n' "$line"
+fi
 exit 0

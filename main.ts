@@ -188,7 +188,13 @@ if (import.meta.main) {
     import("./core/prefetch.ts"),
   ]);
   const real = buildRealDeps(redactor);
-  const deps = { ...real, proc: withPrefetch(real.proc) };
+  const proc = withPrefetch(real.proc);
+  // A second signal exits at once: the early answers still running are stopped, not waited for.
+  const exitNow = (code: number): never => {
+    proc.abandon();
+    return real.signals.exitNow(code);
+  };
+  const deps = { ...real, proc, signals: { ...real.signals, exitNow } };
   // A run's first git questions are asked now, while the command tree loads (sync/prefetch.ts).
   if (syncsRepository(Deno.args)) {
     prefetchRepository(deps.proc, deps.fs.cwd(), { hasGitEntry, env: (name) => deps.env.get(name) });

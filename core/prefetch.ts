@@ -2,44 +2,52 @@
  * Early answers for the process runner. The composition root may start a few read-only commands a
  * command is about to make while its modules still load (the second core is idle then); the first
  * run() with the same binary, arguments and directory, and no stdin, env or signal, gets that answer
- * instead of a new process. Each answer is used once, so a later identical call sees the world anew.
+ * instead of a new process. An answer serves as many such calls as it was started for (one, unless
+ * the caller knows a value is asked twice), so a later identical call sees the world anew.
  */
 import type { ProcessRunner, RunOptions, RunResult } from "./deps.ts";
 
 export interface PrefetchingRunner extends ProcessRunner {
-  /** Starts cmd now; its answer waits for the matching run(). */
-  prefetch(cmd: string, args: string[], cwd?: string): void;
+  /** Starts cmd now; its answer waits for the matching run() calls, `uses` of them (default 1). */
+  prefetch(cmd: string, args: string[], cwd?: string, uses?: number): void;
   /**
    * Stops the answers nobody asked for and waits for their processes to end: none may outlive
    * crabbox (git status can still be refreshing the index of a repository its caller removes next).
    */
   finish(): Promise<void>;
+  /** Stops the answers nobody asked for without waiting (the process exits at once). */
+  abandon(): void;
 }
 
 const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
   JSON.stringify([cmd, args, cwd ?? null]);
 
 export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
-  const early = new Map<string, Promise<RunResult>>();
+  const early = new Map<string, { answer: Promise<RunResult>; uses: number; shared: boolean }>();
   const stop = new AbortController();
   const plain = (options: RunOptions) =>
     options.stdin === undefined && options.env === undefined && options.signal === undefined;
   return {
-    prefetch(cmd, args, cwd) {
+    prefetch(cmd, args, cwd, uses = 1) {
       const answer = inner.run(cmd, args, { cwd, signal: stop.signal });
       answer.catch(() => {}); // an answer nobody asks for must not become an unhandled rejection
-      early.set(keyOf(cmd, args, cwd), answer);
+      early.set(keyOf(cmd, args, cwd), { answer, uses, shared: uses > 1 });
     },
-    run(cmd, args, options = {}) {
+    async run(cmd, args, options = {}) {
       const key = keyOf(cmd, args, options.cwd);
-      const answer = plain(options) ? early.get(key) : undefined;
-      if (!answer) return inner.run(cmd, args, options);
-      early.delete(key);
-      return answer;
+      const entry = plain(options) ? early.get(key) : undefined;
+      if (!entry) return await inner.run(cmd, args, options);
+      if (--entry.uses === 0) early.delete(key);
+      const result = await entry.answer;
+      // A shared answer gives each caller its own buffers.
+      return entry.shared
+        ? { ...result, stdout: result.stdout.slice(), stderr: result.stderr.slice() }
+        : result;
     },
+    abandon: () => stop.abort(),
     async finish() {
       stop.abort();
-      await Promise.allSettled(early.values());
+      await Promise.allSettled([...early.values()].map((entry) => entry.answer));
       early.clear();
     },
     spawn: (cmd, args, options) => inner.spawn(cmd, args, options),

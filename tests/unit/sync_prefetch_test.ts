@@ -49,6 +49,19 @@ Deno.test("an early answer serves the first identical run only", async () => {
   assert.equal(calls.length, 2);
 });
 
+Deno.test("an answer started for two uses serves two identical runs, each its own copy, then no more", async () => {
+  const { runner, calls } = countingRunner();
+  const proc = withPrefetch(runner);
+  proc.prefetch("git", ["config", "--get", "remote.origin.url"], "/repo", 2);
+  const ask = () => proc.run("git", ["config", "--get", "remote.origin.url"], { cwd: "/repo" });
+  const first = await ask();
+  const second = await ask();
+  assert.deepEqual([text(first), text(second)], ["answer 1", "answer 1"]);
+  assert.notEqual(first.stdout, second.stdout, "each caller has its own buffer");
+  assert.equal(text(await ask()), "answer 2");
+  assert.equal(calls.length, 2);
+});
+
 Deno.test("calls that differ in any way are never served the early answer", async () => {
   const cases: { name: string; args: string[]; options: RunOptions }[] = [
     { name: "other directory", args: ["status"], options: { cwd: "/elsewhere" } },
@@ -172,4 +185,12 @@ Deno.test("finish() stops the answers nobody asked for and waits for them to end
   assert.ok(calls.every((call) => call.options.signal?.aborted));
   // Nothing early is left: the same call now runs anew.
   assert.equal(text(await proc.run("git", ["branch"], { cwd: "/repo" })), "answer 3");
+});
+
+Deno.test("abandon() stops the answers nobody asked for at once, for a process about to exit", () => {
+  const { runner, calls } = countingRunner();
+  const proc = withPrefetch(runner);
+  proc.prefetch("git", ["status"], "/repo");
+  proc.abandon();
+  assert.equal(calls[0].options.signal?.aborted, true);
 });

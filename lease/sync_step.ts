@@ -11,6 +11,7 @@ import { formatDurationMs } from "../core/duration.ts";
 import { rsyncArgs } from "../sync/rsync.ts";
 import { pruneList } from "../sync/manifest.ts";
 import { idRecords } from "../sync/content_ids.ts";
+import { encodePieces, nulTerminated } from "../sync/chunked.ts";
 import {
   changedFilesScript,
   commitSyncScript,
@@ -90,7 +91,7 @@ async function rsyncFiles(
     debug: out.options.debug,
   });
   out.debug(`rsync ${shellJoin(argv)}`);
-  const list = new TextEncoder().encode(input.files.map((f) => f + "\0").join(""));
+  const list = encodePieces(nulTerminated(input.files));
   const result = await withProgress(
     ctx,
     started,

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 import type { Manifest } from "./manifest.ts";
+import { encodePieces } from "./chunked.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -21,26 +22,30 @@ function lineSafe(path: string): boolean {
   return !/[\n\r]/.test(path) && !path.startsWith('"');
 }
 
-/** path → content id for every file of the manifest. */
+/** The content id of every file of the manifest, aligned with its files. */
 export async function contentIds(
   deps: Pick<Deps, "proc" | "fs">,
   manifest: Manifest,
-): Promise<Map<string, string>> {
+): Promise<string[]> {
   const root = manifest.gitRoot;
-  const ids = new Map(manifest.indexIds);
-  const viaGit: string[] = [];
-  for (const path of manifest.files) {
-    if (ids.has(path)) continue;
-    if (manifest.symlinks.has(path)) {
-      ids.set(path, blobId(encoder.encode(await deps.fs.readLink(`${root}/${path}`))));
-    } else if (lineSafe(path)) viaGit.push(path);
-    else ids.set(path, blobId(await deps.fs.readFile(`${root}/${path}`)));
+  const ids: string[] = new Array(manifest.files.length);
+  const viaGit: number[] = [];
+  for (let i = 0; i < manifest.files.length; i++) {
+    const path = manifest.files[i];
+    const known = manifest.indexIds.get(path);
+    if (known) ids[i] = known;
+    else if (manifest.symlinks.has(path)) {
+      ids[i] = blobId(encoder.encode(await deps.fs.readLink(`${root}/${path}`)));
+    } else if (lineSafe(path)) viaGit.push(i);
+    else ids[i] = blobId(await deps.fs.readFile(`${root}/${path}`));
   }
   if (viaGit.length) {
     // --no-filters: the bytes on disk, and no clean filter (git-lfs…) is started per file.
     const result = await deps.proc.run("git", ["hash-object", "--no-filters", "--stdin-paths"], {
       cwd: root,
-      stdin: viaGit.map((path) => path + "\n").join(""),
+      stdin: encodePieces((function* () {
+        for (const i of viaGit) yield manifest.files[i] + "\n";
+      })()),
     });
     const lines = decoder.decode(result.stdout).split("\n");
     if (result.code !== 0 || lines.length < viaGit.length) {
@@ -49,7 +54,7 @@ export async function contentIds(
         "check the repository with git status",
       );
     }
-    viaGit.forEach((path, i) => ids.set(path, lines[i]));
+    viaGit.forEach((fileIndex, i) => (ids[fileIndex] = lines[i]));
   }
   return ids;
 }
@@ -58,6 +63,8 @@ export async function contentIds(
  * The box-side record of what was sent (`<id> <path>\0` per file, sorted by path): the sync-state
  * that lets the next transfer find same-size edits that rsync's size+mtime check would skip.
  */
-export function idRecords(files: string[], ids: Map<string, string>): string {
-  return files.map((path) => `${ids.get(path)} ${path}\0`).join("");
+export function idRecords(files: string[], ids: string[]): Uint8Array {
+  return encodePieces((function* () {
+    for (let i = 0; i < files.length; i++) yield `${ids[i]} ${files[i]}\0`;
+  })());
 }

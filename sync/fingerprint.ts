@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import type { Manifest } from "./manifest.ts";
 import { contentIds } from "./content_ids.ts";
+import { nulTerminated, sha256OfPieces } from "./chunked.ts";
 import { GIT_HEAD, GIT_HEAD_TREE } from "./git_queries.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -27,15 +28,24 @@ export interface FingerprintInput {
  * content id). The manifest memo keeps it, so an unchanged tree needs none of its per-file inputs.
  */
 export function treeDigest(input: Omit<FingerprintInput, "head" | "tree" | "options">): string {
-  const nul = (list: string[]) => sha256(list.length ? list.join("\0") + "\0" : "");
-  let text = `manifest=${nul(input.manifest)}\n` +
-    `deleted=${nul(input.deleted)}\n` +
-    `rules=${sha256(input.rules.join("\n"))}\n`;
-  for (const c of input.changed) text += `${c.path}\0${c.mode}\0${c.size}\0${c.hash}\n`;
-  return sha256(text);
+  return digestOfTree(input.manifest, input.deleted, input.rules, input.changed);
 }
 
-/** Pure: the fingerprint of a tree digest at a commit, under the sync options. */
+/** treeDigest over the records as they are produced: no per-file object list, no whole text. */
+function digestOfTree(
+  manifest: string[],
+  deleted: string[],
+  rules: string[],
+  records: Iterable<FingerprintInput["changed"][number]>,
+): string {
+  const nul = (list: string[]) => sha256OfPieces(nulTerminated(list));
+  const lines = function* () {
+    yield `manifest=${nul(manifest)}\n` + `deleted=${nul(deleted)}\n` + `rules=${sha256(rules.join("\n"))}\n`;
+    for (const c of records) yield `${c.path}\0${c.mode}\0${c.size}\0${c.hash}\n`;
+  };
+  return sha256OfPieces(lines());
+}
+
 export function fingerprintOf(
   input: Pick<FingerprintInput, "head" | "tree" | "options"> & { treeDigest: string },
 ): string {
@@ -61,7 +71,8 @@ async function git(deps: Pick<Deps, "proc">, cwd: string, args: string[]): Promi
 export interface LocalFingerprint {
   value: string;
   head: string | null;
-  ids: Map<string, string>;
+  /** Content ids, aligned with the manifest's files. */
+  ids: string[];
   /** The tree digest inside value (what the manifest memo keeps). */
   treeDigest: string;
 }
@@ -92,13 +103,17 @@ export async function localFingerprint(
     contentIds(deps, manifest),
   ]);
   const octal = new Map<number, string>(); // a handful of distinct modes, 100k files
-  const changed = manifest.files.map((path, i) => ({
-    path,
-    mode: octal.get(manifest.modes[i]) ??
-      octal.set(manifest.modes[i], manifest.modes[i].toString(8)).get(manifest.modes[i])!,
-    size: manifest.sizes[i],
-    hash: ids.get(path)!,
-  }));
-  const digest = treeDigest({ manifest: manifest.files, deleted: manifest.deleted, rules, changed });
+  const modeOf = (mode: number) => octal.get(mode) ?? octal.set(mode, mode.toString(8)).get(mode)!;
+  const records = function* () {
+    for (let i = 0; i < manifest.files.length; i++) {
+      yield {
+        path: manifest.files[i],
+        mode: modeOf(manifest.modes[i]),
+        size: manifest.sizes[i],
+        hash: ids[i],
+      };
+    }
+  };
+  const digest = digestOfTree(manifest.files, manifest.deleted, rules, records());
   return { value: fingerprintOf({ head, tree, options, treeDigest: digest }), head, ids, treeDigest: digest };
 }

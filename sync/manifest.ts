@@ -7,6 +7,7 @@
 import type { Deps, FileInfo, SpecialFileKind } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 import { GIT_TOPLEVEL } from "./git_queries.ts";
+import { encodePieces, nulTerminated } from "./chunked.ts";
 import { PathPatterns, type Rule, RuleSet, type Verdict } from "./rules.ts";
 import {
   GITLINK,
@@ -201,6 +202,8 @@ export async function buildManifest(
  * The list the box-side prune compares against (stdin of pruneScript): what is sent plus the
  * skip-worktree/sparse paths, so those are never pruned. Sorted, NUL-separated.
  */
-export function pruneList(manifest: Manifest): string {
-  return [...manifest.files, ...manifest.skipped].sort().map((path) => path + "\0").join("");
+export function pruneList(manifest: Manifest): Uint8Array {
+  // The files are sorted already (the same code-unit order); skipped entries are rare.
+  const paths = manifest.skipped.length ? [...manifest.files, ...manifest.skipped].sort() : manifest.files;
+  return encodePieces(nulTerminated(paths));
 }

@@ -84,7 +84,7 @@ Deno.test("manifest: git listing, rules, deletions, skip-worktree and submodules
   assert.equal(manifest.bytes, manifest.sizes.reduce((a, b) => a + b, 0));
   // Sparse paths stay in what the prune compares against, so they are never deleted on the box.
   assert.deepEqual(
-    pruneList(manifest).split("\0").filter(Boolean),
+    new TextDecoder().decode(pruneList(manifest)).split("\0").filter(Boolean),
     [...manifest.files, ...manifest.skipped].sort(),
   );
   await Deno.remove(`${root}/..`, { recursive: true });

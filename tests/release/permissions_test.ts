@@ -89,7 +89,8 @@ Deno.test("one list: the launcher, the task, the e2e runner and the release comp
   assert.deepEqual(PERMISSIONS, ["--no-prompt", ...flags], "e2e runner");
   assert.ok(
     flags.every((f) =>
-      /^--allow-(run|env|read|write|net|sys)(=[\w,.-]+)?$/.test(f) || f === "--v8-flags=--max-semi-space-size=2"
+      /^--allow-(run|env|read|write|net|sys)(=[\w,.-]+)?$/.test(f) ||
+      f === "--v8-flags=--max-semi-space-size=2"
     ),
     flags.join(" "),
   );

@@ -15,8 +15,6 @@ export interface HeldLock {
   release(): Promise<void>;
   /** The repo's sync state read under the lock (readSyncStateScript's output), when it was asked for. */
   syncState?: string;
-  /** The box was busy at the first try: the lock came only after waiting for its holder. */
-  waited?: boolean;
 }
 
 export interface LockOwner {
@@ -100,11 +98,9 @@ export async function acquireBoxLock(
   const started = deps.clock.now();
   out.phase("lock", `taking the box lock on ${box.leaseId}`);
   let lastProgress: number | null = null;
-  let busySeen = false;
   for (;;) {
     const attempt = await tryLock(box, owner, syncStateOf);
-    if (attempt.kind === "locked") return busySeen ? { ...attempt.lock, waited: true } : attempt.lock;
-    busySeen = true;
+    if (attempt.kind === "locked") return attempt.lock;
     const elapsed = deps.clock.now() - started;
     const who = attempt.holder
       ? `${attempt.holder.runId ?? "?"} (${attempt.holder.owner ?? "?"}, since ${

@@ -162,25 +162,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   try {
     await lease.box.prepare();
     clock.enter("lock");
-    // One label write for the whole hold: running from the lock to the end of the command. It goes out
-    // with the lock channel (one round trip, not two) and stands when the lock came at the first try;
-    // after a wait for another holder, or a lease resolved again, it is written again under the lock.
-    const running = { state: "running", run: runId } as const;
-    const early = labels.touch(running, ctx.signal);
-    early.catch(() => {}); // awaited below on every path
-    const locked = await lockLease(ctx, request, lease, runId, clock).catch(async (error) => {
-      await early.catch(() => {});
-      throw error;
-    });
-    ({ lease, lock } = locked);
+    ({ lease, lock } = await lockLease(ctx, request, lease, runId, clock));
     server = lease.server;
-    if (locked.atFirstTry) {
-      server = await early;
-    } else {
-      await early.catch(() => {});
-      labels.learn(lease.known);
-      server = await labels.touch(running, ctx.signal);
-    }
+    labels.learn(lease.known);
+    // One label write for the whole hold: running from the lock to the end of the command.
+    server = await labels.touch({ state: "running", run: runId }, ctx.signal);
     heartbeat = startHeartbeat({
       api,
       clock: deps.clock,

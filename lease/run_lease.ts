@@ -73,9 +73,7 @@ export async function getLease(
 
 /**
  * The box lock for the run, with the repo's sync state when it syncs. A remembered lease whose lock
- * channel fails is resolved and waited for like any existing lease, then locked again. `atFirstTry`:
- * the lease was locked as it came, without waiting for another holder (run.ts's early label write
- * stands only then).
+ * channel fails is resolved and waited for like any existing lease, then locked again.
  */
 export async function lockLease(
   ctx: RunContext,
@@ -83,8 +81,8 @@ export async function lockLease(
   lease: HeldLease,
   runId: string,
   clock: PhaseClock,
-): Promise<{ lease: HeldLease; lock: HeldLock; atFirstTry: boolean }> {
-  if (lease.lock) return { lease, lock: lease.lock, atFirstTry: true };
+): Promise<{ lease: HeldLease; lock: HeldLock }> {
+  if (lease.lock) return { lease, lock: lease.lock };
   const { deps, out, signal, api } = ctx;
   const lock = (box: Box) =>
     acquireBoxLock(
@@ -101,8 +99,7 @@ export async function lockLease(
       request.sync ? request.repo : undefined,
     );
   try {
-    const held = await lock(lease.box);
-    return { lease, lock: held, atFirstTry: !held.waited };
+    return { lease, lock: await lock(lease.box) };
   } catch (error) {
     if (!lease.remembered || !(error instanceof LockChannelError)) throw error;
     out.debug(`lock channel failed (${error.message}); resolving ${lease.leaseId} and probing it`);
@@ -110,7 +107,7 @@ export async function lockLease(
   clock.enter("bootstrap");
   const verified = await reuseLease(ctx, { ...request, id: lease.leaseId }, clock);
   clock.enter("lock");
-  return { lease: verified, lock: await lock(verified.box), atFirstTry: false };
+  return { lease: verified, lock: await lock(verified.box) };
 }
 
 async function freshLease(ctx: RunContext, shape: LeaseShape, clock: PhaseClock): Promise<HeldLease> {

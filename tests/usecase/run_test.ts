@@ -163,7 +163,7 @@ Deno.test("run --id with a remembered copy: a lock channel that fails resolves a
     w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: Connection refused\n" }, "free"];
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.deepEqual(w.box.log.slice(0, 3), ["lock", "probe", "lock"]);
-    assert.ok(w.api.calls.includes("listServers"), "resolved again");
+    assert.equal(w.api.calls[0], "listServers");
   } finally {
     await w.cleanup();
   }
@@ -177,52 +177,6 @@ Deno.test("run --id with a remembered copy of a server deleted meanwhile: not fo
     w.api.servers.delete(server.id);
     w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: No route to host\n" }];
     await assert.rejects(run(w, { id: "cbx_00000000beef" }), /lease cbx_00000000beef no longer exists/);
-  } finally {
-    await w.cleanup();
-  }
-});
-
-/** Each label write of a run: its state and run labels, and whether the box lock was held then. */
-function recordLabelWrites(w: Awaited<ReturnType<typeof world>>): string[] {
-  const writes: string[] = [];
-  const replace = w.api.replaceServerLabels.bind(w.api);
-  w.api.replaceServerLabels = (id, labels) => {
-    writes.push(`${labels.state} ${labels.run ? "run" : "-"} ${w.box.held ? "locked" : "unlocked"}`);
-    return replace(id, labels);
-  };
-  return writes;
-}
-
-Deno.test("run --id: the running label goes out with the lock channel and stands when the lock comes at once", async () => {
-  const w = await world();
-  try {
-    await existingLease(w, "cbx_00000000beef");
-    const writes = recordLabelWrites(w);
-    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    // Both go out at once, so whether the PUT lands before the lock is a race; there is one, though.
-    assert.deepEqual(writes.map((write) => write.replace(/ (un)?locked$/, "")), ["running run", "ready -"]);
-    assert.equal(writes.at(-1), "ready - locked");
-  } finally {
-    await w.cleanup();
-  }
-});
-
-Deno.test("run --id on a box another run holds: once the lock comes, running is written again under it", async () => {
-  const w = await world();
-  try {
-    const server = await existingLease(w, "cbx_00000000beef");
-    w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }, "free"];
-    const writes = recordLabelWrites(w);
-    let during: Record<string, string> = {};
-    w.box.exec = () => {
-      during = { ...w.api.servers.get(server.id)!.labels };
-      return { code: 0 };
-    };
-    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    assert.deepEqual(writes.slice(1), ["running run locked", "ready - locked"]);
-    assert.match(writes[0], /^running run /, "the early write, before the wait or during it");
-    assert.equal(during.state, "running");
-    assert.match(during.run, /^run_/);
   } finally {
     await w.cleanup();
   }

@@ -46,6 +46,7 @@ function digestOfTree(
   return sha256OfPieces(lines());
 }
 
+/** Pure: the fingerprint of a tree digest at a commit, under the sync options. */
 export function fingerprintOf(
   input: Pick<FingerprintInput, "head" | "tree" | "options"> & { treeDigest: string },
 ): string {

@@ -10,8 +10,7 @@ import type { JobSpec } from "../jobs/plan.ts";
 import { collectPathProblem, runWithResults } from "../jobs/collect.ts";
 import { jobAllowlist } from "../jobs/spec.ts";
 import { type RunSettings, startSweep } from "./settings.ts";
-import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
-import { prepareSync } from "../sync/preflight.ts";
+import { forwardEnv, leaseIdsFor, prepareRunSync, runContext } from "./run_inputs.ts";
 import { sanitizeLabelValue } from "../labels/sanitize.ts";
 import { forkShape, markCheckpointUsed } from "../lease/checkpoint_fork.ts";
 
@@ -35,11 +34,10 @@ export async function runJob(
   checkGlobs(job);
   const repoRoot = settings.gitRoot ?? ctx.deps.fs.cwd();
   const resultsDir = join(repoRoot, settings.config.config.results.dir);
-  const sync = job.noSync ? null : await prepareSync(
-    ctx.deps,
-    ctx.out,
-    syncPreflightRequest(ctx, settings, { checksum: job.checksum, forceSyncLarge: job.forceSyncLarge }),
-  );
+  const sync = job.noSync ? null : await prepareRunSync(ctx, settings, {
+    checksum: job.checksum,
+    forceSyncLarge: job.forceSyncLarge,
+  });
   await startSweep(ctx, settings, options.id ? await leaseIdsFor(ctx, options.id) : []);
   const poolName = options.pool === true
     ? (settings.config.config.pool.name)

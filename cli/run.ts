@@ -11,9 +11,8 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { StopPolicy } from "../config/schema.ts";
 import { runWithResults } from "../jobs/collect.ts";
 import { effectiveStopPolicy } from "../lease/stop_policy.ts";
-import { prepareSync } from "../sync/preflight.ts";
 import { loadRunSettings, startSweep } from "./settings.ts";
-import { forwardEnv, leaseIdsFor, runContext, syncPreflightRequest } from "./run_inputs.ts";
+import { forwardEnv, leaseIdsFor, prepareRunSync, runContext } from "./run_inputs.ts";
 import { refuseUnderJobsOnly } from "../jobs/spec.ts";
 
 function poolName(settings: { config: LoadedConfig }): string {
@@ -63,9 +62,7 @@ Exit status: the remote command's own code; crabbox's own failures use 2–8 (cr
     if (!syncOnly) refuseUnderJobsOnly(settings.config);
     const repoRoot = settings.gitRoot ?? ctx.deps.fs.cwd();
     const resultFile = await checkLocalTargets(ctx, repoRoot, flags);
-    const sync = flags.sync === false
-      ? null
-      : await prepareSync(ctx.deps, ctx.out, syncPreflightRequest(ctx, settings, flags));
+    const sync = flags.sync === false ? null : await prepareRunSync(ctx, settings, flags);
     if (shell && !syncOnly) ctx.out.notice("note: running via bash -lc");
     await startSweep(ctx, settings, flags.id ? await leaseIdsFor(ctx, flags.id) : []);
 

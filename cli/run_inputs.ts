@@ -5,7 +5,8 @@ import type { BaseSettings } from "./settings.ts";
 import { forwardWithAppendedAllow } from "../config/env_allow.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { RunContext } from "../lease/run.ts";
-import type { SyncPreflightRequest } from "../sync/preflight.ts";
+import { prepareSync } from "../sync/preflight.ts";
+import type { SyncOptions } from "../sync/options.ts";
 
 /** What every lease use case takes from this invocation: the effects, the API, the output, the interrupt. */
 export function leaseContext(ctx: CommandContext, settings: BaseSettings) {
@@ -62,12 +63,16 @@ interface SyncFlags {
 }
 
 /** The sync preflight's request from the config and this invocation's flags (and CRABBOX_ALLOW_MASS_DELETIONS). */
-export function syncPreflightRequest(
+/**
+ * The sync preflight for this invocation (exit 6 before anything is leased). The manifest memo it may
+ * still be writing is finished before the process exits, however the run ends.
+ */
+export async function prepareRunSync(
   ctx: CommandContext,
   settings: BaseSettings,
   flags: SyncFlags,
-): SyncPreflightRequest {
-  return {
+): Promise<SyncOptions> {
+  const sync = await prepareSync(ctx.deps, ctx.out, {
     gitRoot: settings.gitRoot,
     sync: settings.config.config.sync,
     checksum: !!flags.checksum,
@@ -75,5 +80,7 @@ export function syncPreflightRequest(
     forceSyncLarge: !!flags.forceSyncLarge,
     allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
     gitHydrate: flags.gitHydrate !== false,
-  };
+  });
+  ctx.addBackground(() => sync.tree.settled);
+  return sync;
 }

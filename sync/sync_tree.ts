@@ -30,6 +30,8 @@ export interface SyncTree {
   fingerprint: Promise<Pick<LocalFingerprint, "value" | "head">>;
   /** The manifest and its exact fingerprint (with content ids), for a transfer; built at most once. */
   full(): Promise<{ manifest: Manifest; fingerprint: LocalFingerprint }>;
+  /** Ends when the memo is written (or was not to be): awaited before exit, so no half-written cache remains. */
+  settled: Promise<void>;
 }
 
 type FingerprintOptions = { delete: boolean; checksum: boolean };
@@ -48,6 +50,7 @@ export function treeOf(
     source: "git",
     fingerprint,
     full: async () => ({ manifest, fingerprint: await fingerprint }),
+    settled: Promise.resolve(),
   };
 }
 
@@ -88,18 +91,18 @@ export async function openSyncTree(deps: TreeDeps, request: SyncTreeRequest): Pr
         source: "memo",
         fingerprint,
         full: () => (built ??= build(deps, request, readStatus(deps, gitRoot)).then(({ full }) => full())),
+        settled: Promise.resolve(),
       };
     }
   }
   const built = await build(deps, request, status, indexPath);
   if (built.memo) {
     // Written once the fingerprint is known, before the sync step reads it: a later run can rely on it.
-    const memoWritten = built.memo.then((memo) =>
-      memo ? writeMemo(deps, path, memo).catch(() => {}) : undefined
-    );
+    const memoWritten = built.memo.then((memo) => memo ? writeMemo(deps, path, memo) : undefined)
+      .catch(() => {});
     const fingerprint = Promise.all([built.fingerprint, memoWritten]).then(([value]) => value);
     fingerprint.catch(() => {});
-    return { ...built, fingerprint };
+    return { ...built, fingerprint, settled: memoWritten };
   }
   return built;
 }

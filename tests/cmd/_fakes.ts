@@ -479,6 +479,7 @@ export async function fakeCli(
   } = {},
 ): Promise<Harnessed> {
   const home = await Deno.makeTempDir({ prefix: "crabbox-cmd-" });
+  await Deno.mkdir(`${home}/tmp`);
   const io = new CapturedIo();
   const clock = options.clock ?? new ManualClock();
   const hetzner = new MemoryHetzner(clock);
@@ -509,8 +510,9 @@ export async function fakeCli(
     system: {
       user: () => "alice",
       hostname: () => "laptop",
-      uid: () => 1000,
-      tmpDir: () => "/tmp",
+      // The real uid and a temp dir of this home: the ssh socket dir is real, and no test sees another's.
+      uid: () => Deno.uid(),
+      tmpDir: () => `${home}/tmp`,
       homeDir: () => home,
       pid: () => 4242,
       processAlive: (pid) => pid === 4242,

@@ -1,7 +1,8 @@
 /**
  * run's result flags (--junit, --artifact, --require-artifact, --download, --result-json) and --sync-only,
  * in process: bad values exit 2 naming the flag before any API call, and every `crabbox run …` line a
- * `job run --dry-run` plan prints is accepted by run's parser exactly as printed.
+ * `job run --dry-run` plan prints is accepted by run's parser exactly as printed. Also: a run cut short
+ * before its sync still finishes the manifest memo it started.
  */
 import assert from "node:assert/strict";
 import { fakeCli } from "./_fakes.ts";
@@ -173,6 +174,24 @@ Deno.test("every run line a dry-run plan prints is accepted by crabbox run exact
       assert.match(result.stderr, /^crabbox: error: lease cbx_0123456789ab no longer exists$/m);
       assert.deepEqual(cli.hetzner.calls.slice(0, 1), ["listServers"]);
     }
+  } finally {
+    await cli.cleanup();
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("a run that ends before its sync (lease gone) has written the manifest memo whole when it returns", async () => {
+  const repo = await sampleRepo("{}\n");
+  const cli = await fakeCli({ cwd: repo });
+  try {
+    const result = await cli.run("run", "--id", "cbx_0123456789ab", "--", "true");
+    assert.equal(result.code, 4, result.stderr);
+    // A clean tree is memoable; the write started in the background must be over, not cut at exit.
+    const dir = `${cli.home}/.cache/crabbox/manifests`;
+    const names = [...Deno.readDirSync(dir)].map((entry) => entry.name);
+    assert.equal(names.length, 1, names.join(", "));
+    assert.match(names[0], /^[0-9a-f]{32}\.json$/);
+    assert.equal(JSON.parse(Deno.readTextFileSync(`${dir}/${names[0]}`)).gitRoot, repo);
   } finally {
     await cli.cleanup();
     await Deno.remove(repo, { recursive: true });

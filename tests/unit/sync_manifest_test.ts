@@ -87,7 +87,7 @@ Deno.test("manifest: git listing, rules, deletions, skip-worktree and submodules
     new TextDecoder().decode(pruneList(manifest)).split("\0").filter(Boolean),
     [...manifest.files, ...manifest.skipped].sort(),
   );
-  await Deno.remove(`${root}/..`, { recursive: true });
+  await Deno.remove(root.slice(0, root.lastIndexOf("/")), { recursive: true }); // the fixture's base
 });
 
 Deno.test("manifest: sync.include keeps only matching prefixes and globs", async () => {
@@ -101,7 +101,7 @@ Deno.test("manifest: sync.include keeps only matching prefixes and globs", async
     "vendor/lib/lib.txt",
   ]);
   assert.deepEqual(manifest.deleted, ["gone.txt"]);
-  await Deno.remove(`${root}/..`, { recursive: true });
+  await Deno.remove(root.slice(0, root.lastIndexOf("/")), { recursive: true }); // the fixture's base
 });
 
 Deno.test("not a git repository: exit 6 with the git init hint, before anything is leased", async () => {

@@ -78,6 +78,12 @@ export class Box {
     });
   }
 
+  /** Is the lease's ControlMaster socket there? Channels opened together then share it, not race to make it. */
+  async hasMaster(): Promise<boolean> {
+    const path = this.#controlPath(this.#port);
+    return path !== null && (await this.#deps.fs.lstat(path))?.special === "socket";
+  }
+
   /** The full ssh argv up to and including the destination (SPEC §9.1). */
   sshArgs(options: { port?: number; connectTimeoutSecs?: number; multiplex?: boolean } = {}): string[] {
     const port = options.port ?? this.#port;

@@ -7,22 +7,16 @@ import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import { CrabboxError } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
-import { execScript, killScript, readExitScript } from "../ssh/scripts.ts";
+import { killScript, readExitScript } from "../ssh/scripts.ts";
+import { type CommandChannel, type CommandLine, fits, openCommandChannel } from "./command_channel.ts";
 import type { Box } from "./box.ts";
 import type { OutputTail } from "./failure_bundle.ts";
 
-export interface CommandSpec {
-  /** argv mode: each word exec'd as given; shell mode: one string under bash -lc. */
-  argv: string[];
-  shell: boolean;
-  workdir: string;
-  runId: string;
+export interface CommandSpec extends CommandLine {
   /** Wall-clock limit (run --timeout, job timeout): TERM, KILL 10 s later, then exit 5. */
   timeoutSecs?: number;
   /** Keeps the last bytes of stdout and stderr as they stream (the failure bundle's last lines). */
   tail?: OutputTail;
-  /** The env file (renderEnvFile): sent first on the channel's stdin, never on a command line. */
-  envFile?: string;
 }
 
 export interface CommandResult {
@@ -37,18 +31,15 @@ export async function runRemoteCommand(
   ctx: { deps: Deps; out: Output; signal: AbortSignal },
   box: Box,
   spec: CommandSpec,
+  /** A channel opened ahead for this command (lease/command_channel.ts); the caller abandons it if unused. */
+  ahead?: CommandChannel | null,
 ): Promise<CommandResult> {
   const { deps, out, signal } = ctx;
   const started = deps.clock.now();
-  const env = new TextEncoder().encode(spec.envFile ?? "");
-  const script = execScript({
-    workRoot: box.workRoot,
-    workdir: spec.workdir,
-    runId: spec.runId,
-    envBytes: env.length,
-    ...(spec.shell ? { shell: spec.argv.join(" ") } : { argv: spec.argv }),
-  });
-  const child = box.spawn(script, {
+  // The channel opened ahead when it is this very command's, else a new one (and that one ends unused).
+  const channel = fits(ahead, box, spec) ? ahead! : openCommandChannel(box, spec);
+  if (channel !== ahead) void ahead?.abandon();
+  const { child, stdin: stdinWriter } = channel.start({
     stdout: (chunk) => {
       spec.tail?.push(chunk);
       out.remoteStdout(chunk);
@@ -58,9 +49,6 @@ export async function runRemoteCommand(
       out.remoteStderr(chunk);
     },
   });
-  // Keep the channel's stdin open and silent: the watchdog on the box treats EOF as "client gone".
-  const stdinWriter = child.stdin?.getWriter();
-  if (env.length) void stdinWriter?.write(env).catch(() => {});
 
   let interrupted = false;
   let timedOut = false;

@@ -15,7 +15,8 @@ import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sy
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import type { HeldLock } from "./box_lock.ts";
 import { getLease, type HeldLease, LeaseLabels, lockLease, releaseByPolicy } from "./run_lease.ts";
-import { commandStep } from "./run_command.ts";
+import { commandChannelAhead, commandStep } from "./run_command.ts";
+import type { CommandChannel } from "./command_channel.ts";
 import { makeWorkdirScript } from "../ssh/scripts.ts";
 import { leftoversNote } from "./leftovers.ts";
 import { type FailureFacts, leaseFacts, leaveFailureBundle, OutputTail } from "./failure_bundle.ts";
@@ -159,8 +160,10 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
   let heartbeat: Heartbeat | null = null;
   let lock: HeldLock | null = null;
   let failedPhase: Phase | null = null;
+  let ahead: CommandChannel | null = null;
   try {
     await lease.box.prepare();
+    ahead = await commandChannelAhead(request, lease, runId);
     clock.enter("lock");
     ({ lease, lock } = await lockLease(ctx, request, lease, runId, clock));
     server = lease.server;
@@ -196,7 +199,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       exitCode = 0;
     } else {
       const step = { box, workdir, runId, slug: server.labels.slug ?? "", tail };
-      ({ exitCode, interrupted } = await commandStep(ctx, request, step, clock));
+      ({ exitCode, interrupted } = await commandStep(ctx, request, step, clock, ahead));
       commandRan = true;
       if (exitCode !== 0) failedPhase = "command";
     }
@@ -206,6 +209,8 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     exitCode = (failure as CrabboxError).exitCode;
     failedPhase = clock.current;
   }
+  // Unused (a failure before the command, or a lease resolved again): it ends without running anything.
+  await ahead?.abandon();
   const { leaseId } = lease;
 
   // The heartbeat ends before any release or return to ready (SPEC §16 #30).

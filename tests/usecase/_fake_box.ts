@@ -148,6 +148,8 @@ export class FakeBox {
     const killed = new Promise<string>((resolve) => (this.#kill = resolve));
     return new Channel(options, async (channel) => {
       call.stdin = await channel.read(Number(words[3]));
+      // exec.sh: a channel closed before all the env arrived ends (74) without starting anything.
+      if (encoder.encode(call.stdin).length < Number(words[3])) return 74;
       const answer = await this.exec({ args: words, write: (s, t) => channel.write(s, t), killed });
       if (answer.stdout) channel.write("stdout", answer.stdout);
       if (answer.stderr) channel.write("stderr", answer.stderr);

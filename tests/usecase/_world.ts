@@ -30,10 +30,10 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function world(): Promise<World> {
+export async function world(options: { env?: Record<string, string> } = {}): Promise<World> {
   const box = new FakeBox(realFs);
   const clock = new ManualClock(undefined, HOLD_OVER_MS);
-  const cli = await fakeCli({ proc: box.proc, net: box.net, clock });
+  const cli = await fakeCli({ proc: box.proc, net: box.net, clock, env: options.env });
   return {
     deps: cli.deps,
     api: cli.hetzner,

@@ -1,7 +1,9 @@
 /** runCommandOnBox on a FakeBox: the order of a run's steps, its exit code, and release on every path. */
 import assert from "node:assert/strict";
 import { interruptedError } from "../../core/errors.ts";
-import { existingLease, runInWorld, world } from "./_world.ts";
+import { dirname } from "node:path";
+import { existingLease, leaseShape, runInWorld, world } from "./_world.ts";
+import { controlSocketPath } from "../../ssh/args.ts";
 
 const run = runInWorld;
 
@@ -179,5 +181,83 @@ Deno.test("run --id with a remembered copy of a server deleted meanwhile: not fo
     await assert.rejects(run(w, { id: "cbx_00000000beef" }), /lease cbx_00000000beef no longer exists/);
   } finally {
     await w.cleanup();
+  }
+});
+
+/**
+ * A world whose runs multiplex (ssh.controlPersist 600), with its own socket directory owned by this
+ * process's uid, and a live ControlMaster socket for the lease where lease/box.ts looks for it.
+ */
+async function multiplexedWorld(leaseId: string) {
+  const runtime = await Deno.makeTempDir({ prefix: "crabbox-run-" });
+  await Deno.chmod(runtime, 0o700);
+  const w = await world({ env: { XDG_RUNTIME_DIR: runtime } });
+  const system = { ...w.deps.system, uid: () => Deno.uid() };
+  Object.assign(w.deps, { system });
+  const path = controlSocketPath({
+    runtimeDir: runtime,
+    tmpDir: system.tmpDir(),
+    uid: system.uid(),
+    leaseId,
+    ip: "203.0.113.7",
+    port: 2222,
+  })!;
+  return {
+    w,
+    request: { id: leaseId, shape: leaseShape({ controlPersist: 600 }) },
+    masterUp: async () => {
+      await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      return Deno.listen({ transport: "unix", path });
+    },
+    cleanup: async () => {
+      await w.cleanup();
+      await Deno.remove(runtime, { recursive: true });
+    },
+  };
+}
+
+Deno.test("run --id on a warm lease with its master up: the command channel opens with the lock's and runs once", async () => {
+  const { w, request, masterUp, cleanup } = await multiplexedWorld("cbx_00000000beef");
+  try {
+    await existingLease(w, "cbx_00000000beef");
+    assert.equal(await run(w, request), 0);
+    const master = await masterUp();
+    try {
+      w.box.log.length = 0;
+      w.box.scripts.length = 0;
+      w.io.stdout = "";
+      w.box.exec = () => ({ code: 3, stdout: "from the box\n" });
+      assert.equal(await run(w, request), 3);
+      assert.deepEqual(w.box.log.slice(0, 2), ["exec", "lock"], "opened before the lock answers");
+      assert.equal(w.box.calls("exec").length, 1);
+      assert.match(w.box.calls("exec")[0].stdin, /^export CRABBOX_RUN_ID='run_/m);
+      assert.equal(w.io.stdout, "from the box\n");
+    } finally {
+      master.close();
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("run --id: a command channel opened ahead that the run never reaches starts nothing", async () => {
+  const { w, request, masterUp, cleanup } = await multiplexedWorld("cbx_00000000beef");
+  try {
+    await existingLease(w, "cbx_00000000beef");
+    assert.equal(await run(w, request), 0);
+    const master = await masterUp();
+    try {
+      let ran = 0;
+      w.box.exec = () => (ran++, { code: 0 });
+      w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }];
+      w.box.log.length = 0;
+      await assert.rejects(run(w, { ...request, lockTimeoutSecs: 4 }), /waiting for the box lock/);
+      assert.equal(w.box.log[0], "exec", "it was opened ahead");
+      assert.equal(ran, 0, "and ended without starting the command");
+    } finally {
+      master.close();
+    }
+  } finally {
+    await cleanup();
   }
 });

@@ -15,6 +15,8 @@ export interface HeldLock {
   release(): Promise<void>;
   /** The repo's sync state read under the lock (readSyncStateScript's output), when it was asked for. */
   syncState?: string;
+  /** Another run held the box at the first try: the lock came only after it let go. */
+  waited?: boolean;
 }
 
 export interface LockOwner {
@@ -98,9 +100,9 @@ export async function acquireBoxLock(
   const started = deps.clock.now();
   out.phase("lock", `taking the box lock on ${box.leaseId}`);
   let lastProgress: number | null = null;
-  for (;;) {
+  for (let waited = false;; waited = true) {
     const attempt = await tryLock(box, owner, syncStateOf);
-    if (attempt.kind === "locked") return attempt.lock;
+    if (attempt.kind === "locked") return waited ? Object.assign(attempt.lock, { waited }) : attempt.lock;
     const elapsed = deps.clock.now() - started;
     const who = attempt.holder
       ? `${attempt.holder.runId ?? "?"} (${attempt.holder.owner ?? "?"}, since ${

@@ -165,11 +165,24 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     await lease.box.prepare();
     ahead = await commandChannelAhead(request, lease, runId);
     clock.enter("lock");
-    ({ lease, lock } = await lockLease(ctx, request, lease, runId, clock));
+    // One label write for the whole hold: running from the lock to the end of the command. For a lease
+    // remembered from this machine's last run it goes out with the lock channel (one round trip, not
+    // two) and stands when the lock comes at once; otherwise it is written under the lock, after a read
+    // when another run held the box meanwhile. Without a lock, the release sets it back to ready.
+    const running = { state: "running", run: runId } as const;
+    const early = lease.remembered ? labels.touch(running, ctx.signal) : null;
+    early?.catch(() => {}); // awaited below, or settled by the release
+    const locked = await lockLease(ctx, request, lease, runId, clock);
+    ({ lease, lock } = locked);
     server = lease.server;
-    labels.learn(lease.known);
-    // One label write for the whole hold: running from the lock to the end of the command.
-    server = await labels.touch({ state: "running", run: runId }, ctx.signal);
+    if (early && locked.asItCame) {
+      server = await early;
+    } else {
+      await early?.catch(() => {});
+      labels.learn(lease.known);
+      if (lock.waited) labels.stale();
+      server = await labels.touch(running, ctx.signal);
+    }
     heartbeat = startHeartbeat({
       api,
       clock: deps.clock,

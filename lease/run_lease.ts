@@ -22,6 +22,7 @@ import {
   rememberServer,
   type Touch,
   touchKnown,
+  touchServer,
 } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
@@ -73,7 +74,8 @@ export async function getLease(
 
 /**
  * The box lock for the run, with the repo's sync state when it syncs. A remembered lease whose lock
- * channel fails is resolved and waited for like any existing lease, then locked again.
+ * channel fails is resolved and waited for like any existing lease, then locked again. `asItCame`: locked
+ * at the first try, so the copy of the labels the lease came with is still the latest.
  */
 export async function lockLease(
   ctx: RunContext,
@@ -81,8 +83,8 @@ export async function lockLease(
   lease: HeldLease,
   runId: string,
   clock: PhaseClock,
-): Promise<{ lease: HeldLease; lock: HeldLock }> {
-  if (lease.lock) return { lease, lock: lease.lock };
+): Promise<{ lease: HeldLease; lock: HeldLock; asItCame: boolean }> {
+  if (lease.lock) return { lease, lock: lease.lock, asItCame: true };
   const { deps, out, signal, api } = ctx;
   const lock = (box: Box) =>
     acquireBoxLock(
@@ -99,7 +101,8 @@ export async function lockLease(
       request.sync ? request.repo : undefined,
     );
   try {
-    return { lease, lock: await lock(lease.box) };
+    const held = await lock(lease.box);
+    return { lease, lock: held, asItCame: !held.waited };
   } catch (error) {
     if (!lease.remembered || !(error instanceof LockChannelError)) throw error;
     out.debug(`lock channel failed (${error.message}); resolving ${lease.leaseId} and probing it`);
@@ -107,7 +110,7 @@ export async function lockLease(
   clock.enter("bootstrap");
   const verified = await reuseLease(ctx, { ...request, id: lease.leaseId }, clock);
   clock.enter("lock");
-  return { lease: verified, lock: await lock(verified.box) };
+  return { lease: verified, lock: await lock(verified.box), asItCame: false };
 }
 
 async function freshLease(ctx: RunContext, shape: LeaseShape, clock: PhaseClock): Promise<HeldLease> {
@@ -210,6 +213,9 @@ export class LeaseLabels {
   readonly #deps: Deps;
   readonly #api: HetznerApi;
   readonly #leaseId: string;
+  #readFirst = false;
+  #writing: Promise<unknown> = Promise.resolve();
+  #saysRunning = false;
 
   constructor(deps: Deps, api: HetznerApi, lease: HeldLease) {
     this.#deps = deps;
@@ -228,10 +234,39 @@ export class LeaseLabels {
     this.#current = newest(this.#current, copy);
   }
 
-  async touch(change: Touch, signal: AbortSignal): Promise<Server> {
-    const record = await readLeaseRecord(this.#deps, this.#leaseId);
-    this.#current = newest(this.#current, rememberedCopy(this.#deps, record, { anyState: true }));
-    this.#current = await touchKnown(this.#api, this.#current, change, signal);
+  /** Another holder wrote since any copy here (the lock came after a wait): the next write reads first. */
+  stale(): void {
+    this.#readFirst = true;
+  }
+
+  /** This run's last write set it `running`, or may have (a run that never took the lock sets it back). */
+  get saysRunning(): boolean {
+    return this.#saysRunning;
+  }
+
+  /** Ends when no write is in flight. */
+  async settled(): Promise<void> {
+    await this.#writing;
+  }
+
+  touch(change: Touch, signal: AbortSignal): Promise<Server> {
+    const write = this.#touch(change, signal);
+    this.#writing = write.catch(() => {});
+    return write;
+  }
+
+  async #touch(change: Touch, signal: AbortSignal): Promise<Server> {
+    // Counted from when it is sent: a write cut short may still have landed.
+    if (change.state === "running") this.#saysRunning = true;
+    if (this.#readFirst) {
+      this.#current = known(this.#api, await touchServer(this.#api, this.#current.server.id, change, signal));
+      this.#readFirst = false;
+    } else {
+      const record = await readLeaseRecord(this.#deps, this.#leaseId);
+      this.#current = newest(this.#current, rememberedCopy(this.#deps, record, { anyState: true }));
+      this.#current = await touchKnown(this.#api, this.#current, change, signal);
+    }
+    if (change.state !== undefined && change.state !== "running") this.#saysRunning = false;
     await rememberServer(this.#deps, this.#api, this.#current.server);
     return this.#current.server;
   }
@@ -283,7 +318,19 @@ export async function releaseByPolicy(
       return { server, released: false, releaseError };
     }
   }
-  if (!lock) return { server, released: false, releaseError: null };
+  if (!lock) {
+    // The running label went out with the lock channel, then no lock came (a signal, a timeout): set back.
+    await labels.settled();
+    if (labels.saysRunning) {
+      server = await labels.touch({ state: "ready", run: null }, AbortSignal.timeout(60_000)).catch(
+        (error) => {
+          out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
+          return server;
+        },
+      );
+    }
+    return { server, released: false, releaseError: null };
+  }
   try {
     server = await labels.touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
     const decoded = decodeLeaseLabels(server.labels);

@@ -30,9 +30,11 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function world(options: { env?: Record<string, string> } = {}): Promise<World> {
+export async function world(
+  options: { env?: Record<string, string>; holdOverMs?: number } = {},
+): Promise<World> {
   const box = new FakeBox(realFs);
-  const clock = new ManualClock(undefined, HOLD_OVER_MS);
+  const clock = new ManualClock(undefined, options.holdOverMs ?? HOLD_OVER_MS);
   const cli = await fakeCli({ proc: box.proc, net: box.net, clock, env: options.env });
   return {
     deps: cli.deps,

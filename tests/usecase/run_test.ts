@@ -165,7 +165,9 @@ Deno.test("run --id with a remembered copy: a lock channel that fails resolves a
     w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: Connection refused\n" }, "free"];
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.deepEqual(w.box.log.slice(0, 3), ["lock", "probe", "lock"]);
-    assert.equal(w.api.calls[0], "listServers");
+    assert.ok(w.api.calls.includes("listServers"), w.api.calls.join(" "));
+    // Running went out with the first lock channel (it races the resolve), and again under the lock.
+    assert.equal(w.api.calls.filter((call) => call === "replaceServerLabels").length, 3);
   } finally {
     await w.cleanup();
   }
@@ -259,5 +261,89 @@ Deno.test("run --id: a command channel opened ahead that the run never reaches s
     }
   } finally {
     await cleanup();
+  }
+});
+
+/** Each label write of a run: its state and run labels. */
+function recordLabelWrites(
+  w: Awaited<ReturnType<typeof world>>,
+  onWrite?: (labels: Record<string, string>) => void,
+) {
+  const writes: string[] = [];
+  const replace = w.api.replaceServerLabels.bind(w.api);
+  w.api.replaceServerLabels = (id, labels) => {
+    writes.push(`${labels.state} ${labels.run ? "run" : "-"}`);
+    onWrite?.(labels);
+    return replace(id, labels);
+  };
+  return writes;
+}
+
+/** A lease this machine just ran on, so the next run --id comes from the remembered copy. */
+async function rememberedLease(w: Awaited<ReturnType<typeof world>>, leaseId: string) {
+  const server = await existingLease(w, leaseId);
+  assert.equal(await run(w, { id: leaseId }), 0);
+  w.api.calls.length = 0;
+  w.box.log.length = 0;
+  w.box.scripts.length = 0;
+  return server;
+}
+
+Deno.test("run --id on a remembered lease: one running write, sent with the lock channel; it stands when the lock comes at once", async () => {
+  const w = await world();
+  try {
+    await rememberedLease(w, "cbx_00000000beef");
+    const writes = recordLabelWrites(w);
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.deepEqual(writes, ["running run", "ready -"]);
+    assert.deepEqual(w.api.calls, ["replaceServerLabels", "replaceServerLabels"]);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id on a remembered lease another run holds: after the wait, the labels are read, then running is written under the lock", async () => {
+  const w = await world();
+  try {
+    const server = await rememberedLease(w, "cbx_00000000beef");
+    w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }, "free"];
+    const writes = recordLabelWrites(w);
+    let during: Record<string, string> = {};
+    w.box.exec = () => {
+      during = { ...w.api.servers.get(server.id)!.labels };
+      return { code: 0 };
+    };
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.deepEqual(writes, ["running run", "running run", "ready -"]);
+    assert.deepEqual(
+      w.api.calls,
+      ["replaceServerLabels", "getServer", "replaceServerLabels", "replaceServerLabels"],
+      "the holder may have written since: read before the write under the lock",
+    );
+    assert.equal(during.state, "running");
+    assert.match(during.run, /^run_/);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id interrupted while waiting for the lock, after the early running write: the box is set back to ready", async () => {
+  // Each retry's sleep lasts until the signal: the wait holds while the running write goes out.
+  const w = await world({ holdOverMs: 1_000 });
+  try {
+    const server = await rememberedLease(w, "cbx_00000000beef");
+    w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }];
+    const interrupt = new AbortController();
+    const writes = recordLabelWrites(w, (labels) => {
+      if (labels.state === "running") interrupt.abort(interruptedError("SIGTERM"));
+    });
+    const code = await run(w, { id: "cbx_00000000beef" }, interrupt.signal).catch((error) => error.exitCode);
+    assert.equal(code, 143);
+    assert.deepEqual(writes, ["running run", "ready -"]);
+    assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
+    assert.equal(w.api.servers.get(server.id)!.labels.run, undefined);
+    assert.equal(w.box.calls("exec").length, 0, "nothing ran");
+  } finally {
+    await w.cleanup();
   }
 });

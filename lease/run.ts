@@ -14,7 +14,7 @@ import { rememberServer } from "./labels_write.ts";
 import { remoteWorkdir, type SyncOptions, type SyncResult, syncTree } from "./sync_step.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import type { HeldLock } from "./box_lock.ts";
-import { getLease, type HeldLease, LeaseLabels, lockLease, releaseByPolicy } from "./run_lease.ts";
+import { getLease, type HeldLease, LeaseLabels, lockLease, lockOwner, releaseByPolicy } from "./run_lease.ts";
 import { commandChannelAhead, commandStep } from "./run_command.ts";
 import type { CommandChannel } from "./command_channel.ts";
 import { makeWorkdirScript } from "../ssh/scripts.ts";
@@ -238,6 +238,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     deleteIt,
     failed: exitCode !== 0,
     shape: request.shape,
+    owner: lockOwner(ctx, request, runId),
   });
   server = after.server;
   ctx.setSecondInterruptNote(null);

@@ -13,7 +13,7 @@ import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCanonicalLeaseId, normalizeSlug } from "../labels/ids.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
 import type { Box } from "./box.ts";
-import { acquireBoxLock, type HeldLock, LockChannelError } from "./box_lock.ts";
+import { acquireBoxLock, type HeldLock, LockChannelError, type LockOwner, tryLock } from "./box_lock.ts";
 import {
   known,
   type KnownServer,
@@ -72,6 +72,18 @@ export async function getLease(
   return await freshLease(ctx, request.shape, clock);
 }
 
+/** Who holds the box lock for this run (the lock file's record, shown to a waiter). */
+export function lockOwner(ctx: RunContext, request: RunRequest, runId: string): LockOwner {
+  const { deps, api } = ctx;
+  return {
+    runId,
+    owner: request.owner,
+    host: deps.system.hostname(),
+    pid: deps.system.pid(),
+    since: formatIso(api.now()),
+  };
+}
+
 /**
  * The box lock for the run, with the repo's sync state when it syncs. A remembered lease whose lock
  * channel fails is resolved and waited for like any existing lease, then locked again. `asItCame`: locked
@@ -85,18 +97,12 @@ export async function lockLease(
   clock: PhaseClock,
 ): Promise<{ lease: HeldLease; lock: HeldLock; asItCame: boolean }> {
   if (lease.lock) return { lease, lock: lease.lock, asItCame: true };
-  const { deps, out, signal, api } = ctx;
+  const { deps, out, signal } = ctx;
   const lock = (box: Box) =>
     acquireBoxLock(
       { deps, out, signal },
       box,
-      {
-        runId,
-        owner: request.owner,
-        host: deps.system.hostname(),
-        pid: deps.system.pid(),
-        since: formatIso(api.now()),
-      },
+      lockOwner(ctx, request, runId),
       request.lockTimeoutSecs * 1000,
       request.sync ? request.repo : undefined,
     );
@@ -285,6 +291,8 @@ export async function releaseByPolicy(
     deleteIt: boolean;
     failed: boolean;
     shape: LeaseShape;
+    /** For the lock a run that never got one takes to set its early running label back. */
+    owner: LockOwner;
   },
 ): Promise<{ server: Server; released: boolean; releaseError: string | null }> {
   const { deps, api, out } = ctx;
@@ -319,16 +327,7 @@ export async function releaseByPolicy(
     }
   }
   if (!lock) {
-    // The running label went out with the lock channel, then no lock came (a signal, a timeout): set back.
-    await labels.settled();
-    if (labels.saysRunning) {
-      server = await labels.touch({ state: "ready", run: null }, AbortSignal.timeout(60_000)).catch(
-        (error) => {
-          out.warn(`could not mark ${leaseId} ready: ${(error as Error).message}`);
-          return server;
-        },
-      );
-    }
+    server = await setBackReady(ctx, lease, labels, input.owner) ?? server;
     return { server, released: false, releaseError: null };
   }
   try {
@@ -347,4 +346,29 @@ export async function releaseByPolicy(
   // Released only after the box is back to ready, so a waiter never sees a half-finished run.
   await lock.release();
   return { server, released: false, releaseError: null };
+}
+
+/**
+ * The running label went out with the lock channel and no lock came (a signal, --lock-timeout): set back
+ * to ready, under the lock. Not while another run holds the box: its release writes ready, after ours.
+ */
+async function setBackReady(
+  ctx: RunContext,
+  lease: HeldLease,
+  labels: LeaseLabels,
+  owner: LockOwner,
+): Promise<Server | null> {
+  await labels.settled();
+  if (!labels.saysRunning) return null;
+  // A lock channel that fails cannot say whether someone holds the box: set back all the same.
+  const attempt = await tryLock(lease.box, owner).catch(() => null);
+  if (attempt?.kind === "busy") return null;
+  try {
+    return await labels.touch({ state: "ready", run: null }, AbortSignal.timeout(60_000));
+  } catch (error) {
+    ctx.out.warn(`could not mark ${lease.leaseId} ready: ${(error as Error).message}`);
+    return null;
+  } finally {
+    if (attempt?.kind === "locked") await attempt.lock.release();
+  }
 }

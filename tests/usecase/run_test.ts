@@ -264,7 +264,7 @@ Deno.test("run --id: a command channel opened ahead that the run never reaches s
   }
 });
 
-/** Each label write of a run: its state and run labels. */
+/** Each label write of a run: its state and run labels, and for ready whether the box lock was held. */
 function recordLabelWrites(
   w: Awaited<ReturnType<typeof world>>,
   onWrite?: (labels: Record<string, string>) => void,
@@ -272,7 +272,8 @@ function recordLabelWrites(
   const writes: string[] = [];
   const replace = w.api.replaceServerLabels.bind(w.api);
   w.api.replaceServerLabels = (id, labels) => {
-    writes.push(`${labels.state} ${labels.run ? "run" : "-"}`);
+    const lock = labels.state === "ready" ? (w.box.held ? " locked" : " unlocked") : "";
+    writes.push(`${labels.state} ${labels.run ? "run" : "-"}${lock}`);
     onWrite?.(labels);
     return replace(id, labels);
   };
@@ -295,7 +296,7 @@ Deno.test("run --id on a remembered lease: one running write, sent with the lock
     await rememberedLease(w, "cbx_00000000beef");
     const writes = recordLabelWrites(w);
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    assert.deepEqual(writes, ["running run", "ready -"]);
+    assert.deepEqual(writes, ["running run", "ready - locked"]);
     assert.deepEqual(w.api.calls, ["replaceServerLabels", "replaceServerLabels"]);
   } finally {
     await w.cleanup();
@@ -314,7 +315,7 @@ Deno.test("run --id on a remembered lease another run holds: after the wait, the
       return { code: 0 };
     };
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    assert.deepEqual(writes, ["running run", "running run", "ready -"]);
+    assert.deepEqual(writes, ["running run", "running run", "ready - locked"]);
     assert.deepEqual(
       w.api.calls,
       ["replaceServerLabels", "getServer", "replaceServerLabels", "replaceServerLabels"],
@@ -327,22 +328,55 @@ Deno.test("run --id on a remembered lease another run holds: after the wait, the
   }
 });
 
-Deno.test("run --id interrupted while waiting for the lock, after the early running write: the box is set back to ready", async () => {
-  // Each retry's sleep lasts until the signal: the wait holds while the running write goes out.
-  const w = await world({ holdOverMs: 1_000 });
+const INTERRUPTED_WAITS = [
+  {
+    name: "the holder has let go: set back to ready under the lock",
+    after: "free" as const,
+    writes: ["running run", "ready - locked"],
+    state: "ready",
+  },
+  {
+    name: "the holder still runs: left to its release, which writes ready after ours",
+    after: { busy: { runId: "run_other", owner: "bob" } },
+    writes: ["running run"],
+    state: "running",
+  },
+];
+
+for (const wait of INTERRUPTED_WAITS) {
+  Deno.test(`run --id interrupted while waiting for the lock, after the early running write: ${wait.name}`, async () => {
+    // Each retry's sleep lasts until the signal: the wait holds while the running write goes out.
+    const w = await world({ holdOverMs: 1_000 });
+    try {
+      const server = await rememberedLease(w, "cbx_00000000beef");
+      w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }, wait.after];
+      const interrupt = new AbortController();
+      const writes = recordLabelWrites(w, (labels) => {
+        if (labels.state === "running") interrupt.abort(interruptedError("SIGTERM"));
+      });
+      const code = await run(w, { id: "cbx_00000000beef" }, interrupt.signal).catch((error) =>
+        error.exitCode
+      );
+      assert.equal(code, 143);
+      assert.deepEqual(writes, wait.writes);
+      assert.equal(w.api.servers.get(server.id)!.labels.state, wait.state);
+      assert.equal(w.box.calls("exec").length, 0, "nothing ran");
+      assert.equal(w.box.held, 0);
+    } finally {
+      await w.cleanup();
+    }
+  });
+}
+
+Deno.test("run --id whose lock channel keeps failing, after the early running write: the box is set back to ready", async () => {
+  const w = await world();
   try {
     const server = await rememberedLease(w, "cbx_00000000beef");
-    w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }];
-    const interrupt = new AbortController();
-    const writes = recordLabelWrites(w, (labels) => {
-      if (labels.state === "running") interrupt.abort(interruptedError("SIGTERM"));
-    });
-    const code = await run(w, { id: "cbx_00000000beef" }, interrupt.signal).catch((error) => error.exitCode);
-    assert.equal(code, 143);
-    assert.deepEqual(writes, ["running run", "ready -"]);
+    w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: Connection refused\n" }];
+    const writes = recordLabelWrites(w);
+    await assert.rejects(run(w, { id: "cbx_00000000beef" }), /lock/);
+    assert.deepEqual(writes, ["running run", "ready - unlocked"]);
     assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
-    assert.equal(w.api.servers.get(server.id)!.labels.run, undefined);
-    assert.equal(w.box.calls("exec").length, 0, "nothing ran");
   } finally {
     await w.cleanup();
   }

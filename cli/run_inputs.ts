@@ -1,7 +1,7 @@
 /** What the run use cases need from this invocation: their context, the sync request, the env to forward. */
 import type { CommandContext } from "./context.ts";
 import { isTruthy } from "./context.ts";
-import type { BaseSettings } from "./settings.ts";
+import type { BaseSettings, RunSettings } from "./settings.ts";
 import { forwardWithAppendedAllow } from "../config/env_allow.ts";
 import { listLeaseRecords } from "../lease/store.ts";
 import type { RunContext } from "../lease/run.ts";
@@ -69,7 +69,7 @@ interface SyncFlags {
  */
 export async function prepareRunSync(
   ctx: CommandContext,
-  settings: BaseSettings,
+  settings: RunSettings,
   flags: SyncFlags,
 ): Promise<SyncOptions> {
   const sync = await prepareSync(ctx.deps, ctx.out, {
@@ -80,6 +80,7 @@ export async function prepareRunSync(
     forceSyncLarge: !!flags.forceSyncLarge,
     allowMassDelete: !!flags.allowMassDelete || isTruthy(ctx.deps.env.get("CRABBOX_ALLOW_MASS_DELETIONS")),
     gitHydrate: flags.gitHydrate !== false,
+    originUrl: settings.originUrl,
   });
   ctx.addBackground(() => sync.tree.settled);
   return sync;

@@ -11,7 +11,7 @@ import { ownerLabel } from "../labels/ownership.ts";
 import type { LeaseShape } from "../lease/acquire.ts";
 import type { StatusSettings } from "../lease/status.ts";
 import { findGitRoot } from "../sync/manifest.ts";
-import { repoNameFrom } from "../sync/repo_name.ts";
+import { originUrlOf, repoNameFromUrl } from "../sync/repo_name.ts";
 import { checkLeaseShape, leaseShapeFor, sshConfigFileFor } from "../lease/shape.ts";
 import { useStaticProvider } from "./static_provider.ts";
 
@@ -26,6 +26,8 @@ export interface BaseSettings {
 export interface RunSettings extends BaseSettings {
   shape: LeaseShape;
   repo: string;
+  /** origin's URL (null without one), read once for the repo name and the sync's hydration facts. */
+  originUrl: string | null;
 }
 
 async function tryGitRoot(ctx: CommandContext): Promise<string | null> {
@@ -80,7 +82,8 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
   }
   const base = await loadBaseSettings(ctx, flagValues);
   checkLeaseShape(base.config);
-  const repo = base.gitRoot ? await repoNameFrom(ctx.deps, base.gitRoot) : "workspace";
+  const originUrl = base.gitRoot ? await originUrlOf(ctx.deps, base.gitRoot) : null;
+  const repo = base.gitRoot ? repoNameFromUrl(originUrl, base.gitRoot) : "workspace";
   const shape = leaseShapeFor({
     config: base.config,
     owner: base.owner,
@@ -96,7 +99,7 @@ export async function loadRunSettings(ctx: CommandContext, flags: LeaseCreateFla
   const onStatic = readyCommand !== undefined
     ? { className: "static", serverType: "static", locations: [] as string[] }
     : {};
-  return { ...base, repo, shape: { ...shape, sshUser, workRoot, readyCommand, ...onStatic } };
+  return { ...base, repo, originUrl, shape: { ...shape, sshUser, workRoot, readyCommand, ...onStatic } };
 }
 
 /**

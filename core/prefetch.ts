@@ -2,14 +2,13 @@
  * Early answers for the process runner. The composition root may start a few read-only commands a
  * command is about to make while its modules still load (the second core is idle then); the first
  * run() with the same binary, arguments and directory, and no stdin, env or signal, gets that answer
- * instead of a new process. An answer serves as many such calls as it was started for (one, unless
- * the caller knows a value is asked twice), so a later identical call sees the world anew.
+ * instead of a new process. An answer serves one call, so a later identical call sees the world anew.
  */
 import type { ProcessRunner, RunOptions, RunResult } from "./deps.ts";
 
 export interface PrefetchingRunner extends ProcessRunner {
-  /** Starts cmd now; its answer waits for the matching run() calls, `uses` of them (default 1). */
-  prefetch(cmd: string, args: string[], cwd?: string, uses?: number): void;
+  /** Starts cmd now; its answer waits for the first matching run(). */
+  prefetch(cmd: string, args: string[], cwd?: string): void;
   /**
    * Stops the answers nobody asked for and waits for their processes to end: none may outlive
    * crabbox (git status can still be refreshing the index of a repository its caller removes next).
@@ -23,31 +22,27 @@ const keyOf = (cmd: string, args: string[], cwd: string | undefined) =>
   JSON.stringify([cmd, args, cwd ?? null]);
 
 export function withPrefetch(inner: ProcessRunner): PrefetchingRunner {
-  const early = new Map<string, { answer: Promise<RunResult>; uses: number; shared: boolean }>();
+  const early = new Map<string, Promise<RunResult>>();
   const stop = new AbortController();
   const plain = (options: RunOptions) =>
     options.stdin === undefined && options.env === undefined && options.signal === undefined;
   return {
-    prefetch(cmd, args, cwd, uses = 1) {
+    prefetch(cmd, args, cwd) {
       const answer = inner.run(cmd, args, { cwd, signal: stop.signal });
       answer.catch(() => {}); // an answer nobody asks for must not become an unhandled rejection
-      early.set(keyOf(cmd, args, cwd), { answer, uses, shared: uses > 1 });
+      early.set(keyOf(cmd, args, cwd), answer);
     },
     async run(cmd, args, options = {}) {
       const key = keyOf(cmd, args, options.cwd);
-      const entry = plain(options) ? early.get(key) : undefined;
-      if (!entry) return await inner.run(cmd, args, options);
-      if (--entry.uses === 0) early.delete(key);
-      const result = await entry.answer;
-      // A shared answer gives each caller its own buffers.
-      return entry.shared
-        ? { ...result, stdout: result.stdout.slice(), stderr: result.stderr.slice() }
-        : result;
+      const answer = plain(options) ? early.get(key) : undefined;
+      if (!answer) return await inner.run(cmd, args, options);
+      early.delete(key);
+      return await answer;
     },
     abandon: () => stop.abort(),
     async finish() {
       stop.abort();
-      await Promise.allSettled([...early.values()].map((entry) => entry.answer));
+      await Promise.allSettled(early.values());
       early.clear();
     },
     spawn: (cmd, args, options) => inner.spawn(cmd, args, options),

@@ -53,6 +53,15 @@ export function encodePieces(pieces: Iterable<string>): Uint8Array {
   return bytes;
 }
 
+/** at(i) for each index (0 … n-1, or those given), made as asked: pieces from index-aligned lists. */
+export function* byIndex<T>(indices: number | Iterable<number>, at: (i: number) => T): Generator<T> {
+  if (typeof indices !== "number") {
+    for (const i of indices) yield at(i);
+    return;
+  }
+  for (let i = 0; i < indices; i++) yield at(i);
+}
+
 /** Each path followed by NUL, the form `--from0` lists and the box's scripts read. */
 export function* nulTerminated(paths: Iterable<string>): Generator<string> {
   for (const path of paths) yield path + "\0";

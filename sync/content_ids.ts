@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import { syncError } from "../core/errors.ts";
 import type { Manifest } from "./manifest.ts";
-import { encodePieces } from "./chunked.ts";
+import { byIndex, encodePieces } from "./chunked.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -43,9 +43,7 @@ export async function contentIds(
     // --no-filters: the bytes on disk, and no clean filter (git-lfs…) is started per file.
     const result = await deps.proc.run("git", ["hash-object", "--no-filters", "--stdin-paths"], {
       cwd: root,
-      stdin: encodePieces((function* () {
-        for (const i of viaGit) yield manifest.files[i] + "\n";
-      })()),
+      stdin: encodePieces(byIndex(viaGit, (i) => manifest.files[i] + "\n")),
     });
     const lines = decoder.decode(result.stdout).split("\n");
     if (result.code !== 0 || lines.length < viaGit.length) {
@@ -64,7 +62,5 @@ export async function contentIds(
  * that lets the next transfer find same-size edits that rsync's size+mtime check would skip.
  */
 export function idRecords(files: string[], ids: string[]): Uint8Array {
-  return encodePieces((function* () {
-    for (let i = 0; i < files.length; i++) yield `${ids[i]} ${files[i]}\0`;
-  })());
+  return encodePieces(byIndex(files.length, (i) => `${ids[i]} ${files[i]}\0`));
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Deps } from "../core/deps.ts";
 import type { Manifest } from "./manifest.ts";
 import { contentIds } from "./content_ids.ts";
-import { nulTerminated, sha256OfPieces } from "./chunked.ts";
+import { byIndex, nulTerminated, sha256OfPieces } from "./chunked.ts";
 import { GIT_HEAD, GIT_HEAD_TREE } from "./git_queries.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -105,16 +105,12 @@ export async function localFingerprint(
   ]);
   const octal = new Map<number, string>(); // a handful of distinct modes, 100k files
   const modeOf = (mode: number) => octal.get(mode) ?? octal.set(mode, mode.toString(8)).get(mode)!;
-  const records = function* () {
-    for (let i = 0; i < manifest.files.length; i++) {
-      yield {
-        path: manifest.files[i],
-        mode: modeOf(manifest.modes[i]),
-        size: manifest.sizes[i],
-        hash: ids[i],
-      };
-    }
-  };
-  const digest = digestOfTree(manifest.files, manifest.deleted, rules, records());
+  const records = byIndex(manifest.files.length, (i) => ({
+    path: manifest.files[i],
+    mode: modeOf(manifest.modes[i]),
+    size: manifest.sizes[i],
+    hash: ids[i],
+  }));
+  const digest = digestOfTree(manifest.files, manifest.deleted, rules, records);
   return { value: fingerprintOf({ head, tree, options, treeDigest: digest }), head, ids, treeDigest: digest };
 }

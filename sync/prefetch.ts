@@ -45,10 +45,9 @@ export function prefetchRepository(
     GIT_HEAD_TREE,
     GIT_ORIGIN_HEAD,
     GIT_BRANCH,
+    GIT_ORIGIN_URL,
   ];
   for (const args of queries) proc.prefetch("git", args, root);
-  // Asked twice: for the repo name (cli/settings.ts) and for the hydration facts (sync/preflight.ts).
-  proc.prefetch("git", GIT_ORIGIN_URL, root, 2);
 }
 
 /** Pure: the nearest of cwd and its parents for which hasGitEntry says yes, or null. */

@@ -90,6 +90,8 @@ export interface SyncPreflightRequest extends SyncCandidateRequest {
   allowMassDelete: boolean;
   /** false with --no-git-hydrate. */
   gitHydrate: boolean;
+  /** origin's URL as the settings read it (null: none); asked of git when not given. */
+  originUrl?: string | null;
 }
 
 /**
@@ -110,7 +112,9 @@ export async function prepareSync(
     await rsync;
     throw error;
   });
-  const hydrateFacts = request.gitHydrate && sync.hydrate ? gitFacts(deps, out, gitRoot, sync) : null;
+  const hydrateFacts = request.gitHydrate && sync.hydrate
+    ? gitFacts(deps, out, gitRoot, sync, request.originUrl)
+    : null;
   hydrateFacts?.catch(() => {});
   const rulesRead = effectiveRules(deps, gitRoot, sync);
   rulesRead.catch(() => {});
@@ -183,10 +187,11 @@ async function gitFacts(
   out: Output,
   gitRoot: string,
   sync: CrabboxConfig["sync"],
+  knownOriginUrl: string | null | undefined,
 ): Promise<SyncOptions["hydrate"]> {
   const current = gitOutput(deps, gitRoot, GIT_BRANCH);
   const [originUrl, base, branch] = await Promise.all([
-    gitOutput(deps, gitRoot, GIT_ORIGIN_URL),
+    knownOriginUrl !== undefined ? knownOriginUrl : gitOutput(deps, gitRoot, GIT_ORIGIN_URL),
     sync.baseRef || defaultBaseRef(deps, gitRoot, current),
     current,
   ]);

@@ -9,8 +9,12 @@ export function repoNameFromUrl(originUrl: string | null, gitRoot: string): stri
   return sanitizeLabelValue(fromOrigin || basename(gitRoot));
 }
 
-export async function repoNameFrom(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string> {
+/** origin's URL, or null without one. Asked once a run: the repo name and the hydration facts share it. */
+export async function originUrlOf(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string | null> {
   const result = await deps.proc.run("git", GIT_ORIGIN_URL, { cwd: gitRoot });
-  const origin = result.code === 0 ? new TextDecoder().decode(result.stdout).trim() : null;
-  return repoNameFromUrl(origin, gitRoot);
+  return result.code === 0 ? new TextDecoder().decode(result.stdout).trim() || null : null;
+}
+
+export async function repoNameFrom(deps: Pick<Deps, "proc">, gitRoot: string): Promise<string> {
+  return repoNameFromUrl(await originUrlOf(deps, gitRoot), gitRoot);
 }

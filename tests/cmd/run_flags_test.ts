@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { fakeCli } from "./_fakes.ts";
+import { realProcess } from "../../core/runtime.ts";
+import type { ProcessRunner } from "../../core/deps.ts";
 
 async function git(cwd: string, ...args: string[]): Promise<void> {
   const out = await new Deno.Command("git", {
@@ -182,10 +184,20 @@ Deno.test("every run line a dry-run plan prints is accepted by crabbox run exact
 
 Deno.test("a run that ends before its sync (lease gone) has written the manifest memo whole when it returns", async () => {
   const repo = await sampleRepo("{}\n");
-  const cli = await fakeCli({ cwd: repo });
+  const gitAsked: string[] = [];
+  const proc: ProcessRunner = {
+    ...realProcess,
+    run: (cmd, args, options) => {
+      if (cmd === "git") gitAsked.push(args.join(" "));
+      return realProcess.run(cmd, args, options);
+    },
+  };
+  const cli = await fakeCli({ cwd: repo, proc });
   try {
     const result = await cli.run("run", "--id", "cbx_0123456789ab", "--", "true");
     assert.equal(result.code, 4, result.stderr);
+    // The repo name and the hydration facts share one answer.
+    assert.equal(gitAsked.filter((args) => args === "config --get remote.origin.url").length, 1);
     // A clean tree is memoable; the write started in the background must be over, not cut at exit.
     const dir = `${cli.home}/.cache/crabbox/manifests`;
     const names = [...Deno.readDirSync(dir)].map((entry) => entry.name);

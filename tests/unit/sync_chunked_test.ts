@@ -1,7 +1,7 @@
 /** sync/chunked.ts: pieces hashed or encoded a chunk at a time equal the joined text, at any size. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { encodePieces, nulTerminated, sha256OfPieces } from "../../sync/chunked.ts";
+import { byIndex, encodePieces, nulTerminated, sha256OfPieces } from "../../sync/chunked.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -26,4 +26,18 @@ for (const { name, pieces } of cases) {
 Deno.test("nulTerminated: each path then NUL, lazily", () => {
   assert.deepEqual([...nulTerminated(["a", "b c"])], ["a\0", "b c\0"]);
   assert.deepEqual([...nulTerminated([])], []);
+});
+
+Deno.test("byIndex: one item per index, every index or those given, in their order", () => {
+  const files = ["a", "b", "c"];
+  const ids = ["1", "2", "3"];
+  const table: { indices: number | number[]; want: string[] }[] = [
+    { indices: 3, want: ["1 a", "2 b", "3 c"] },
+    { indices: 0, want: [] },
+    { indices: [2, 0], want: ["3 c", "1 a"] },
+    { indices: [], want: [] },
+  ];
+  for (const { indices, want } of table) {
+    assert.deepEqual([...byIndex(indices, (i) => `${ids[i]} ${files[i]}`)], want, JSON.stringify(indices));
+  }
 });

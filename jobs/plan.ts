@@ -185,9 +185,9 @@ export function contractChecks(input: {
     return [{
       name: "job-defined",
       status: "fail",
-      message: `jobs.${input.jobName} is not in .crabbox.yaml (configured: ${
-        input.jobs.join(", ") || "none"
-      })`,
+      message: input.jobs.length
+        ? `jobs.${input.jobName} is not defined (configured: ${input.jobs.join(", ")})`
+        : `jobs.${input.jobName} is not defined: no config has a jobs: section (add jobs.${input.jobName} to .crabbox.yaml)`,
     }];
   }
   checks.push({ name: "job-defined", status: "ok", message: `jobs.${job.name} at ${job.source}` });

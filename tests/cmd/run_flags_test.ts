@@ -2,7 +2,7 @@
  * run's result flags (--junit, --artifact, --require-artifact, --download, --result-json) and --sync-only,
  * in process: bad values exit 2 naming the flag before any API call, and every `crabbox run …` line a
  * `job run --dry-run` plan prints is accepted by run's parser exactly as printed. Also: a run cut short
- * before its sync still finishes the manifest memo it started.
+ * before its sync still finishes the manifest memo it started, and a dry-run of an undefined job says what to add.
  */
 import assert from "node:assert/strict";
 import { fakeCli } from "./_fakes.ts";
@@ -207,5 +207,33 @@ Deno.test("a run that ends before its sync (lease gone) has written the manifest
   } finally {
     await cli.cleanup();
     await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("job run --dry-run of a job no config defines: exit 2, a fail line naming what to add or what exists", async () => {
+  const table = [
+    {
+      config: "{}\n",
+      want:
+        /^fail\s+job-defined\s+jobs\.nosuch is not defined: no config has a jobs: section \(add jobs\.nosuch to \.crabbox\.yaml\)$/m,
+    },
+    {
+      config: PLAN_CONFIG,
+      want: /^fail\s+job-defined\s+jobs\.nosuch is not defined \(configured: argv, prime, report\)$/m,
+    },
+  ];
+  for (const { config, want } of table) {
+    const repo = await sampleRepo(config);
+    const cli = await fakeCli({ cwd: repo });
+    try {
+      const result = await cli.run("job", "run", "nosuch", "--dry-run");
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stdout, want);
+      assert.match(result.stderr, /^crabbox: error: dry-run of job "nosuch" failed its contract checks$/m);
+      assert.deepEqual(cli.hetzner.calls, [], "offline");
+    } finally {
+      await cli.cleanup();
+      await Deno.remove(repo, { recursive: true });
+    }
   }
 });

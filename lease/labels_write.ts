@@ -71,7 +71,9 @@ export async function touchKnown(
  * - every label write crabbox makes for a lease with a local record is remembered here (run, its heartbeat,
  *   `heartbeat`, `ssh`, `status --wait`, warmup), so no other CLI on this machine is ever overwritten;
  * - only a `ready` copy: one saying leased/running was cut short (or another run holds the box);
- * - the run re-reads it after taking the box lock, so the previous holder's last write is in it;
+ * - the run re-reads it after taking the box lock, so the previous holder's last write is in it; its one
+ *   write before the lock (running, sent with the lock channel) is written again after a GET when the lock
+ *   came only after a wait;
  * - only for KNOWN_MAX_AGE_MS: a CLI on another machine writing within that minute is the one gap left,
  *   the same window an in-process copy has always had (SPEC §3.5).
  */

@@ -17,8 +17,17 @@ export function sshCommand(ctx: CommandContext) {
     .argument("[id]", "lease id (cbx_…), slug, server id or server name")
     .option("--print", "print the ssh command line instead of running it")
     .option("--workdir <dir>", "directory on the box, relative to the repo's workdir")
-    .action(async (id, flags) => {
+    .allowExcessArguments()
+    .action(async (id, flags, self) => {
+      const command = self.args.slice(1);
       if (!id) throw usageError("no lease given", "usage: crabbox ssh <lease-id|slug|server-id|name>");
+      // A command here would run beside the box lock; run takes it, and --no-sync leaves the tree alone.
+      if (command.length) {
+        throw usageError(
+          "crabbox ssh opens a shell and runs no command",
+          `to run one on the box: crabbox run --id ${shellQuote(id)} --no-sync -- ${shellJoin(command)}`,
+        );
+      }
       checkLeaseRef(id);
       const settings = await loadRunSettings(ctx, {});
       refuseUnderJobsOnly(settings.config);

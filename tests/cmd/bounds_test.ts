@@ -185,6 +185,32 @@ Deno.test("ids: numbers out of range are not found (exit 4) without any API call
   }
 });
 
+Deno.test("ssh with a command: exit 2, pointing at run --no-sync with that command, before any API call", async () => {
+  const repo = await gitRepo();
+  try {
+    await expectRefused(repo, [
+      [
+        ["ssh", "swift-crab", "--", "pgrep", "-a", "sleep"],
+        2,
+        /^crabbox: error: crabbox ssh opens a shell and runs no command$/,
+      ],
+      [["ssh", "swift-crab", "ls"], 2, /^crabbox: error: crabbox ssh opens a shell and runs no command$/],
+    ]);
+    const cli = await fakeCli({ cwd: repo });
+    try {
+      const result = await cli.run("ssh", "swift-crab", "--", "echo", "two words");
+      assert.match(
+        result.stderr,
+        /^crabbox: hint: to run one on the box: crabbox run --id swift-crab --no-sync -- echo 'two words'$/m,
+      );
+    } finally {
+      await cli.cleanup();
+    }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
 Deno.test("config show never prints a token-shaped value, in text or JSON", async () => {
   // Built at run time so no secret-shaped literal sits in the source.
   const hetzner = "a".repeat(32) + "B7".repeat(16);

@@ -7,23 +7,14 @@
 import type { Deps } from "../core/deps.ts";
 import { CrabboxError, usageError } from "../core/errors.ts";
 import { formatClock, formatIso } from "../core/format.ts";
-import type { HetznerApi, Server } from "../providers/hetzner/port.ts";
+import type { Server } from "../providers/hetzner/port.ts";
 import { termsOf } from "../providers/hetzner/terms.ts";
 import { decodeLeaseLabels } from "../labels/codec.ts";
 import { isCanonicalLeaseId, normalizeSlug } from "../labels/ids.ts";
 import { acquireLease, type LeaseShape } from "./acquire.ts";
 import type { Box } from "./box.ts";
 import { acquireBoxLock, type HeldLock, LockChannelError, type LockOwner, tryLock } from "./box_lock.ts";
-import {
-  known,
-  type KnownServer,
-  newest,
-  rememberedCopy,
-  rememberServer,
-  type Touch,
-  touchKnown,
-  touchServer,
-} from "./labels_write.ts";
+import { known, type KnownServer, rememberedCopy } from "./labels_write.ts";
 import { releaseServer } from "./release.ts";
 import { refreshPondHosts } from "./pond_hosts.ts";
 import { leftoversNote } from "./leftovers.ts";
@@ -34,6 +25,7 @@ import { resolveLease } from "./resolve.ts";
 import type { PhaseClock } from "./run_summary.ts";
 import type { RunContext, RunRequest } from "./run.ts";
 import { type LeaseRecord, listLeaseRecords, readLeaseRecord, writeLeaseRecord } from "./store.ts";
+import type { LeaseLabels } from "./lease_labels.ts";
 
 export interface HeldLease {
   leaseId: string;
@@ -208,74 +200,6 @@ async function reuseLease(ctx: RunContext, request: RunRequest, clock: PhaseCloc
   });
   if (port !== record.sshPort) await writeLeaseRecord(deps, { ...record, ipv4: server.ipv4, sshPort: port });
   return { leaseId, server, box, fresh: false, known: known(api, server) };
-}
-
-/**
- * The run's label writes: each merges onto the latest copy this machine read or wrote (no GET while it is
- * fresh) — the run's own, or a newer one another process here remembered — and is remembered in turn.
- */
-export class LeaseLabels {
-  #current: KnownServer;
-  readonly #deps: Deps;
-  readonly #api: HetznerApi;
-  readonly #leaseId: string;
-  #readFirst = false;
-  #writing: Promise<unknown> = Promise.resolve();
-  #saysRunning = false;
-
-  constructor(deps: Deps, api: HetznerApi, lease: HeldLease) {
-    this.#deps = deps;
-    this.#api = api;
-    this.#leaseId = lease.leaseId;
-    this.#current = lease.known;
-  }
-
-  /** The latest copy (release merges its label onto it). */
-  get current(): KnownServer {
-    return this.#current;
-  }
-
-  /** A copy learned elsewhere (the lease was resolved again): kept when newer. */
-  learn(copy: KnownServer): void {
-    this.#current = newest(this.#current, copy);
-  }
-
-  /** Another holder wrote since any copy here (the lock came after a wait): the next write reads first. */
-  stale(): void {
-    this.#readFirst = true;
-  }
-
-  /** This run's last write set it `running`, or may have (a run that never took the lock sets it back). */
-  get saysRunning(): boolean {
-    return this.#saysRunning;
-  }
-
-  /** Ends when no write is in flight. */
-  async settled(): Promise<void> {
-    await this.#writing;
-  }
-
-  touch(change: Touch, signal: AbortSignal): Promise<Server> {
-    const write = this.#touch(change, signal);
-    this.#writing = write.catch(() => {});
-    return write;
-  }
-
-  async #touch(change: Touch, signal: AbortSignal): Promise<Server> {
-    // Counted from when it is sent: a write cut short may still have landed.
-    if (change.state === "running") this.#saysRunning = true;
-    if (this.#readFirst) {
-      this.#current = known(this.#api, await touchServer(this.#api, this.#current.server.id, change, signal));
-      this.#readFirst = false;
-    } else {
-      const record = await readLeaseRecord(this.#deps, this.#leaseId);
-      this.#current = newest(this.#current, rememberedCopy(this.#deps, record, { anyState: true }));
-      this.#current = await touchKnown(this.#api, this.#current, change, signal);
-    }
-    if (change.state !== undefined && change.state !== "running") this.#saysRunning = false;
-    await rememberServer(this.#deps, this.#api, this.#current.server);
-    return this.#current.server;
-  }
 }
 
 /**

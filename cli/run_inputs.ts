@@ -62,10 +62,10 @@ interface SyncFlags {
   gitHydrate?: boolean;
 }
 
-/** The sync preflight's request from the config and this invocation's flags (and CRABBOX_ALLOW_MASS_DELETIONS). */
 /**
- * The sync preflight for this invocation (exit 6 before anything is leased). The manifest memo it may
- * still be writing is finished before the process exits, however the run ends.
+ * The sync preflight for this invocation (exit 6 before anything is leased), from the config and the
+ * flags (and CRABBOX_ALLOW_MASS_DELETIONS). The manifest memo it may still be writing is finished before
+ * the process exits, however the run ends.
  */
 export async function prepareRunSync(
   ctx: CommandContext,

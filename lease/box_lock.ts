@@ -102,7 +102,7 @@ export async function acquireBoxLock(
   let lastProgress: number | null = null;
   for (let waited = false;; waited = true) {
     const attempt = await tryLock(box, owner, syncStateOf);
-    if (attempt.kind === "locked") return waited ? Object.assign(attempt.lock, { waited }) : attempt.lock;
+    if (attempt.kind === "locked") return Object.assign(attempt.lock, { waited });
     const elapsed = deps.clock.now() - started;
     const who = attempt.holder
       ? `${attempt.holder.runId ?? "?"} (${attempt.holder.owner ?? "?"}, since ${

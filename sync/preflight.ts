@@ -12,7 +12,7 @@ import { MAX_CONFIG_BYTES } from "../config/load.ts";
 import type { SyncOptions } from "./options.ts";
 import { buildManifest, findGitRoot, type Manifest } from "./manifest.ts";
 import { openSyncTree } from "./sync_tree.ts";
-import { GIT_BRANCH, GIT_ORIGIN_HEAD, GIT_ORIGIN_URL, RSYNC_VERSION } from "./git_queries.ts";
+import { GIT_BRANCH, GIT_ORIGIN_HEAD, RSYNC_VERSION } from "./git_queries.ts";
 import type { ManifestSummary } from "./manifest_memo.ts";
 import { boxOrigin } from "./origin.ts";
 import { describeNonRegular } from "./plan.ts";
@@ -90,8 +90,8 @@ export interface SyncPreflightRequest extends SyncCandidateRequest {
   allowMassDelete: boolean;
   /** false with --no-git-hydrate. */
   gitHydrate: boolean;
-  /** origin's URL as the settings read it (null: none); asked of git when not given. */
-  originUrl?: string | null;
+  /** origin's URL as the settings read it for the repo name (null: none), so git is asked once. */
+  originUrl: string | null;
 }
 
 /**
@@ -187,14 +187,10 @@ async function gitFacts(
   out: Output,
   gitRoot: string,
   sync: CrabboxConfig["sync"],
-  knownOriginUrl: string | null | undefined,
+  originUrl: string | null,
 ): Promise<SyncOptions["hydrate"]> {
   const current = gitOutput(deps, gitRoot, GIT_BRANCH);
-  const [originUrl, base, branch] = await Promise.all([
-    knownOriginUrl !== undefined ? knownOriginUrl : gitOutput(deps, gitRoot, GIT_ORIGIN_URL),
-    sync.baseRef || defaultBaseRef(deps, gitRoot, current),
-    current,
-  ]);
+  const [base, branch] = await Promise.all([sync.baseRef || defaultBaseRef(deps, gitRoot, current), current]);
   // An unusable origin only means the commit travels in a bundle: no credentials ever reach the box.
   const verdict = boxOrigin(originUrl);
   if (verdict.origin === null) out.debug(`hydrate: ${verdict.reason}; the box gets a git bundle`);

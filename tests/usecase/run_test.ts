@@ -2,10 +2,27 @@
 import assert from "node:assert/strict";
 import { interruptedError } from "../../core/errors.ts";
 import { dirname } from "node:path";
-import { existingLease, leaseShape, runInWorld, world } from "./_world.ts";
+import { existingLease, leaseShape, runInWorld, type World, world } from "./_world.ts";
 import { controlSocketPath } from "../../ssh/args.ts";
 
 const run = runInWorld;
+
+/**
+ * A lease this machine just ran on, so the next run --id comes from the remembered copy; the calls,
+ * box log and scripts of that first run are cleared.
+ */
+async function rememberedLease(
+  w: World,
+  leaseId: string,
+  options: { labels?: Record<string, string>; request?: Parameters<typeof run>[1] } = {},
+) {
+  const server = await existingLease(w, leaseId, options.labels);
+  assert.equal(await run(w, options.request ?? { id: leaseId }), 0);
+  w.api.calls.length = 0;
+  w.box.log.length = 0;
+  w.box.scripts.length = 0;
+  return server;
+}
 
 Deno.test("run: lock, workdir, command with the env on its stdin; its exit code passes through; the fresh box is released", async () => {
   const w = await world();
@@ -131,10 +148,7 @@ Deno.test("run: Ctrl-C during the command stops the remote group over a second c
 Deno.test("run --id right after a run: the remembered labels stand in for the GET and the probe", async () => {
   const w = await world();
   try {
-    const server = await existingLease(w, "cbx_00000000beef", { keep: "true" });
-    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    w.api.calls.length = 0;
-    w.box.log.length = 0;
+    const server = await rememberedLease(w, "cbx_00000000beef", { labels: { keep: "true" } });
     w.clock.nowMs += 10_000;
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.deepEqual(w.api.calls, ["replaceServerLabels", "replaceServerLabels"], "running, then ready");
@@ -158,10 +172,7 @@ Deno.test("run --id right after a run: the remembered labels stand in for the GE
 Deno.test("run --id with a remembered copy: a lock channel that fails resolves and probes, then locks", async () => {
   const w = await world();
   try {
-    await existingLease(w, "cbx_00000000beef");
-    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
-    w.api.calls.length = 0;
-    w.box.log.length = 0;
+    await rememberedLease(w, "cbx_00000000beef");
     w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: Connection refused\n" }, "free"];
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.deepEqual(w.box.log.slice(0, 3), ["lock", "probe", "lock"]);
@@ -176,8 +187,7 @@ Deno.test("run --id with a remembered copy: a lock channel that fails resolves a
 Deno.test("run --id with a remembered copy of a server deleted meanwhile: not found, nothing written", async () => {
   const w = await world();
   try {
-    const server = await existingLease(w, "cbx_00000000beef");
-    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    const server = await rememberedLease(w, "cbx_00000000beef");
     w.api.servers.delete(server.id);
     w.box.locks = [{ broken: "ssh: connect to host 203.0.113.7 port 2222: No route to host\n" }];
     await assert.rejects(run(w, { id: "cbx_00000000beef" }), /lease cbx_00000000beef no longer exists/);
@@ -187,15 +197,14 @@ Deno.test("run --id with a remembered copy of a server deleted meanwhile: not fo
 });
 
 /**
- * A world whose runs multiplex (ssh.controlPersist 600), with its own socket directory owned by this
- * process's uid, and a live ControlMaster socket for the lease where lease/box.ts looks for it.
+ * A world whose runs multiplex (ssh.controlPersist 600), with its own socket directory (the fakes give
+ * this process's uid), and a live ControlMaster socket for the lease where lease/box.ts looks for it.
  */
 async function multiplexedWorld(leaseId: string) {
   const runtime = await Deno.makeTempDir({ prefix: "crabbox-run-" });
   await Deno.chmod(runtime, 0o700);
   const w = await world({ env: { XDG_RUNTIME_DIR: runtime } });
-  const system = { ...w.deps.system, uid: () => Deno.uid() };
-  Object.assign(w.deps, { system });
+  const { system } = w.deps;
   const path = controlSocketPath({
     runtimeDir: runtime,
     tmpDir: system.tmpDir(),
@@ -221,12 +230,9 @@ async function multiplexedWorld(leaseId: string) {
 Deno.test("run --id on a warm lease with its master up: the command channel opens with the lock's and runs once", async () => {
   const { w, request, masterUp, cleanup } = await multiplexedWorld("cbx_00000000beef");
   try {
-    await existingLease(w, "cbx_00000000beef");
-    assert.equal(await run(w, request), 0);
+    await rememberedLease(w, "cbx_00000000beef", { request });
     const master = await masterUp();
     try {
-      w.box.log.length = 0;
-      w.box.scripts.length = 0;
       w.io.stdout = "";
       w.box.exec = () => ({ code: 3, stdout: "from the box\n" });
       assert.equal(await run(w, request), 3);
@@ -245,14 +251,12 @@ Deno.test("run --id on a warm lease with its master up: the command channel open
 Deno.test("run --id: a command channel opened ahead that the run never reaches starts nothing", async () => {
   const { w, request, masterUp, cleanup } = await multiplexedWorld("cbx_00000000beef");
   try {
-    await existingLease(w, "cbx_00000000beef");
-    assert.equal(await run(w, request), 0);
+    await rememberedLease(w, "cbx_00000000beef", { request });
     const master = await masterUp();
     try {
       let ran = 0;
       w.box.exec = () => (ran++, { code: 0 });
       w.box.locks = [{ busy: { runId: "run_other", owner: "bob" } }];
-      w.box.log.length = 0;
       await assert.rejects(run(w, { ...request, lockTimeoutSecs: 4 }), /waiting for the box lock/);
       assert.equal(w.box.log[0], "exec", "it was opened ahead");
       assert.equal(ran, 0, "and ended without starting the command");
@@ -266,7 +270,7 @@ Deno.test("run --id: a command channel opened ahead that the run never reaches s
 
 /** Each label write of a run: its state and run labels, and for ready whether the box lock was held. */
 function recordLabelWrites(
-  w: Awaited<ReturnType<typeof world>>,
+  w: World,
   onWrite?: (labels: Record<string, string>) => void,
 ) {
   const writes: string[] = [];
@@ -278,16 +282,6 @@ function recordLabelWrites(
     return replace(id, labels);
   };
   return writes;
-}
-
-/** A lease this machine just ran on, so the next run --id comes from the remembered copy. */
-async function rememberedLease(w: Awaited<ReturnType<typeof world>>, leaseId: string) {
-  const server = await existingLease(w, leaseId);
-  assert.equal(await run(w, { id: leaseId }), 0);
-  w.api.calls.length = 0;
-  w.box.log.length = 0;
-  w.box.scripts.length = 0;
-  return server;
 }
 
 Deno.test("run --id on a remembered lease: one running write, sent with the lock channel; it stands when the lock comes at once", async () => {

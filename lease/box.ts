@@ -100,13 +100,18 @@ export class Box {
     });
   }
 
+  /** Does the port accept a TCP connection within timeoutMs? (Nothing is sent.) */
+  accepts(port: number, timeoutMs: number): Promise<boolean> {
+    return this.#deps.net.tcpProbe(this.host, port, timeoutMs);
+  }
+
   /**
    * SPEC §5.5: TCP probe, then crabbox-ready over SSH with ConnectTimeout=5. `multiplex` (a box already
    * known ready) rides the lease's ControlMaster, or starts the one every later channel then reuses, so
    * a warm run pays one handshake, not two.
    */
   async probe(port: number, options: { multiplex?: boolean } = {}): Promise<ProbeResult> {
-    if (!(await this.#deps.net.tcpProbe(this.host, port, 5_000))) return "closed";
+    if (!(await this.accepts(port, 5_000))) return "closed";
     const result = await this.#ssh([this.#options.readyCommand ?? "crabbox-ready"], {
       port,
       connectTimeoutSecs: 5,

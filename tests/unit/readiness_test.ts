@@ -1,6 +1,6 @@
 /** The readiness loop as a use case, on a stepped clock with a box stub: no ssh, no sleeps. */
 import assert from "node:assert/strict";
-import { BootstrapTimeoutError, roundDelayMs, waitForReady } from "../../lease/readiness.ts";
+import { BootstrapTimeoutError, roundDelayMs, waitForReady, watchDelayMs } from "../../lease/readiness.ts";
 import { ipPollDelayMs } from "../../lease/acquire.ts";
 import type { Box, ProbeResult } from "../../lease/box.ts";
 import type { Deps } from "../../core/deps.ts";
@@ -9,17 +9,27 @@ import { Redactor } from "../../core/redact.ts";
 import { CrabboxError } from "../../core/errors.ts";
 import { CapturedIo, ManualClock } from "../cmd/_fakes.ts";
 
-function boxAnswering(answers: ProbeResult[]): Box & { probes: number } {
+/** A box answering probes in turn (the last repeats); its port starts accepting at `acceptsAt` (clock ms). */
+function boxAnswering(
+  answers: ProbeResult[],
+  clock?: ManualClock,
+  acceptsAt = Infinity,
+): Box & { probes: number; probedAt: number[] } {
   const stub = {
     probes: 0,
+    probedAt: [] as number[],
     ports: [2222],
     usePort() {},
     probe() {
+      if (clock) stub.probedAt.push(clock.nowMs - START);
       return Promise.resolve(answers[Math.min(stub.probes++, answers.length - 1)]);
     },
+    accepts: () => Promise.resolve((clock?.nowMs ?? START) - START >= acceptsAt),
   };
-  return stub as unknown as Box & { probes: number };
+  return stub as unknown as Box & { probes: number; probedAt: number[] };
 }
+
+const START = Date.parse("2026-05-01T12:00:00Z");
 
 function context(box: Box, clock: ManualClock, stillBooting?: () => Promise<void>) {
   const io = new CapturedIo();
@@ -38,11 +48,26 @@ function context(box: Box, clock: ManualClock, stillBooting?: () => Promise<void
 }
 
 Deno.test("readiness: the port that answers, after rounds of 250 ms", async () => {
-  const clock = new ManualClock();
-  const box = boxAnswering(["closed", "closed", "not-ready(cloud-init)", "ok"]);
+  const clock = new ManualClock(START);
+  // The port accepts from 600 ms on, but what runs behind it is not ready until the fourth round.
+  const box = boxAnswering(["closed", "closed", "not-ready(cloud-init)", "ok"], clock, 600);
   const { ctx } = context(box, clock);
   assert.equal(await waitForReady(ctx, clock.now() + 60_000), 2222);
-  assert.deepEqual(clock.sleeps, [250, 250, 250]);
+  assert.deepEqual(box.probedAt, [0, 250, 500, 750]);
+});
+
+Deno.test("readiness: a closed port that starts accepting starts the next round at once", async () => {
+  const clock = new ManualClock(START);
+  const box = boxAnswering(["closed", "ok"], clock, 150);
+  const { ctx } = context(box, clock);
+  assert.equal(await waitForReady(ctx, clock.now() + 60_000), 2222);
+  assert.deepEqual(box.probedAt, [0, 200], "watched every 100 ms: the second round does not wait out 250 ms");
+});
+
+Deno.test("readiness: the watch between rounds slows down once the boot is long", () => {
+  for (const [elapsed, delay] of [[0, 100], [29_999, 100], [30_000, 500], [20 * 60_000, 500]]) {
+    assert.equal(watchDelayMs(elapsed), delay, `watch at ${elapsed}`);
+  }
 });
 
 Deno.test("readiness and IP polls back off: quick at first, then the SPEC's pace", () => {

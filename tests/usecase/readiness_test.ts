@@ -19,11 +19,12 @@ async function ready(w: World, ports: number[], budgetMs: number) {
 Deno.test("readiness: when ssh.port stays closed, a fallback port that answers is used and said", async () => {
   const w = await world();
   try {
-    w.box.probes = ["closed", "not-ready(cloud-init)", "closed", "ok"];
+    let fallbackProbes = 0;
+    w.box.probes = (port) => port === 2222 ? "closed" : fallbackProbes++ ? "ok" : "not-ready(cloud-init)";
     const { port, box } = await ready(w, [2222, 22], 60_000);
     assert.equal(port, 22);
     assert.equal(box.port, 22, "later channels use it");
-    assert.deepEqual(w.clock.sleeps, [250]);
+    assert.deepEqual(w.clock.sleeps, [100, 100, 50], "one round's pause, 2222 watched throughout");
     assert.match(w.io.stderr, new RegExp(`using ssh port 22 for ${LEASE} \\(2222 not reachable\\)`));
   } finally {
     await w.cleanup();

@@ -30,22 +30,22 @@ export async function releaseServer(
   const leaseId = server.labels.lease;
   const firewallIds = mine.known?.server.firewallIds ?? server.firewallIds;
   if (!mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
-  let sshKeyDeleted: boolean;
-  let serverDeleted: ReleaseResult["serverDeleted"];
-  try {
-    sshKeyDeleted = mine.sshKeyId !== undefined
+  // Key and server at once: neither needs the other gone first, and each is a round trip to Hetzner.
+  const deleteKey = async () =>
+    mine.sshKeyId !== undefined
       ? (await api.deleteSshKey(mine.sshKeyId, { signal })) === "deleted"
-      : await deleteLeaseKey(
-        api,
-        server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""),
-        signal,
-      );
-    serverDeleted = await api.deleteServer(server.id, { signal });
-  } catch (error) {
+      : await deleteLeaseKey(api, server.labels.provider_key ?? (leaseId ? sshKeyName(leaseId) : ""), signal);
+  const deleteBox = async () => await api.deleteServer(server.id, { signal });
+  const [key, deleted] = await Promise.allSettled([deleteKey(), deleteBox()]);
+  if (deleted.status === "rejected") {
     // Still there: the label tells the sweep (and `list`) it is on its way out.
     if (mine.labelOnlyIfDeleteFails) await labelReleased(api, server, signal, mine.known);
-    throw error;
+    throw deleted.reason;
   }
+  // A key left behind carries its labels: the sweep deletes it as an orphan (SPEC §7.3).
+  if (key.status === "rejected") throw key.reason;
+  const sshKeyDeleted = key.value;
+  const serverDeleted = deleted.value;
   // The firewall goes with the last box that used it (lease/firewall.ts).
   await releaseFirewalls(api, firewallIds, {
     signal,

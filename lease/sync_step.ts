@@ -183,6 +183,9 @@ export async function syncTree(
   }
 
   let pruned = 0;
+  // Step 4, the commit, rides the prune's channel when there is one: one round trip for both.
+  const commit = { fingerprint: exact.value, source: input.source };
+  let committed: number | null;
   if (input.prune) {
     const prune = await box.run(
       pruneScript({
@@ -190,6 +193,7 @@ export async function syncTree(
         workdir: input.workdir,
         massDeleteLimit: input.massDeleteLimit,
         allowMassDelete: input.allowMassDelete,
+        commit,
       }),
       pruneList(manifest),
     );
@@ -206,12 +210,13 @@ export async function syncTree(
     }
     if (prune.code !== 0) throw syncError(`prune failed on the box (${prune.code}): ${decode(prune.stderr)}`);
     pruned = Number(text.match(/PRUNED (\d+)/)?.[1] ?? 0);
+    const status = text.match(/^COMMITTED (\d+)$/m)?.[1];
+    committed = status === undefined ? null : Number(status);
+  } else {
+    committed = (await box.run(commitSyncScript({ ...repoState, ...commit }))).code;
   }
-  const commit = await box.run(
-    commitSyncScript({ ...repoState, fingerprint: exact.value, source: input.source }),
-  );
-  if (commit.code !== 0) {
-    out.warn(`could not record the sync on the box (${commit.code}); the next run resyncs`);
+  if (committed !== 0) {
+    out.warn(`could not record the sync on the box (${committed ?? "no answer"}); the next run resyncs`);
   }
 
   const hydrated = input.hydrate && local.head ? await hydrateBox() : "hydrated off";

@@ -119,6 +119,7 @@ export function readSyncStateScript(input: { workRoot: string; repo: string }): 
 /**
  * SPEC §10.5 step 3: deletes only paths crabbox synced before that are gone from the new manifest
  * (stdin, NUL-separated). Never .git, never a path crabbox did not sync; a mass deletion exits 66.
+ * Prints `PRUNED <n>`; with `commit`, step 4 follows in the same channel and prints `COMMITTED <status>`.
  */
 export function pruneScript(input: {
   workRoot: string;
@@ -126,13 +127,16 @@ export function pruneScript(input: {
   workdir: string;
   massDeleteLimit: number;
   allowMassDelete: boolean;
+  commit?: { fingerprint: string; source: string };
 }): RemoteScript {
+  const commit = input.commit ? [SCRIPTS.commit_sync, input.commit.fingerprint, input.commit.source] : [];
   return remote("prune", [
     input.workRoot,
     input.repo,
     input.workdir,
     String(input.massDeleteLimit),
     input.allowMassDelete ? "1" : "0",
+    ...commit,
   ]);
 }
 

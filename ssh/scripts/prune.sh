@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Deletes the synced paths missing from the new manifest (stdin, NUL-separated). Args: root repo workdir limit allow
+# [commit-script fingerprint source]: with the last three, the sync is committed next, in this channel.
 set -u
 export LC_ALL=C
 state="$1/.crabbox/sync/$2" workdir=$3 limit=$4 allow=$5
@@ -39,3 +40,12 @@ while IFS= read -r -d '' path; do
 done <"$gone"
 rm -f -- "$gone"
 echo "PRUNED $pruned"
+if [ $# -ge 8 ]; then
+  # A subshell, not another bash: the commit script's own arguments, its own exit status.
+  (
+    commit_script=$6
+    set -- "$1" "$2" "$7" "$8"
+    eval "$commit_script"
+  ) </dev/null
+  echo "COMMITTED $?"
+fi

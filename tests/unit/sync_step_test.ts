@@ -303,3 +303,32 @@ Deno.test("sync step: sync.fingerprint false syncs an unchanged tree again inste
     await f.cleanup();
   }
 });
+
+Deno.test("sync step: prune and commit share one channel; a commit that fails is said, and the next sync resends", async () => {
+  const f = await fixture();
+  try {
+    const channels: string[] = [];
+    const box: SyncBox = {
+      ...f.box,
+      run: (remote, stdin) => (channels.push(remote.name), f.box.run(remote, stdin)),
+    };
+    assert.equal((await f.sync({}, { box })).skipped, false);
+    assert.deepEqual(channels, ["sync_state", "changed_files", "prune"]);
+    assert.doesNotMatch(f.stderr(), /could not record/);
+    assert.equal((await f.sync()).skipped, true, "the commit in the prune's channel recorded the sync");
+
+    // A commit that cannot write the fingerprint (a directory in the way).
+    await Deno.writeTextFile(`${f.repo}/NEW.md`, "new\n");
+    const blocker = `${f.box.workRoot}/.crabbox/sync/repo/fingerprint.tmp`;
+    await Deno.mkdir(blocker);
+    assert.equal((await f.sync()).skipped, false);
+    assert.match(
+      f.stderr(),
+      /^crabbox: warning: could not record the sync on the box \(1\); the next run resyncs$/m,
+    );
+    await Deno.remove(blocker);
+    assert.equal((await f.sync()).skipped, false, "nothing recorded: sent again");
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -57,7 +57,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     return ctx.exitCode;
   } catch (error) {
     ctx.endProgress();
-    if (error instanceof CommanderError) return commanderExit(error as CommanderError, ctx, usage);
+    if (error instanceof CommanderError) return await commanderExit(error as CommanderError, ctx, usage);
     const failure = finalFailure(error, ctx.interrupt.signal);
     renderError(failure, ctx);
     return failure.exitCode;
@@ -83,15 +83,25 @@ function renderError(error: CrabboxError, ctx: CommandContext): void {
 
 /** Commander's last usage error, as "crabbox: error: …" plus a hint; commander throws right after. */
 interface CommanderUsage {
-  last: { message: string; hint: string } | null;
+  last: { message: string; hint: string; command: Command } | null;
 }
 
 /** Commander's usage errors are rendered like every other error: stderr lines, and the --json document. */
-function commanderExit(error: CommanderError, ctx: CommandContext, usage: CommanderUsage): number {
+async function commanderExit(
+  error: CommanderError,
+  ctx: CommandContext,
+  usage: CommanderUsage,
+): Promise<number> {
   if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
   if (error.code === "commander.help") return 0;
-  const { message, hint } = usage.last ?? { message: error.message.replace(/^error: /, ""), hint: undefined };
-  renderError(usageError(message, hint), ctx);
+  const { message, hint, command } = usage.last ??
+    { message: error.message.replace(/^error: /, ""), hint: undefined, command: null };
+  const better = error.code === "commander.missingArgument" && command
+    ? await import("./cli/usage_hints.ts").then(({ missingArgumentHint }) =>
+      missingArgumentHint(command, ctx)
+    )
+    : null;
+  renderError(usageError(message, better ?? hint), ctx);
   return 2;
 }
 
@@ -109,6 +119,7 @@ function configureCommander(command: Command, ctx: CommandContext, usage: Comman
       usage.last = {
         message: lines[0],
         hint: lines.slice(1).join(" ") || `run 'crabbox ${helpPath(command)}--help' for usage`,
+        command,
       };
     },
   });

@@ -5,12 +5,13 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { jobSpec } from "../jobs/spec.ts";
 import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
-import { loadBaseSettings, loadRunSettings } from "./settings.ts";
+import { configuredJobNames, loadBaseSettings, loadRunSettings } from "./settings.ts";
 import { dryRun } from "./job_dry_run.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
 import { checkLeaseRef } from "../lease/resolve.ts";
 import { effectiveStopPolicy } from "../lease/stop_policy.ts";
+import { withMissingArgumentHint } from "./usage_hints.ts";
 
 /** `job run` of a job this crabbox cannot serve: refused with the reasons, before anything else. */
 function refuseUnavailable(job: JobSpec): void {
@@ -60,8 +61,17 @@ export function jobCommand(ctx: CommandContext) {
       }
     }),
   );
+  const run = withMissingArgumentHint(
+    new Command("run"),
+    async () => {
+      const names = await configuredJobNames(ctx);
+      return names.length
+        ? `name one of the jobs of .crabbox.yaml: ${names.join(", ")} (crabbox job list describes them)`
+        : "no jobs configured: add jobs: to .crabbox.yaml (see crabbox job list)";
+    },
+  );
   job.addCommand(
-    new Command("run")
+    run
       .description("run a named job: warmup (or --id/--pool), sync, command, collect, stop by policy")
       .argument("<name>", "job name from .crabbox.yaml")
       .option("--id <id>", "run on an existing lease")

@@ -38,6 +38,12 @@ async function tryGitRoot(ctx: CommandContext): Promise<string | null> {
   }
 }
 
+/** The job names the config defines, sorted; its warnings are left to the command that uses it. */
+export async function configuredJobNames(ctx: CommandContext): Promise<string[]> {
+  const config = await loadConfig(ctx.deps, { gitRoot: await tryGitRoot(ctx), profile: ctx.globals.profile });
+  return Object.keys(config.jobs).sort();
+}
+
 export async function loadBaseSettings(
   ctx: CommandContext,
   flags: Record<string, unknown> = {},

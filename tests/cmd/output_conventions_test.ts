@@ -24,8 +24,15 @@ Deno.test("--json: usage errors print the error document on stdout too, wherever
       [["run", "--json", "--bogus", "--", "ls"], unknownRunFlag],
       [["--json", "lsit"], usage("unknown command 'lsit'", "(Did you mean list?)")],
       [
+        ["--json", "checkpoint", "create"],
+        usage("missing required argument 'lease'", "run 'crabbox checkpoint create --help' for usage"),
+      ],
+      [
         ["--json", "job", "run"],
-        usage("missing required argument 'name'", "run 'crabbox job run --help' for usage"),
+        usage(
+          "missing required argument 'name'",
+          "no jobs configured: add jobs: to .crabbox.yaml (see crabbox job list)",
+        ),
       ],
       [
         ["--json", "--profile"],

@@ -242,3 +242,31 @@ Deno.test("job run --dry-run of a job no config defines: exit 2, a fail line nam
     }
   }
 });
+
+Deno.test("job run without a name: exit 2, and the hint names the jobs there are or says to add one", async () => {
+  const table = [
+    { config: "{}\n", hint: "no jobs configured: add jobs: to .crabbox.yaml (see crabbox job list)" },
+    {
+      config: PLAN_CONFIG,
+      hint: "name one of the jobs of .crabbox.yaml: argv, prime, report (crabbox job list describes them)",
+    },
+    // A config that does not load leaves commander's own hint (`job list` names the problem).
+    { config: "jobs: [1\n", hint: "run 'crabbox job run --help' for usage" },
+  ];
+  for (const { config, hint } of table) {
+    const repo = await sampleRepo(config);
+    const cli = await fakeCli({ cwd: repo });
+    try {
+      const result = await cli.run("job", "run");
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(
+        result.stderr,
+        `crabbox: error: missing required argument 'name'\ncrabbox: hint: ${hint}\n`,
+      );
+      assert.deepEqual(cli.hetzner.calls, [], "offline");
+    } finally {
+      await cli.cleanup();
+      await Deno.remove(repo, { recursive: true });
+    }
+  }
+});

@@ -258,6 +258,8 @@ try {
       lc.push(await cpu("rsync", ["-a", "-e", rsh, `${repo}/`, `${dest}:/tmp/cbx-bench-rsync/`], repo));
       l.push(performance.now() - started2);
     }
+    // The box shares the host's /tmp (HARNESS.md): the bare rsync's copy would outlive the bench.
+    await sh("bash", ["-c", `${bare} rm -rf /tmp/cbx-bench-rsync`]);
     row(`P3 first sync ${P3_FILES / 1000}k files`, median(c), median(l), "rsync -a");
     rows.push({
       goal: `P3 CPU of that sync`,

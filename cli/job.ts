@@ -5,7 +5,8 @@ import { CrabboxError, usageError } from "../core/errors.ts";
 import type { JobSpec } from "../jobs/plan.ts";
 import { jobSpec } from "../jobs/spec.ts";
 import { STOP_POLICIES, type StopPolicy } from "../config/schema.ts";
-import { configuredJobNames, loadBaseSettings, loadRunSettings } from "./settings.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { loadBaseSettings, loadConfigQuietly, loadRunSettings } from "./settings.ts";
 import { dryRun } from "./job_dry_run.ts";
 import { runJob } from "./job_run.ts";
 import { checkJobName } from "../config/validate_jobs.ts";
@@ -23,6 +24,11 @@ function refuseUnavailable(job: JobSpec): void {
   );
 }
 
+/** Every job the config defines, sorted by name, as this crabbox reads it. */
+function specsOf(config: LoadedConfig): JobSpec[] {
+  return Object.keys(config.jobs).sort().map((name) => jobSpec(config, name)!);
+}
+
 function summary(job: JobSpec): string {
   const text = job.description || job.label ||
     (typeof job.command === "string" ? job.command : job.command?.join(" ") ?? "sync only");
@@ -33,9 +39,8 @@ export function jobCommand(ctx: CommandContext) {
   const job = new Command("job").description("named, bounded jobs from .crabbox.yaml (for agents and CI)");
   job.addCommand(
     new Command("list").description("the jobs .crabbox.yaml defines (offline)").action(async () => {
-      const settings = await loadBaseSettings(ctx);
-      const names = Object.keys(settings.config.jobs).sort();
-      const specs = names.map((n) => jobSpec(settings.config, n)!);
+      const specs = specsOf((await loadBaseSettings(ctx)).config);
+      const names = specs.map((s) => s.name);
       if (ctx.globals.json) {
         return ctx.out.json(specs.map((s) => ({
           name: s.name,
@@ -61,15 +66,16 @@ export function jobCommand(ctx: CommandContext) {
       }
     }),
   );
-  const run = withMissingArgumentHint(
-    new Command("run"),
-    async () => {
-      const names = await configuredJobNames(ctx);
-      return names.length
-        ? `name one of the jobs of .crabbox.yaml: ${names.join(", ")} (crabbox job list describes them)`
-        : "no jobs configured: add jobs: to .crabbox.yaml (see crabbox job list)";
-    },
-  );
+  const run = withMissingArgumentHint(new Command("run"), async () => {
+    const specs = specsOf(await loadConfigQuietly(ctx));
+    if (specs.length === 0) return "no jobs configured: add jobs: to .crabbox.yaml (see crabbox job list)";
+    const names = (runnable: boolean) =>
+      specs.filter((s) => (s.unavailable.length === 0) === runnable).map((s) => s.name).join(", ");
+    const others = names(false) ? `not runnable here: ${names(false)}; ` : "";
+    return `name one of the jobs of .crabbox.yaml: ${
+      names(true) || "none runs here"
+    } (${others}crabbox job list describes them)`;
+  });
   job.addCommand(
     run
       .description("run a named job: warmup (or --id/--pool), sync, command, collect, stop by policy")

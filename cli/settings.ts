@@ -38,10 +38,9 @@ async function tryGitRoot(ctx: CommandContext): Promise<string | null> {
   }
 }
 
-/** The job names the config defines, sorted; its warnings are left to the command that uses it. */
-export async function configuredJobNames(ctx: CommandContext): Promise<string[]> {
-  const config = await loadConfig(ctx.deps, { gitRoot: await tryGitRoot(ctx), profile: ctx.globals.profile });
-  return Object.keys(config.jobs).sort();
+/** The config alone, its warnings left unsaid (they belong to the command that acts on it): for a hint. */
+export async function loadConfigQuietly(ctx: CommandContext): Promise<LoadedConfig> {
+  return await loadConfig(ctx.deps, { gitRoot: await tryGitRoot(ctx), profile: ctx.globals.profile });
 }
 
 export async function loadBaseSettings(

@@ -250,6 +250,11 @@ Deno.test("job run without a name: exit 2, and the hint names the jobs there are
       config: PLAN_CONFIG,
       hint: "name one of the jobs of .crabbox.yaml: argv, prime, report (crabbox job list describes them)",
     },
+    {
+      config: "jobs:\n  ui:\n    command: pnpm e2e\n    desktop: true\n  unit:\n    command: make test\n",
+      hint:
+        "name one of the jobs of .crabbox.yaml: unit (not runnable here: ui; crabbox job list describes them)",
+    },
     // A config that does not load leaves commander's own hint (`job list` names the problem).
     { config: "jobs: [1\n", hint: "run 'crabbox job run --help' for usage" },
   ];

@@ -22,6 +22,7 @@ import {
 import type { Box } from "./box.ts";
 import { hydrate } from "./hydrate_step.ts";
 import type { SyncOptions } from "../sync/options.ts";
+import { parseBoxSyncState } from "../sync/box_sync_state.ts";
 
 export type { SyncOptions };
 
@@ -133,11 +134,11 @@ export async function syncTree(
     await box.run(fullResyncScript({ workRoot: box.workRoot, leaseId: box.leaseId, repo: input.repo }));
   }
   const local = await input.tree.fingerprint;
+  // A full resync has just wiped the workdir and its sync state: what sync_state.sh says of nothing.
   const state = input.fullResync
-    ? ""
+    ? "records none"
     : (input.remoteState?.trim() ?? decode((await box.run(readSyncStateScript(repoState))).stdout));
-  const [remoteFingerprint, remoteSource] = state.split("\n")[0].split(" ");
-  const hydratedAt = state.match(/^hydrated (\S+)$/m)?.[1] ?? null;
+  const remote = parseBoxSyncState(state);
   const hydrateBox = () =>
     hydrate(ctx, box, {
       ...input.hydrate!,
@@ -146,11 +147,11 @@ export async function syncTree(
       repo: input.repo,
       head: local.head!,
     });
-  const unchanged = remoteFingerprint === local.value && remoteSource === input.source;
+  const unchanged = remote.fingerprint === local.value && remote.source === input.source;
   if (unchanged && input.skipUnchanged && !input.checksum) {
     out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
     // The files are there, but a hydration that failed last time is retried.
-    if (input.hydrate && local.head && hydratedAt !== local.head) out.progress(await hydrateBox());
+    if (input.hydrate && local.head && remote.hydratedAt !== local.head) out.progress(await hydrateBox());
     return {
       skipped: true,
       files: input.tree.summary.files,
@@ -165,16 +166,32 @@ export async function syncTree(
   out.progress(`sync ${counted} -> ${input.workdir}`);
   out.phase("sync", counted);
   // rsync trusts size+mtime: files whose content id differs from the box's record are sent regardless.
-  const compare = await box.run(changedFilesScript(repoState), idRecords(manifest.files, exact.ids));
-  if (compare.code !== 0) {
-    throw syncError(`could not compare content on the box (${compare.code}): ${decode(compare.stderr)}`);
-  }
-  const changed = new TextDecoder().decode(compare.stdout).split("\0").filter(Boolean);
-  out.debug(`content changed since the last sync: ${formatCount(changed.length)} files`);
+  const comparing = box.run(changedFilesScript(repoState), idRecords(manifest.files, exact.ids));
+  const changedFiles = async () => {
+    const compare = await comparing;
+    if (compare.code !== 0) {
+      throw syncError(`could not compare content on the box (${compare.code}): ${decode(compare.stderr)}`);
+    }
+    const changed = new TextDecoder().decode(compare.stdout).split("\0").filter(Boolean);
+    out.debug(`content changed since the last sync: ${formatCount(changed.length)} files`);
+    return changed;
+  };
   const transfer = (files: string[], options: { checksum: boolean; ignoreTimes: boolean }) =>
     rsyncFiles(ctx, box, { ...input, files, ...options }, started);
-  if (input.checksum) await transfer(manifest.files, { checksum: true, ignoreTimes: false });
-  else {
+  if (input.checksum) {
+    await changedFiles();
+    await transfer(manifest.files, { checksum: true, ignoreTimes: false });
+  } else if (!remote.hasRecords && remote.fingerprint === null) {
+    // A box with no content ids (new, or wiped) needs every file: the comparison then only records the
+    // ids for the commit, so it runs beside the transfer instead of a round trip before it.
+    const [compared, sent] = await Promise.allSettled([
+      changedFiles(),
+      transfer(manifest.files, { checksum: false, ignoreTimes: true }),
+    ]);
+    if (sent.status === "rejected") throw sent.reason;
+    if (compared.status === "rejected") throw compared.reason;
+  } else {
+    const changed = await changedFiles();
     if (changed.length) await transfer(changed, { checksum: false, ignoreTimes: true });
     // The rest by size+mtime, which also carries mode and mtime changes (skipped when all were sent).
     if (changed.length < manifest.files.length) {

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The last completed sync of a repo: fingerprint line, then "hydrated <commit>". Args: root repo
+# The last completed sync of a repo: fingerprint line, then "hydrated <commit>", then "records none" when
+# the box keeps no content ids for it (sync/box_sync_state.ts reads this). Args: root repo
 # Shell builtins only: it runs inside the lock channel before the client may go on.
 state="$1/.crabbox/sync/$2"
 line=
@@ -12,4 +13,5 @@ if [ -f "$state/hydrated" ]; then
   IFS= read -r line <"$state/hydrated" || :
   printf 'hydrated %s\n' "$line"
 fi
+if [ ! -f "$state/ids" ]; then printf 'records none\n'; fi
 exit 0

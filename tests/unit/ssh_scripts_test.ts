@@ -314,10 +314,13 @@ Deno.test("lock: exclusive, BUSY names the holder with exit 75, released on stdi
 Deno.test("lock: with a repo, the sync state follows LOCKED, ended by END", async () => {
   const { root } = await workRoot();
   const plain = await runWith(lockScript({ workRoot: root, ownerJson: "{}", syncStateOf: "repo" }));
-  assert.equal(plain.stdout, "LOCKED\nEND\n");
+  assert.equal(plain.stdout, "LOCKED\nrecords none\nEND\n", "a box that never got this repo");
   await Deno.mkdir(`${root}/.crabbox/sync/repo`, { recursive: true });
   await Deno.writeTextFile(`${root}/.crabbox/sync/repo/fingerprint`, "fp1 src\n");
   await Deno.writeTextFile(`${root}/.crabbox/sync/repo/hydrated`, "abc123");
+  const unrecorded = await runWith(lockScript({ workRoot: root, ownerJson: "{}", syncStateOf: "repo" }));
+  assert.equal(unrecorded.stdout, "LOCKED\nfp1 src\nhydrated abc123\nrecords none\nEND\n");
+  await Deno.writeTextFile(`${root}/.crabbox/sync/repo/ids`, "");
   const state = await runWith(lockScript({ workRoot: root, ownerJson: "{}", syncStateOf: "repo" }));
   assert.equal(state.stdout, "LOCKED\nfp1 src\nhydrated abc123\nEND\n");
   const alone = await runWith(readSyncStateScript({ workRoot: root, repo: "repo" }));

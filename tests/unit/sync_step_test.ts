@@ -332,3 +332,52 @@ Deno.test("sync step: prune and commit share one channel; a commit that fails is
     await f.cleanup();
   }
 });
+
+Deno.test("sync step: a box without content ids gets the transfer beside the comparison, and ids for the next sync", async () => {
+  const f = await fixture();
+  const tmp = `${f.repo}/..`;
+  try {
+    // rsync's ssh says it started through a FIFO, and the comparison answers only once it has heard that:
+    // a sync that waited for the comparison before the transfer would never get its answer.
+    await sh(tmp, "mkfifo rsync-started");
+    const announcing = `${tmp}/announcing-ssh`;
+    await Deno.writeTextFile(
+      announcing,
+      `#!/bin/bash\necho started >${tmp}/rsync-started\nexec ${f.box.rsyncShell()} "$@"\n`,
+      { mode: 0o755 },
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const box: SyncBox = {
+      ...f.box,
+      rsyncShell: () => shellJoin([announcing]),
+      run: async (remote, stdin) => {
+        if (remote.name !== "changed_files") return await f.box.run(remote, stdin);
+        const heard = Deno.readTextFile(`${tmp}/rsync-started`);
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error("rsync did not start before the comparison answered")),
+            10_000,
+          );
+        });
+        await Promise.race([heard, late]);
+        return await f.box.run(remote, stdin);
+      },
+    };
+    try {
+      assert.equal((await f.sync({}, { box })).skipped, false);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.equal(await Deno.readTextFile(`${f.workdir}/README.md`), "# webapp\ndirty\n");
+    assert.match(f.stderr(), /^crabbox: debug: content changed since the last sync: 2 files$/m);
+    assert.equal((await f.sync()).skipped, true);
+
+    // The ids were committed: the next change is compared first and only what changed is sent unchecked.
+    await sameSizeEdit(`${f.repo}/README.md`, "dirty", "DIRTY");
+    assert.equal((await f.sync()).skipped, false);
+    assert.match(f.stderr(), /^crabbox: debug: content changed since the last sync: 1 files$/m);
+    assert.equal(await Deno.readTextFile(`${f.workdir}/README.md`), "# webapp\nDIRTY\n");
+  } finally {
+    await f.cleanup();
+  }
+});

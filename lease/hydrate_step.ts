@@ -8,7 +8,7 @@ import type { Deps } from "../core/deps.ts";
 import type { Output } from "../core/output.ts";
 import { formatBytes } from "../core/format.ts";
 import { type HydrateReport, localBundle, parseHydrateReport } from "../sync/hydrate.ts";
-import { hydrateBundleScript, hydrateScript } from "../ssh/scripts.ts";
+import { hydrateBundleScript, hydrateScript, type RemoteScript } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
 
 export interface HydrateInput {
@@ -25,15 +25,25 @@ export interface HydrateInput {
 
 const decoder = new TextDecoder();
 
-/** The words for the `sync complete` line: `hydrated main`, `hydrated <sha> via bundle` or `hydrate failed`. */
+/** The first step: from the box's own objects or origin; else the box says what it has (NEED). */
+export function fetchStepScript(box: Pick<Box, "workRoot">, input: HydrateInput): RemoteScript {
+  const where = { workRoot: box.workRoot, repo: input.repo, workdir: input.workdir };
+  return hydrateScript({ ...where, ...input, origin: input.origin ?? "" });
+}
+
+/**
+ * The words for the `sync complete` line: `hydrated main`, `hydrated <sha> via bundle` or `hydrate failed`.
+ * `fetched`: the first step's report when it already ran (in the prune's channel).
+ */
 export async function hydrate(
   ctx: { deps: Pick<Deps, "proc">; out: Output },
   box: Pick<Box, "run" | "workRoot">,
   input: HydrateInput,
+  fetched?: HydrateReport,
 ): Promise<string> {
   const { out } = ctx;
   const where = { workRoot: box.workRoot, repo: input.repo, workdir: input.workdir };
-  const report = await runReport(box, hydrateScript({ ...where, ...input, origin: input.origin ?? "" }));
+  const report = fetched ?? await runReport(box, fetchStepScript(box, input));
   if (report.noBase) out.warn(`hydrate: could not fetch origin/${input.base}`);
   if (report.kind === "hydrated") return `hydrated ${input.origin && input.base || input.head.slice(0, 12)}`;
   if (report.kind === "failed") return failed(out, report.reason);
@@ -64,7 +74,7 @@ export async function hydrate(
 
 async function runReport(
   box: Pick<Box, "run">,
-  script: ReturnType<typeof hydrateScript>,
+  script: RemoteScript,
   stdin?: Uint8Array,
 ): Promise<HydrateReport> {
   const result = await box.run(script, stdin);

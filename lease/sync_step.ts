@@ -18,9 +18,11 @@ import {
   fullResyncScript,
   pruneScript,
   readSyncStateScript,
+  splitPruneAnswer,
 } from "../ssh/scripts.ts";
 import type { Box } from "./box.ts";
-import { hydrate } from "./hydrate_step.ts";
+import { fetchStepScript, hydrate } from "./hydrate_step.ts";
+import { type HydrateReport, parseHydrateReport } from "../sync/hydrate.ts";
 import type { SyncOptions } from "../sync/options.ts";
 import { parseBoxSyncState } from "../sync/box_sync_state.ts";
 
@@ -139,19 +141,15 @@ export async function syncTree(
     ? "records none"
     : (input.remoteState?.trim() ?? decode((await box.run(readSyncStateScript(repoState))).stdout));
   const remote = parseBoxSyncState(state);
-  const hydrateBox = () =>
-    hydrate(ctx, box, {
-      ...input.hydrate!,
-      gitRoot: input.gitRoot,
-      workdir: input.workdir,
-      repo: input.repo,
-      head: local.head!,
-    });
+  const hydrating = input.hydrate && local.head
+    ? { ...input.hydrate, gitRoot: input.gitRoot, workdir: input.workdir, repo: input.repo, head: local.head }
+    : null;
+  const hydrateBox = (fetched?: HydrateReport) => hydrate(ctx, box, hydrating!, fetched);
   const unchanged = remote.fingerprint === local.value && remote.source === input.source;
   if (unchanged && input.skipUnchanged && !input.checksum) {
     out.progress(`sync skipped: no changes (fingerprint ${local.value.slice(0, 8)})`);
     // The files are there, but a hydration that failed last time is retried.
-    if (input.hydrate && local.head && remote.hydratedAt !== local.head) out.progress(await hydrateBox());
+    if (hydrating && remote.hydratedAt !== local.head) out.progress(await hydrateBox());
     return {
       skipped: true,
       files: input.tree.summary.files,
@@ -200,9 +198,11 @@ export async function syncTree(
   }
 
   let pruned = 0;
-  // Step 4, the commit, rides the prune's channel when there is one: one round trip for both.
-  const commit = { fingerprint: exact.value, source: input.source };
+  // Step 4, the commit, and hydration's first step ride the prune's channel when there is one: one
+  // round trip for all three.
+  const commit = commitSyncScript({ ...repoState, fingerprint: exact.value, source: input.source });
   let committed: number | null;
+  let fetched: HydrateReport | undefined;
   if (input.prune) {
     const prune = await box.run(
       pruneScript({
@@ -210,7 +210,7 @@ export async function syncTree(
         workdir: input.workdir,
         massDeleteLimit: input.massDeleteLimit,
         allowMassDelete: input.allowMassDelete,
-        commit,
+        then: hydrating ? [commit, fetchStepScript(box, hydrating)] : [commit],
       }),
       pruneList(manifest),
     );
@@ -226,17 +226,18 @@ export async function syncTree(
       );
     }
     if (prune.code !== 0) throw syncError(`prune failed on the box (${prune.code}): ${decode(prune.stderr)}`);
-    pruned = Number(text.match(/PRUNED (\d+)/)?.[1] ?? 0);
-    const status = text.match(/^COMMITTED (\d+)$/m)?.[1];
-    committed = status === undefined ? null : Number(status);
+    const { own, steps: [committing, fetching] } = splitPruneAnswer(text);
+    pruned = Number(own.match(/PRUNED (\d+)/)?.[1] ?? 0);
+    committed = committing?.code ?? null;
+    if (fetching) fetched = parseHydrateReport(fetching.code, fetching.stdout, decode(prune.stderr));
   } else {
-    committed = (await box.run(commitSyncScript({ ...repoState, ...commit }))).code;
+    committed = (await box.run(commit)).code;
   }
   if (committed !== 0) {
     out.warn(`could not record the sync on the box (${committed ?? "no answer"}); the next run resyncs`);
   }
 
-  const hydrated = input.hydrate && local.head ? await hydrateBox() : "hydrated off";
+  const hydrated = hydrating ? await hydrateBox(fetched) : "hydrated off";
   const durationMs = deps.clock.now() - started;
   out.progress(`sync complete in ${formatDurationMs(durationMs)} (pruned ${pruned}, ${hydrated})`);
   return {

@@ -119,7 +119,8 @@ export function readSyncStateScript(input: { workRoot: string; repo: string }): 
 /**
  * SPEC §10.5 step 3: deletes only paths crabbox synced before that are gone from the new manifest
  * (stdin, NUL-separated). Never .git, never a path crabbox did not sync; a mass deletion exits 66.
- * Prints `PRUNED <n>`; with `commit`, step 4 follows in the same channel and prints `COMMITTED <status>`.
+ * Prints `PRUNED <n>`; the `then` scripts follow in the same channel, one round trip for all
+ * (splitPruneAnswer reads their answers).
  */
 export function pruneScript(input: {
   workRoot: string;
@@ -127,17 +128,34 @@ export function pruneScript(input: {
   workdir: string;
   massDeleteLimit: number;
   allowMassDelete: boolean;
-  commit?: { fingerprint: string; source: string };
+  then?: RemoteScript[];
 }): RemoteScript {
-  const commit = input.commit ? [SCRIPTS.commit_sync, input.commit.fingerprint, input.commit.source] : [];
+  const then = (input.then ?? []).flatMap((step) => [step.script, String(step.args.length), ...step.args]);
   return remote("prune", [
     input.workRoot,
     input.repo,
     input.workdir,
     String(input.massDeleteLimit),
     input.allowMassDelete ? "1" : "0",
-    ...commit,
+    ...then,
   ]);
+}
+
+/** A step's answer inside prune's channel: its own output and exit status. */
+export interface StepAnswer {
+  stdout: string;
+  code: number;
+}
+
+/** prune.sh's stdout: its own lines up to `PRUNED <n>`, then each `then` step's, ended by `DONE <status>`. */
+export function splitPruneAnswer(stdout: string): { own: string; steps: StepAnswer[] } {
+  const pruned = stdout.match(/^PRUNED \d+(\n|$)/m);
+  if (!pruned) return { own: stdout, steps: [] };
+  const end = pruned.index! + pruned[0].length;
+  const parts = stdout.slice(end).split(/\nDONE (\d+)(?:\n|$)/);
+  const steps: StepAnswer[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) steps.push({ stdout: parts[i], code: Number(parts[i + 1]) });
+  return { own: stdout.slice(0, end), steps };
 }
 
 /**

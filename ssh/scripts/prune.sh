@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Deletes the synced paths missing from the new manifest (stdin, NUL-separated). Args: root repo workdir limit allow
-# [commit-script fingerprint source]: with the last three, the sync is committed next, in this channel.
+# [script argc args…]…: steps that run next in this channel, in order, each as a subshell with its own
+# arguments and stdin /dev/null, each followed by `DONE <status>` (the commit, then git's hydration).
 set -u
 export LC_ALL=C
 state="$1/.crabbox/sync/$2" workdir=$3 limit=$4 allow=$5
@@ -40,12 +41,15 @@ while IFS= read -r -d '' path; do
 done <"$gone"
 rm -f -- "$gone"
 echo "PRUNED $pruned"
-if [ $# -ge 8 ]; then
-  # A subshell, not another bash: the commit script's own arguments, its own exit status.
+shift 5
+while [ $# -ge 2 ]; do
+  step_script=$1 step_argc=$2
+  shift 2
   (
-    commit_script=$6
-    set -- "$1" "$2" "$7" "$8"
-    eval "$commit_script"
+    step_args=("${@:1:step_argc}")
+    set -- "${step_args[@]}"
+    eval "$step_script"
   ) </dev/null
-  echo "COMMITTED $?"
-fi
+  printf '\nDONE %s\n' "$?"
+  shift "$step_argc"
+done

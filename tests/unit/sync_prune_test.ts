@@ -10,6 +10,7 @@ import {
   pruneScript,
   readSyncStateScript,
   type RemoteScript,
+  splitPruneAnswer,
 } from "../../ssh/scripts.ts";
 import { remoteBash } from "../../lease/box.ts";
 
@@ -169,16 +170,17 @@ Deno.test("a first sync with an empty tree is not a mass deletion", async () => 
 Deno.test("fingerprint state: absent before a sync, recorded by commit, forgotten by full resync", async () => {
   const b = await box();
   const state = readSyncStateScript({ workRoot: b.root, repo: "repo" });
-  assert.deepEqual(await run(state), { code: 0, stdout: "", stderr: "" });
+  assert.deepEqual(await run(state), { code: 0, stdout: "records none\n", stderr: "" });
+  // This sync sends no content ids (no comparison ran): the box says it has none.
   await b.sync(["a.txt"]);
-  assert.equal((await run(state)).stdout, "fp1 src\n");
+  assert.equal((await run(state)).stdout, "fp1 src\nrecords none\n");
   const leftovers = [...Deno.readDirSync(`${b.root}/.crabbox/sync/repo`)].map((e) => e.name).sort();
   assert.deepEqual(leftovers, ["fingerprint", "manifest"]);
 
   const reset = await run(fullResyncScript({ workRoot: b.root, leaseId: "cbx_0123456789ab", repo: "repo" }));
   assert.equal(reset.code, 0);
   assert.equal(await exists(b.workdir), false);
-  assert.equal((await run(state)).stdout, "");
+  assert.equal((await run(state)).stdout, "records none\n");
   await Deno.remove(b.root, { recursive: true });
 });
 
@@ -196,7 +198,10 @@ Deno.test("an interrupted sync (prune without commit) keeps the old fingerprint"
     nul(["a.txt"]),
   );
   assert.equal(prune.code, 0);
-  assert.equal((await run(readSyncStateScript({ workRoot: b.root, repo: "repo" }))).stdout, "fp1 src\n");
+  assert.equal(
+    (await run(readSyncStateScript({ workRoot: b.root, repo: "repo" }))).stdout,
+    "fp1 src\nrecords none\n",
+  );
   assert.deepEqual(await storedManifest(b), ["a.txt", "b.txt"]);
   await Deno.remove(b.root, { recursive: true });
 });
@@ -239,5 +244,41 @@ Deno.test("commit takes the newest manifest.new of the prunes before it and clea
   assert.equal(commit.code, 0, commit.stderr);
   assert.deepEqual(await storedManifest(b), ["new"]);
   assert.deepEqual([...Deno.readDirSync(state)].map((e) => e.name).sort(), ["fingerprint", "manifest"]);
+  await Deno.remove(b.root, { recursive: true });
+});
+
+/** A step for prune's channel: prints its arguments and what it reads, exits with its first one. */
+const echoStep = (...args: string[]): RemoteScript => ({
+  name: "exec",
+  script: `printf 'args=%s\\n' "$*"; printf 'stdin=%s\\n' "$(cat)"; exit "$1"`,
+  args,
+});
+
+Deno.test("prune's channel: then-steps run in order with their own arguments, stdin empty, each status said", async () => {
+  const b = await box();
+  await b.sync(["a.txt"]);
+  const prune = await run(
+    pruneScript({
+      workRoot: b.root,
+      repo: "repo",
+      workdir: b.workdir,
+      massDeleteLimit: 200,
+      allowMassDelete: false,
+      then: [echoStep("3", "two words"), echoStep("0"), { ...echoStep(), script: "printf 'no newline'" }],
+    }),
+    nul(["b.txt"]),
+  );
+  assert.equal(prune.code, 0, prune.stderr);
+  assert.deepEqual(splitPruneAnswer(prune.stdout), {
+    own: "PRUNED 1\n",
+    steps: [
+      { stdout: "args=3 two words\nstdin=\n", code: 3 },
+      { stdout: "args=0\nstdin=\n", code: 0 },
+      { stdout: "no newline", code: 0 },
+    ],
+  });
+  // The sync step reads the answer trimmed, and a refused prune runs no step.
+  assert.deepEqual(splitPruneAnswer(prune.stdout.trim()).steps.at(-1), { stdout: "no newline", code: 0 });
+  assert.deepEqual(splitPruneAnswer("MASS 300\na.txt"), { own: "MASS 300\na.txt", steps: [] });
   await Deno.remove(b.root, { recursive: true });
 });

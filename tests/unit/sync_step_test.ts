@@ -381,3 +381,34 @@ Deno.test("sync step: a box without content ids gets the transfer beside the com
     await f.cleanup();
   }
 });
+
+Deno.test("sync step: hydration's first step rides the prune's channel; only a bundle needs its own", async () => {
+  const f = await fixture();
+  try {
+    const channels: string[] = [];
+    const box: SyncBox = {
+      ...f.box,
+      run: (
+        remote,
+        stdin,
+      ) => (channels.push(`${remote.name}:${remote.args.at(-1)}`), f.box.run(remote, stdin)),
+    };
+    const names = () => channels.splice(0).map((channel) => channel.split(":")[0]);
+    // No origin: the box says what it has in the prune's channel, and the bundle follows.
+    await f.sync({ hydrate: { origin: null, base: "", branch: "main" } }, { box });
+    assert.deepEqual(names(), ["sync_state", "changed_files", "prune", "hydrate"]);
+    assert.match(f.stderr(), /\(pruned 0, hydrated [0-9a-f]{12} via bundle\)$/m);
+    assert.equal(await gitView(f.workdir), await gitView(f.repo));
+
+    // An origin with HEAD: fetched in the prune's channel, nothing after it.
+    const origin = `${f.repo}/../origin.git`;
+    await sh(f.repo, `git init -q --bare ${origin} && git push -q ${origin} HEAD:refs/heads/main`);
+    await Deno.writeTextFile(`${f.repo}/NEW.md`, "new\n");
+    await f.sync({ hydrate: { origin: `file://${origin}`, base: "main", branch: "main" } }, { box });
+    assert.deepEqual(names(), ["sync_state", "changed_files", "prune"]);
+    assert.match(f.stderr(), /\(pruned 0, hydrated main\)$/m);
+    assert.doesNotMatch(f.stderr(), /warning/);
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -110,12 +110,16 @@ export class Box {
    * known ready) rides the lease's ControlMaster, or starts the one every later channel then reuses, so
    * a warm run pays one handshake, not two.
    */
-  async probe(port: number, options: { multiplex?: boolean } = {}): Promise<ProbeResult> {
+  async probe(
+    port: number,
+    options: { multiplex?: boolean; signal?: AbortSignal } = {},
+  ): Promise<ProbeResult> {
     if (!(await this.accepts(port, 5_000))) return "closed";
     const result = await this.#ssh([this.#options.readyCommand ?? "crabbox-ready"], {
       port,
       connectTimeoutSecs: 5,
       multiplex: options.multiplex ?? false,
+      signal: options.signal,
     });
     if (result.code === 0) return "ok";
     const stderr = decoder.decode(result.stderr);
@@ -177,12 +181,19 @@ export class Box {
 
   async #ssh(
     remote: string[],
-    options: { port?: number; connectTimeoutSecs?: number; multiplex?: boolean; stdin?: Uint8Array | string },
+    options: {
+      port?: number;
+      connectTimeoutSecs?: number;
+      multiplex?: boolean;
+      stdin?: Uint8Array | string;
+      signal?: AbortSignal;
+    },
   ): Promise<RunResult> {
     const argv = [...this.sshArgs(options), ...remote];
     this.#options.debug(`ssh ${shellJoin(argv.slice(0, -1))} ${remote.length ? "<script>" : ""}`);
     return await this.#deps.proc.run("ssh", options.stdin === undefined ? ["-n", ...argv] : argv, {
       stdin: options.stdin,
+      signal: options.signal,
     });
   }
 }

@@ -66,11 +66,18 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
   out.phase("ssh", waitingFor);
   for (let round = 0;; round++) {
     ctx.signal.throwIfAborted();
+    let preempted = false;
     for (const port of box.ports) {
       // A warm box's first round rides its master; a new box's primary port (opened by the user-data, so
       // the box is all but ready) starts the master every later channel reuses: one handshake, not two.
       const multiplex = ctx.warm === true ? round === 0 : port === box.ports[0];
-      const state = await box.probe(port, { multiplex });
+      const state = port !== box.ports[0] && states.get(box.ports[0]) === "closed"
+        ? await probeUnlessPrimaryOpens(ctx, port, started)
+        : await box.probe(port, { multiplex });
+      if (state === null) {
+        preempted = true;
+        break;
+      }
       states.set(port, state);
       if (state === "hostkey") {
         throw new CrabboxError("remote", `host key mismatch for ${ctx.leaseId} at ${ctx.ip}:${port}`, {
@@ -86,6 +93,8 @@ export async function waitForReady(ctx: ReadinessContext, deadlineMs: number): P
         return port;
       }
     }
+    // The primary port opened during a fallback's probe: its round starts now.
+    if (preempted) continue;
     const now = deps.clock.now();
     const elapsed = now - started;
     if (now >= deadlineMs) {
@@ -121,5 +130,40 @@ async function untilPrimaryAccepts(ctx: ReadinessContext, started: number, until
     if (left <= 0) return;
     if (await box.accepts(box.ports[0], Math.min(WATCH_CONNECT_MS, left))) return;
     ctx.signal.throwIfAborted();
+  }
+}
+
+/**
+ * A fallback port's probe (a whole ssh handshake) while the primary port is closed, with the primary
+ * watched meanwhile as between rounds: when it starts accepting, the probe is cut short (null), since
+ * the primary is preferred whatever the fallback would have said.
+ */
+async function probeUnlessPrimaryOpens(
+  ctx: ReadinessContext,
+  port: number,
+  started: number,
+): Promise<ProbeResult | null> {
+  const { deps, box } = ctx;
+  const probed = new AbortController();
+  const opened = new AbortController();
+  const probing = box.probe(port, { multiplex: false, signal: opened.signal });
+  const watch = (async () => {
+    while (!probed.signal.aborted) {
+      const slept = await deps.clock.sleep(watchDelayMs(deps.clock.now() - started), probed.signal)
+        .then(() => true, () => false);
+      if (!slept) return;
+      // A connect still in flight when the probe ends is left to its own timeout, never waited for.
+      const ended = new Promise<false>((resolve) =>
+        probed.signal.addEventListener("abort", () => resolve(false))
+      );
+      if (await Promise.race([box.accepts(box.ports[0], WATCH_CONNECT_MS), ended])) return opened.abort();
+    }
+  })();
+  try {
+    const state = await probing;
+    return opened.signal.aborted ? null : state;
+  } finally {
+    probed.abort();
+    await watch;
   }
 }

@@ -114,3 +114,37 @@ Deno.test("readiness: a box that never answers times out at the deadline, withou
     return true;
   });
 });
+
+Deno.test("readiness: the primary port opening during a fallback's ssh probe cuts that probe short", async () => {
+  const clock = new ManualClock(START);
+  const calls: string[] = [];
+  let cut = false;
+  // Guards the test alone: a loop that never cut the probe would otherwise wait forever.
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const stub = {
+    ports: [2222, 22],
+    usePort() {},
+    probe(port: number, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+      calls.push(`probe ${port} at ${clock.nowMs - START}`);
+      if (port === 2222) return Promise.resolve(calls.length === 1 ? "closed" : "ok");
+      // The fallback's handshake lasts until it is cut (ssh killed: exit 255, "closed").
+      return new Promise((resolve) => {
+        options.signal?.addEventListener("abort", () => (cut = true, resolve("closed")), { once: true });
+        guard = setTimeout(() => resolve("auth"), 5_000);
+      });
+    },
+    accepts: (port: number) => Promise.resolve(port === 2222 && clock.nowMs - START >= 300),
+  };
+  const { ctx } = context(stub as unknown as Box, clock);
+  try {
+    assert.equal(await waitForReady(ctx, clock.now() + 60_000), 2222);
+  } finally {
+    clearTimeout(guard);
+  }
+  assert.ok(cut, "the fallback's probe was cut short");
+  assert.deepEqual(
+    calls,
+    ["probe 2222 at 0", "probe 22 at 0", "probe 2222 at 300"],
+    "no round delay after it",
+  );
+});

@@ -24,7 +24,9 @@ Deno.test("readiness: when ssh.port stays closed, a fallback port that answers i
     const { port, box } = await ready(w, [2222, 22], 60_000);
     assert.equal(port, 22);
     assert.equal(box.port, 22, "later channels use it");
-    assert.deepEqual(w.clock.sleeps, [100, 100, 50], "one round's pause, 2222 watched throughout");
+    // Between the rounds and during the fallback's probes alike, 2222 is watched: no blind round delay.
+    assert.ok(w.clock.sleeps.every((ms) => ms <= 100), `sleeps ${w.clock.sleeps}`);
+    assert.ok(w.clock.sleeps.includes(50), "the watch ends with the round's pause");
     assert.match(w.io.stderr, new RegExp(`using ssh port 22 for ${LEASE} \\(2222 not reachable\\)`));
   } finally {
     await w.cleanup();

@@ -112,9 +112,10 @@ export class Box {
    */
   async probe(
     port: number,
-    options: { multiplex?: boolean; signal?: AbortSignal } = {},
+    /** accepted: the caller has just seen the port accept; the ssh part alone is left. */
+    options: { multiplex?: boolean; signal?: AbortSignal; accepted?: boolean } = {},
   ): Promise<ProbeResult> {
-    if (!(await this.accepts(port, 5_000))) return "closed";
+    if (!options.accepted && !(await this.accepts(port, 5_000))) return "closed";
     const result = await this.#ssh([this.#options.readyCommand ?? "crabbox-ready"], {
       port,
       connectTimeoutSecs: 5,

@@ -144,9 +144,11 @@ async function probeUnlessPrimaryOpens(
   started: number,
 ): Promise<ProbeResult | null> {
   const { deps, box } = ctx;
+  // Only the ssh part is watched over: a closed fallback answers at once.
+  if (!(await box.accepts(port, 5_000))) return "closed";
   const probed = new AbortController();
   const opened = new AbortController();
-  const probing = box.probe(port, { multiplex: false, signal: opened.signal });
+  const probing = box.probe(port, { multiplex: false, signal: opened.signal, accepted: true });
   const watch = (async () => {
     while (!probed.signal.aborted) {
       const slept = await deps.clock.sleep(watchDelayMs(deps.clock.now() - started), probed.signal)

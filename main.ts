@@ -34,7 +34,7 @@ export async function main(argv: string[], deps: Deps, redactor = new Redactor()
     import("@commander-js/extra-typings"),
   ]);
   const ctx = new CommandContext(deps, redactor);
-  const program = await buildProgram(ctx, argv);
+  const program = buildProgram(ctx);
   const usage: CommanderUsage = { last: null };
   configureCommander(program, ctx, usage);
   // Until commander has parsed the globals (the preAction hook replaces this), argv says whether

@@ -50,23 +50,6 @@ export function asksForFlag(root: CommandShape, argv: readonly string[], flag: s
   return false;
 }
 
-/**
- * The word commander takes as the top-level command's name: the first one that is neither a root option
- * nor its value (null when there is none, or `--` comes first).
- */
-export function commandWord(root: CommandShape, argv: readonly string[]): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    if (word === "--") return null;
-    if (word.length > 1 && word.startsWith("-")) {
-      if (!word.includes("=") && findOption([root], word)?.required) i++;
-      continue;
-    }
-    return word;
-  }
-  return null;
-}
-
 /** Own options first, then the ancestors' (commander's globals are recognised after the subcommand too). */
 function findOption(scope: readonly CommandShape[], flag: string): OptionShape | undefined {
   for (let i = scope.length - 1; i >= 0; i--) {

@@ -1,65 +1,31 @@
-/**
- * The commander tree. Each command lives in its own file and stays thin: parse → use case → render.
- * A run that names a command loads that command's module alone (its use cases with it); help, a
- * misspelt command and completions get the whole tree.
- */
+/** The commander tree. Each command lives in its own file and stays thin: parse → use case → render. */
 import { Command } from "@commander-js/extra-typings";
 import type { CommandContext } from "./context.ts";
 import { EXIT_CODES_HELP } from "./exit_codes.ts";
 import { versionLine } from "./version.ts";
+import { runCommand } from "./run.ts";
+import { warmupCommand } from "./warmup.ts";
+import { stopCommand } from "./stop.ts";
+import { listCommand } from "./list.ts";
+import { usageCommand } from "./usage.ts";
+import { statusCommand } from "./status.ts";
+import { versionCommand } from "./version_command.ts";
+import { sweepCommand } from "./sweep.ts";
+import { heartbeatCommand } from "./heartbeat.ts";
+import { poolCommand } from "./pool.ts";
+import { pondCommand } from "./pond.ts";
+import { syncPlanCommand } from "./sync_plan.ts";
+import { jobCommand } from "./job.ts";
+import { sshCommand } from "./ssh.ts";
+import { configCommand } from "./config_command.ts";
+import { doctorCommand } from "./doctor.ts";
+import { completionsCommand } from "./completions.ts";
+import { initCommand } from "./init.ts";
+import { checkpointCommand } from "./checkpoint.ts";
 import { usageError } from "../core/errors.ts";
 import { addGlobalOptions } from "./global_options.ts";
-import { type CommandShape, commandWord } from "./json_flag.ts";
 
-// Each command has its own argument and option types; the tree holds them all.
-// deno-lint-ignore no-explicit-any
-type CommandFactory = (ctx: CommandContext) => Command<any, any, any>;
-
-interface TopCommand {
-  name: string;
-  aliases?: string[];
-  /** Walks the whole tree: built with every command. */
-  needsTree?: boolean;
-  load(): Promise<CommandFactory>;
-}
-
-/** The top-level commands, in the help's order. */
-const COMMANDS: TopCommand[] = [
-  { name: "run", load: async () => (await import("./run.ts")).runCommand },
-  { name: "warmup", load: async () => (await import("./warmup.ts")).warmupCommand },
-  { name: "stop", aliases: ["release"], load: async () => (await import("./stop.ts")).stopCommand },
-  { name: "list", load: async () => (await import("./list.ts")).listCommand },
-  { name: "status", load: async () => (await import("./status.ts")).statusCommand },
-  { name: "usage", load: async () => (await import("./usage.ts")).usageCommand },
-  { name: "ssh", load: async () => (await import("./ssh.ts")).sshCommand },
-  { name: "heartbeat", load: async () => (await import("./heartbeat.ts")).heartbeatCommand },
-  { name: "pool", load: async () => (await import("./pool.ts")).poolCommand },
-  { name: "checkpoint", load: async () => (await import("./checkpoint.ts")).checkpointCommand },
-  { name: "pond", load: async () => (await import("./pond.ts")).pondCommand },
-  { name: "sweep", aliases: ["cleanup"], load: async () => (await import("./sweep.ts")).sweepCommand },
-  { name: "sync-plan", load: async () => (await import("./sync_plan.ts")).syncPlanCommand },
-  { name: "job", load: async () => (await import("./job.ts")).jobCommand },
-  { name: "doctor", load: async () => (await import("./doctor.ts")).doctorCommand },
-  { name: "init", load: async () => (await import("./init.ts")).initCommand },
-  { name: "config", load: async () => (await import("./config_command.ts")).configCommand },
-  {
-    name: "completions",
-    needsTree: true,
-    load: async () => (await import("./completions.ts")).completionsCommand,
-  },
-  { name: "version", load: async () => (await import("./version_command.ts")).versionCommand },
-];
-
-/** The commands argv needs: the one it names, or all of them (help, a misspelt name, none). */
-function commandsFor(root: Command, argv: readonly string[] | undefined): TopCommand[] {
-  if (argv === undefined) return COMMANDS;
-  const word = commandWord(root as unknown as CommandShape, argv);
-  const named = COMMANDS.find((c) => c.name === word || c.aliases?.includes(word ?? ""));
-  return named && !named.needsTree ? [named] : COMMANDS;
-}
-
-/** `argv`: build only what it needs (main); without it, the whole tree (docs, tests). */
-export async function buildProgram(ctx: CommandContext, argv?: readonly string[]): Promise<Command> {
+export function buildProgram(ctx: CommandContext): Command {
   const program = new Command()
     .name("crabbox")
     .description(
@@ -86,13 +52,25 @@ Needs HCLOUD_TOKEN (a read/write Hetzner Cloud API token). HCLOUD_ENDPOINT overr
 
   addGlobalOptions(program as unknown as Command, ctx);
 
-  const commands = commandsFor(program as unknown as Command, argv);
-  const factories = await Promise.all(commands.map((c) => c.load()));
-  commands.forEach((c, i) => {
-    const command = factories[i](ctx);
-    for (const alias of c.aliases ?? []) command.alias(alias);
-    program.addCommand(command);
-  });
+  program.addCommand(runCommand(ctx));
+  program.addCommand(warmupCommand(ctx));
+  program.addCommand(stopCommand(ctx));
+  program.addCommand(listCommand(ctx));
+  program.addCommand(statusCommand(ctx));
+  program.addCommand(usageCommand(ctx));
+  program.addCommand(sshCommand(ctx));
+  program.addCommand(heartbeatCommand(ctx));
+  program.addCommand(poolCommand(ctx));
+  program.addCommand(checkpointCommand(ctx));
+  program.addCommand(pondCommand(ctx));
+  program.addCommand(sweepCommand(ctx));
+  program.addCommand(syncPlanCommand(ctx));
+  program.addCommand(jobCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
+  program.addCommand(initCommand(ctx));
+  program.addCommand(configCommand(ctx));
+  program.addCommand(completionsCommand(ctx));
+  program.addCommand(versionCommand(ctx));
 
   program.addHelpCommand(false);
   program.addCommand(

@@ -11,6 +11,7 @@ const USAGE = "usage: crabbox stop <lease-id|slug|server-id|name>";
 
 export function stopCommand(ctx: CommandContext) {
   return new Command("stop")
+    .alias("release")
     .description("release a lease: delete its server and SSH key (exit 0 when already gone)")
     .argument("[id...]", "lease id (cbx_…), slug, server id or server name")
     .option("--id <id>", "the lease to stop (same as the argument)")

@@ -8,6 +8,7 @@ import { renderSweep } from "./sweep_render.ts";
 
 export function sweepCommand(ctx: CommandContext) {
   return new Command("sweep")
+    .alias("cleanup")
     .description(
       "delete expired crabbox servers, SSH keys and checkpoints, empty pond networks, unused firewalls (for cron)",
     )

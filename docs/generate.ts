@@ -5,7 +5,7 @@
 import { COMMANDS_DIR, generatedDocs } from "./pages.ts";
 
 const dir = new URL(".", import.meta.url);
-const docs = await generatedDocs();
+const docs = generatedDocs();
 await Deno.mkdir(new URL(`${COMMANDS_DIR}/`, dir), { recursive: true });
 for await (const entry of Deno.readDir(new URL(`${COMMANDS_DIR}/`, dir))) {
   const path = `${COMMANDS_DIR}/${entry.name}`;

@@ -41,19 +41,18 @@ export function inertDeps(): Deps {
 }
 
 /** The commander tree as the CLI builds it, with inert Deps. */
-export function docsProgram(): Promise<Command> {
+export function docsProgram(): Command {
   return buildProgram(new CommandContext(inertDeps(), new Redactor()));
 }
 
 /** Path relative to docs/ → contents (cli/root_help.ts is generated with them: `../cli/root_help.ts`). */
-export async function generatedDocs(): Promise<Map<string, string>> {
-  const program = await docsProgram();
+export function generatedDocs(): Map<string, string> {
   const docs = new Map<string, string>([
     ["configuration.md", renderReference()],
     ["crabbox.schema.json", JSON.stringify(renderJsonSchema(), null, 2) + "\n"],
     ["exit-codes.md", renderExitCodesPage()],
-    [ROOT_HELP_MODULE, renderRootHelpModule(program)],
+    [ROOT_HELP_MODULE, renderRootHelpModule(docsProgram())],
   ]);
-  for (const page of renderCommandPages(program)) docs.set(`${COMMANDS_DIR}/${page.file}`, page.text);
+  for (const page of renderCommandPages(docsProgram())) docs.set(`${COMMANDS_DIR}/${page.file}`, page.text);
   return docs;
 }

@@ -60,7 +60,7 @@ Deno.test("completions: an unknown shell exits 2; the scripts carry every comman
       scripts[shell] = (await cli.run("completions", shell)).stdout;
     }
     // The drift check: walk the same tree the generator walks.
-    const program = await buildProgram(new CommandContext(cli.deps, new Redactor()));
+    const program = buildProgram(new CommandContext(cli.deps, new Redactor()));
     const walk = (c: Command): Command[] => [c, ...c.commands.flatMap((s) => walk(s as Command))];
     for (const command of walk(program).slice(1)) {
       for (const text of Object.values(scripts)) {

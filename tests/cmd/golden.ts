@@ -15,14 +15,14 @@ export const REGENERATE = "deno task gen:golden";
 type AnyCommand = Command<any, any, any>;
 
 /** Every command path in tree order, the root ([]) first. */
-async function commandPaths(): Promise<{ path: string[]; requiresArgument: boolean }[]> {
+function commandPaths(): { path: string[]; requiresArgument: boolean }[] {
   const paths: { path: string[]; requiresArgument: boolean }[] = [];
   const visit = (command: AnyCommand, path: string[]) => {
     const args = command.registeredArguments as readonly Argument[];
     paths.push({ path, requiresArgument: args.some((a) => a.required) });
     for (const sub of command.commands as AnyCommand[]) visit(sub, [...path, sub.name()]);
   };
-  visit((await docsProgram()) as unknown as AnyCommand, []);
+  visit(docsProgram() as unknown as AnyCommand, []);
   return paths;
 }
 
@@ -40,7 +40,7 @@ export async function renderGolden(): Promise<Map<string, string>> {
         "\n",
       );
     };
-    for (const { path, requiresArgument } of await commandPaths()) {
+    for (const { path, requiresArgument } of commandPaths()) {
       const help = await cli.run(...path, "--help");
       if (help.code !== 0 || help.stderr !== "") throw new Error(`crabbox ${path.join(" ")} --help failed`);
       files.set(`${baseName(path)}.help.txt`, help.stdout);

@@ -23,7 +23,7 @@ const FIXTURES = new URL("../fixtures/go/", import.meta.url);
 const HINT = "the docs are out of date: run deno task gen:docs and commit docs/";
 
 Deno.test("every generated doc matches its generator (else: run deno task gen:docs)", async () => {
-  const docs = await generatedDocs();
+  const docs = generatedDocs();
   for (const [path, text] of docs) {
     const committed = await Deno.readTextFile(new URL(path, DOCS)).catch(() => null);
     assert.ok(committed !== null, `docs/${path} is missing: ${HINT}`);
@@ -35,7 +35,7 @@ Deno.test("every generated doc matches its generator (else: run deno task gen:do
   }
 });
 
-Deno.test("docs/configuration.md covers every key; the command pages every command", async () => {
+Deno.test("docs/configuration.md covers every key; the command pages every command", () => {
   const reference = renderReference();
   for (const key of [...Object.keys(KEYS), ...Object.keys(JOB_KEYS)]) {
     assert.ok(reference.includes(`| \`${key}\` |`), `${key} is in the reference`);
@@ -46,9 +46,9 @@ Deno.test("docs/configuration.md covers every key; the command pages every comma
   for (const [key, spec] of [...Object.entries(KEYS), ...Object.entries(JOB_KEYS)]) {
     assert.ok(spec.doc && spec.doc.length > 5, `${key} has a doc line`);
   }
-  const docs = await generatedDocs();
+  const docs = generatedDocs();
   const index = docs.get(`${COMMANDS_DIR}/README.md`)!;
-  for (const command of (await docsProgram()).commands) {
+  for (const command of docsProgram().commands) {
     const page = docs.get(`${COMMANDS_DIR}/${command.name()}.md`);
     assert.ok(page, `${command.name()} has a page`);
     assert.ok(index.includes(`](${command.name()}.md)`), `the index links ${command.name()}`);
@@ -77,14 +77,14 @@ Deno.test("the hand-written docs name every label key and every sweep reason", a
   for (const reason of SWEEP_REASONS) assert.ok(sweep.includes(`\`${reason}\``), `sweep.md: ${reason}`);
 });
 
-Deno.test("the docs generator builds the tree without touching the outside world", async () => {
+Deno.test("the docs generator builds the tree without touching the outside world", () => {
   const deps = inertDeps();
   assert.throws(() => deps.proc.run("ssh", []), /docs generation must not use proc\.run/);
   assert.throws(() => deps.hetzner({ notify: () => {}, debug: () => {} }), /must not use hetzner/);
   assert.throws(() => deps.fs.cwd(), /must not use fs\.cwd/);
   assert.throws(() => deps.system.user(), /must not use system\.user/);
   assert.equal(deps.env.get("HCLOUD_TOKEN"), undefined);
-  assert.equal((await docsProgram()).name(), "crabbox");
+  assert.equal(docsProgram().name(), "crabbox");
 });
 
 Deno.test("the JSON Schema accepts the Go fixtures this CLI loads and flags typos and refused keys", async () => {

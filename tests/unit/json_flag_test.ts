@@ -1,6 +1,6 @@
 /** asksForJson reads argv as commander does, so a usage error before parsing still honours --json. */
 import assert from "node:assert/strict";
-import { asksForJson, type CommandShape, commandWord, type OptionShape } from "../../cli/json_flag.ts";
+import { asksForJson, type CommandShape, type OptionShape } from "../../cli/json_flag.ts";
 
 const option = (long: string, required = false): OptionShape => ({ long, required });
 const command = (name: string, options: OptionShape[], commands: CommandShape[] = []): CommandShape => ({
@@ -35,19 +35,4 @@ Deno.test("asksForJson: --json before or after the subcommand and the bad flag, 
     [[], false],
   ];
   for (const [argv, expected] of rows) assert.equal(asksForJson(tree, argv), expected, argv.join(" "));
-});
-
-Deno.test("commandWord: the first word past the root's options and their values", () => {
-  const rows: [string[], string | null][] = [
-    [["run", "--", "true"], "run"],
-    [["--json", "run"], "run"],
-    [["--profile", "run", "status"], "status"],
-    [["--profile=ci", "stop", "x"], "stop"],
-    [["--bogus", "list"], "list"],
-    [["-", "run"], "-"],
-    [["--", "run"], null],
-    [["--json"], null],
-    [[], null],
-  ];
-  for (const [argv, expected] of rows) assert.equal(commandWord(tree, argv), expected, argv.join(" "));
 });

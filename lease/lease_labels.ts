@@ -59,9 +59,13 @@ export class LeaseLabels {
     await this.#writing;
   }
 
+  /** Writes go out one after another: each merges onto what the one before it wrote. */
   touch(change: Touch, signal: AbortSignal): Promise<Server> {
-    const write = this.#touch(change, signal);
-    this.#writing = write.catch(() => {});
+    const write = this.#writing.then(() => this.#touch(change, signal));
+    // A write that failed may still have landed: the next one reads the labels first.
+    this.#writing = write.catch(() => {
+      this.#readFirst = true;
+    });
     return write;
   }
 

@@ -151,7 +151,7 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
       shouldDelete(request.stop, lease.fresh && !request.pool, finalFailure(null, ctx.signal).exitCode)
         ? leftoversNote({ leaseId: lease.leaseId, serverId: server.id, serverName: server.name, keyId: null })
         : `lease ${lease.leaseId} is kept but may still be labelled ${
-          server.labels.state ?? "running"
+          labels.saysRunning ? "running" : server.labels.state ?? "running"
         }; its next run takes it over, or release it: crabbox stop ${lease.leaseId}`,
     )
   );
@@ -167,9 +167,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     ahead = await commandChannelAhead(request, lease, runId);
     clock.enter("lock");
     // One label write for the whole hold: running from the lock to the end of the command. For a lease
-    // remembered from this machine's last run it goes out with the lock channel (one round trip, not
-    // two) and stands when the lock comes at once; otherwise it is written under the lock, after a read
-    // when another run held the box meanwhile. Without a lock, the release sets it back to ready.
+    // remembered from this machine's last run it goes out with the lock channel and stands when the lock
+    // comes at once: the sync and the command do not wait for its answer (the box lock, not the label,
+    // holds the box), and the release's ready write goes out after it. Otherwise it is written under the
+    // lock, after a read when another run held the box meanwhile. Without a lock, the release sets it
+    // back to ready.
     const running = { state: "running", run: runId } as const;
     const early = lease.remembered ? labels.touch(running, ctx.signal) : null;
     early?.catch(() => {}); // awaited below, or settled by the release
@@ -177,7 +179,11 @@ export async function runCommandOnBox(ctx: RunContext, request: RunRequest): Pro
     ({ lease, lock } = locked);
     server = lease.server;
     if (early && locked.asItCame) {
-      server = await early;
+      early.catch((error) => {
+        if (!ctx.signal.aborted) {
+          out.warn(`could not label ${lease.leaseId} running: ${(error as Error).message}; the run goes on`);
+        }
+      });
     } else {
       await early?.catch(() => {});
       labels.learn(lease.known);

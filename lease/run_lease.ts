@@ -222,6 +222,7 @@ export async function releaseByPolicy(
   const { deps, api, out } = ctx;
   const { lease, lock, labels } = input;
   const { box, leaseId } = lease;
+  await labels.settled(); // a running write still in flight lands first
   let server = labels.current.server;
   const terms = termsOf(api);
   out.phase(

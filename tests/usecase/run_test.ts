@@ -297,6 +297,68 @@ Deno.test("run --id on a remembered lease: one running write, sent with the lock
   }
 });
 
+Deno.test("run --id on a remembered lease: the command does not wait for the running write's answer", async () => {
+  const w = await world();
+  try {
+    const server = await rememberedLease(w, "cbx_00000000beef");
+    const events: string[] = [];
+    let execStarted = () => {};
+    const started = new Promise<void>((resolve) => execStarted = resolve);
+    const replace = w.api.replaceServerLabels.bind(w.api);
+    w.api.replaceServerLabels = async (id, labels) => {
+      if (labels.state === "running") {
+        // Answer once the command has started; a failsafe bound keeps the old code from hanging.
+        let failsafe: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([started, new Promise((resolve) => failsafe = setTimeout(resolve, 5_000))]);
+        clearTimeout(failsafe);
+      }
+      events.push(`answer ${labels.state}`);
+      return replace(id, labels);
+    };
+    w.box.exec = () => {
+      events.push("exec");
+      execStarted();
+      return { code: 0 };
+    };
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.deepEqual(events, ["exec", "answer running", "answer ready"]);
+    assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("run --id on a remembered lease: a running write that fails warns, the run goes on, and the ready write reads first", async () => {
+  const w = await world();
+  try {
+    const server = await rememberedLease(w, "cbx_00000000beef");
+    const replace = w.api.replaceServerLabels.bind(w.api);
+    w.api.replaceServerLabels = (id, labels) => {
+      if (labels.state === "running") {
+        w.api.calls.push("replaceServerLabels");
+        return Promise.reject(new Error("Hetzner API: 503 service unavailable"));
+      }
+      return replace(id, labels);
+    };
+    let ran = 0;
+    w.box.exec = () => {
+      ran++;
+      return { code: 0 };
+    };
+    assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
+    assert.equal(ran, 1, "the command ran");
+    assert.match(w.io.stderr, /could not label cbx_00000000beef running: .*503.*; the run goes on/);
+    assert.deepEqual(
+      w.api.calls,
+      ["replaceServerLabels", "getServer", "replaceServerLabels"],
+      "the failed write may have landed: read before the ready write",
+    );
+    assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
+  } finally {
+    await w.cleanup();
+  }
+});
+
 Deno.test("run --id on a remembered lease another run holds: after the wait, the labels are read, then running is written under the lock", async () => {
   const w = await world();
   try {

@@ -7,7 +7,7 @@ import type { Deps } from "../core/deps.ts";
 import type { Manifest } from "./manifest.ts";
 import { contentIds } from "./content_ids.ts";
 import { byIndex, nulTerminated, sha256OfPieces } from "./chunked.ts";
-import { GIT_HEAD, GIT_HEAD_TREE } from "./git_queries.ts";
+import { GIT_HEAD_AND_TREE } from "./git_queries.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 const decoder = new TextDecoder();
@@ -83,9 +83,9 @@ export async function headAndTree(
   deps: Pick<Deps, "proc">,
   root: string,
 ): Promise<{ head: string | null; tree: string | null }> {
-  const head = (await git(deps, root, GIT_HEAD))?.trim() || null;
-  const tree = head ? (await git(deps, root, GIT_HEAD_TREE))?.trim() ?? null : null;
-  return { head, tree };
+  // An unborn branch fails the whole query (128): no HEAD, no tree.
+  const [head, tree] = (await git(deps, root, GIT_HEAD_AND_TREE))?.split("\n") ?? [];
+  return head && tree ? { head, tree } : { head: null, tree: null };
 }
 
 /**

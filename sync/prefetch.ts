@@ -6,8 +6,7 @@
 import type { PrefetchingRunner } from "../core/prefetch.ts";
 import {
   GIT_BRANCH,
-  GIT_HEAD,
-  GIT_HEAD_TREE,
+  GIT_HEAD_AND_TREE,
   GIT_INDEX_PATH,
   GIT_ORIGIN_HEAD,
   GIT_ORIGIN_URL,
@@ -41,8 +40,7 @@ export function prefetchRepository(
   const queries = [
     GIT_STATUS,
     GIT_INDEX_PATH,
-    GIT_HEAD,
-    GIT_HEAD_TREE,
+    GIT_HEAD_AND_TREE,
     GIT_ORIGIN_HEAD,
     GIT_BRANCH,
     GIT_ORIGIN_URL,

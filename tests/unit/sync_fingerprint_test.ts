@@ -1,7 +1,13 @@
 /** The sync fingerprint (SPEC §10.5): the exact text hashed, what changes it, and a real repo. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { fingerprint, type FingerprintInput, localFingerprint, treeDigest } from "../../sync/fingerprint.ts";
+import {
+  fingerprint,
+  type FingerprintInput,
+  headAndTree,
+  localFingerprint,
+  treeDigest,
+} from "../../sync/fingerprint.ts";
 import { buildManifest } from "../../sync/manifest.ts";
 import { builtinRules } from "../../sync/rules.ts";
 import { realFs, realProcess } from "../../core/runtime.ts";
@@ -95,3 +101,46 @@ Deno.test("local fingerprint follows content, not timestamps", async () => {
   assert.match(head!, /^[0-9a-f]{40}$/);
   await Deno.remove(root, { recursive: true });
 });
+
+const HEAD_CASES = [
+  { name: "an unborn branch: no HEAD, no tree", commit: false, files: ["a.txt"] },
+  { name: "a commit", commit: true, files: ["a.txt"] },
+  { name: "a commit with a file named HEAD (a revision, not a path)", commit: true, files: ["HEAD"] },
+];
+
+for (const c of HEAD_CASES) {
+  Deno.test(`headAndTree, in one git process: ${c.name}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "cbx-head-" });
+    const git = (...args: string[]) =>
+      new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" }).output()
+        .then((out) => new TextDecoder().decode(out.stdout).trim());
+    try {
+      await git("init", "-q");
+      for (const file of c.files) await Deno.writeTextFile(`${dir}/${file}`, "x\n");
+      await git("add", ".");
+      if (c.commit) {
+        await git("-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "m");
+      }
+      const calls: string[][] = [];
+      const proc = {
+        ...realProcess,
+        run: (cmd: string, args: string[], o?: { cwd?: string }) => {
+          calls.push(args);
+          return realProcess.run(cmd, args, o);
+        },
+      };
+      const got = await headAndTree({ proc }, dir);
+      assert.equal(calls.length, 1);
+      if (!c.commit) assert.deepEqual(got, { head: null, tree: null });
+      else {
+        assert.deepEqual(got, {
+          head: await git("rev-parse", "HEAD"),
+          tree: await git("rev-parse", "HEAD^{tree}"),
+        });
+        assert.match(got.head!, /^[0-9a-f]{40}$/);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

@@ -268,17 +268,20 @@ Deno.test("run --id: a command channel opened ahead that the run never reaches s
   }
 });
 
-/** Each label write of a run: its state and run labels, and for ready whether the box lock was held. */
+/**
+ * Each label write of a run: its state and run labels, and for ready whether the box lock was held.
+ * onWrite runs as the write is sent; the fake answers once it settles, and not at all when it throws.
+ */
 function recordLabelWrites(
   w: World,
-  onWrite?: (labels: Record<string, string>) => void,
+  onWrite?: (labels: Record<string, string>) => void | Promise<void>,
 ) {
   const writes: string[] = [];
   const replace = w.api.replaceServerLabels.bind(w.api);
-  w.api.replaceServerLabels = (id, labels) => {
+  w.api.replaceServerLabels = async (id, labels) => {
     const lock = labels.state === "ready" ? (w.box.held ? " locked" : " unlocked") : "";
     writes.push(`${labels.state} ${labels.run ? "run" : "-"}${lock}`);
-    onWrite?.(labels);
+    await onWrite?.(labels);
     return replace(id, labels);
   };
   return writes;
@@ -302,26 +305,27 @@ Deno.test("run --id on a remembered lease: the command does not wait for the run
   try {
     const server = await rememberedLease(w, "cbx_00000000beef");
     const events: string[] = [];
-    let execStarted = () => {};
-    const started = new Promise<void>((resolve) => execStarted = resolve);
-    const replace = w.api.replaceServerLabels.bind(w.api);
-    w.api.replaceServerLabels = async (id, labels) => {
+    const started = Promise.withResolvers<void>();
+    const writes = recordLabelWrites(w, async (labels) => {
       if (labels.state === "running") {
         // Answer once the command has started; a failsafe bound keeps the old code from hanging.
         let failsafe: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([started, new Promise((resolve) => failsafe = setTimeout(resolve, 5_000))]);
+        await Promise.race([
+          started.promise,
+          new Promise((resolve) => failsafe = setTimeout(resolve, 5_000)),
+        ]);
         clearTimeout(failsafe);
       }
       events.push(`answer ${labels.state}`);
-      return replace(id, labels);
-    };
+    });
     w.box.exec = () => {
       events.push("exec");
-      execStarted();
+      started.resolve();
       return { code: 0 };
     };
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.deepEqual(events, ["exec", "answer running", "answer ready"]);
+    assert.deepEqual(writes, ["running run", "ready - locked"]);
     assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
   } finally {
     await w.cleanup();
@@ -332,14 +336,9 @@ Deno.test("run --id on a remembered lease: a running write that fails warns, the
   const w = await world();
   try {
     const server = await rememberedLease(w, "cbx_00000000beef");
-    const replace = w.api.replaceServerLabels.bind(w.api);
-    w.api.replaceServerLabels = (id, labels) => {
-      if (labels.state === "running") {
-        w.api.calls.push("replaceServerLabels");
-        return Promise.reject(new Error("Hetzner API: 503 service unavailable"));
-      }
-      return replace(id, labels);
-    };
+    const writes = recordLabelWrites(w, (labels) => {
+      if (labels.state === "running") throw new Error("Hetzner API: 503 service unavailable");
+    });
     let ran = 0;
     w.box.exec = () => {
       ran++;
@@ -348,9 +347,10 @@ Deno.test("run --id on a remembered lease: a running write that fails warns, the
     assert.equal(await run(w, { id: "cbx_00000000beef" }), 0);
     assert.equal(ran, 1, "the command ran");
     assert.match(w.io.stderr, /could not label cbx_00000000beef running: .*503.*; the run goes on/);
+    assert.deepEqual(writes, ["running run", "ready - locked"]);
     assert.deepEqual(
       w.api.calls,
-      ["replaceServerLabels", "getServer", "replaceServerLabels"],
+      ["getServer", "replaceServerLabels"],
       "the failed write may have landed: read before the ready write",
     );
     assert.equal(w.api.servers.get(server.id)!.labels.state, "ready");
